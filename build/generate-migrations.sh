@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the turnkey migrations shipped in the Sqlite and PostgreSql packages, one step at a time, so that each
+# migration (and its target model) is exactly the model of its step in the seeds' story (see MigrationStage).
+# Only run this before the first release: afterwards, shipped migrations are never regenerated, only added to.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet tool restore >/dev/null
+
+steps=(Baseline:Baseline AgentProfiles:AgentProfiles WorkItemOrchestrationFields:WorkItemOrchestrationFields
+       AssignmentsAndCapabilities:TaskAssignmentsAndCapabilities KeyIndexes:KeyIndexes
+       DashboardTables:BacklogSessionsQaResultsAndFileLocks TaskAndStoryColumns:TaskAndStoryColumns Latest:LibraryAdditions)
+providers=("${@:-Sqlite PostgreSql}")
+for provider in ${providers[@]}; do
+  project="src/AgentOrchestration.Data.$provider"
+  rm -rf "$project/Migrations"
+  for step in "${steps[@]}"; do
+    stage=${step%%:*} name=${step#*:}
+    echo "== $provider: $name (stage $stage)"
+    AGENT_ORCHESTRATION_MIGRATION_STAGE=$stage dotnet ef migrations add "$name" \
+      --project "$project" --startup-project "$project" --context AgentOrchestrationDbContext \
+      --output-dir Migrations --namespace "AgentOrchestration.Data.$provider.Migrations" >/dev/null
+  done
+done
+rm -f src/*/agent-orchestration-design.db*

@@ -1,0 +1,38 @@
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentOrchestration.Data;
+
+/// <summary>Configures AgentOrchestration.Data inside <c>AddAgentOrchestration</c>: which context and database it uses.</summary>
+public sealed class AgentOrchestrationBuilder
+{
+    internal AgentOrchestrationBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>Gets the service collection being configured.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Gets the context type the library works through, once chosen.</summary>
+    public Type? ContextType { get; private set; }
+
+    /// <summary>
+    /// Makes the library work through a host's own context (embedded mode). The context must call
+    /// <c>modelBuilder.ApplyAgentOrchestration()</c> and be registered with <c>AddDbContext</c>; the host owns its migrations.
+    /// </summary>
+    /// <typeparam name="TContext">The host's context type.</typeparam>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException">A different context was already chosen.</exception>
+    public AgentOrchestrationBuilder UseDbContext<TContext>()
+        where TContext : DbContext
+    {
+        if (ContextType is not null && ContextType != typeof(TContext))
+        {
+            throw new InvalidOperationException(
+                $"AgentOrchestration.Data already uses the context '{ContextType.Name}'; it cannot also use '{typeof(TContext).Name}'. Choose one of UseSqlite, UsePostgreSql or UseDbContext<TContext>().");
+        }
+
+        ContextType = typeof(TContext);
+        Services.AddScoped(sp => new OrchestrationContext(sp.GetRequiredService<TContext>()));
+        return this;
+    }
+}

@@ -1,0 +1,38 @@
+using AgentOrchestration.Data;
+using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Migrations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers AgentOrchestration.Data in a service collection.</summary>
+public static class AgentOrchestrationServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the library's services. Choose the database inside <paramref name="configure"/>:
+    /// <c>o.UseSqlite(connectionString)</c> or <c>o.UsePostgreSql(connectionString)</c> for the library's own context and shipped migrations,
+    /// or <c>o.UseDbContext&lt;TContext&gt;()</c> for a host context that calls <c>ApplyAgentOrchestration</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Chooses the context and database.</param>
+    /// <returns>The same service collection, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="configure"/> chose no context.</exception>
+    public static IServiceCollection AddAgentOrchestration(this IServiceCollection services, Action<AgentOrchestrationBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        var builder = new AgentOrchestrationBuilder(services);
+        configure(builder);
+        if (builder.ContextType is null)
+        {
+            throw new InvalidOperationException(
+                "AddAgentOrchestration needs a database: call UseSqlite(connectionString), UsePostgreSql(connectionString) or UseDbContext<TContext>() on the builder.");
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
+        return services;
+    }
+}

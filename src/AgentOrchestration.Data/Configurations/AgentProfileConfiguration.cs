@@ -1,0 +1,45 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AgentOrchestration.Data.Configurations;
+
+/// <summary>Maps <see cref="AgentProfile"/> to <c>agent_profiles</c> (seed 000).</summary>
+internal sealed class AgentProfileConfiguration(SchemaNames names) : IEntityTypeConfiguration<AgentProfile>
+{
+    public const string Table = "agent_profiles";
+
+    public const int SlugLength = 100;
+
+    public void Configure(EntityTypeBuilder<AgentProfile> builder)
+    {
+        builder.ToTable(names.Table(Table), names.Schema, t =>
+        {
+            // The full slug pattern is checked by the library; SQL without regular expressions on SQLite can only bound it.
+            t.HasCheckConstraint(names.Check(Table, "slug"), "length(\"slug\") > 0 AND \"slug\" = lower(\"slug\")");
+            t.HasCheckConstraint(names.Check(Table, "max_concurrent_tasks"), "\"max_concurrent_tasks\" >= 1");
+        });
+        builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
+
+        builder.Property(x => x.Name).HasMaxLength(200).IsRequired();
+        builder.Property(x => x.Slug).HasMaxLength(SlugLength).IsRequired();
+        builder.Property(x => x.Type).HasMaxLength(100).IsRequired();
+        builder.Property(x => x.Mode).HasMaxLength(50).IsRequired();
+        builder.Property(x => x.Status).HasDefaultValue(AgentStatus.Active);
+        builder.Property(x => x.MaxConcurrentTasks).HasDefaultValue(1);
+        builder.ComplexCollection(x => x.Capabilities, c => c.ToJson("capabilities"));
+        builder.ComplexProperty(x => x.Constraints, c => c.ToJson("constraints"));
+        builder.ComplexCollection(x => x.Tools, c => c.ToJson("tools"));
+        builder.ComplexCollection(x => x.Metadata, c => c.ToJson("metadata"));
+
+        // "Assigned tasks" of seed 000 (HasManyThrough): the work items reached through task_assignments.
+        builder.HasMany(x => x.AssignedTasks).WithMany().UsingEntity<TaskAssignment>(
+            r => r.HasOne(a => a.WorkItem).WithMany(w => w.Assignments).HasForeignKey(a => a.WorkItemId),
+            l => l.HasOne(a => a.Agent).WithMany(a => a.Assignments).HasForeignKey(a => a.AgentId));
+
+        // Seed 000 "Key Indexes".
+        builder.HasIndex(x => new { x.Type, x.Status }).HasDatabaseName(names.Index("agent_profiles_type_status"));
+        builder.HasIndex(x => x.Slug).IsUnique().HasDatabaseName(names.Index("agent_profiles_slug"));
+    }
+}

@@ -1,0 +1,50 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AgentOrchestration.Data.Configurations;
+
+/// <summary>Maps <see cref="AgentSession"/> to <c>agent_sessions</c> (seed 001) with its project, agent and heartbeat.</summary>
+internal sealed class AgentSessionConfiguration(SchemaNames names) : IEntityTypeConfiguration<AgentSession>
+{
+    public const string Table = "agent_sessions";
+
+    public const int SessionIdLength = 200;
+
+    public void Configure(EntityTypeBuilder<AgentSession> builder)
+    {
+        builder.ToTable(names.Table(Table), names.Schema,
+            t => t.HasCheckConstraint(names.Check(Table, "session_id"), "length(\"session_id\") > 0"));
+        builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
+        builder.HasAlternateKey(x => x.SessionId).HasName(names.Index("ux_agent_sessions_session_id"));
+
+        builder.Property(x => x.SessionId).HasMaxLength(SessionIdLength).IsRequired();
+        builder.Property(x => x.Status).HasDefaultValue(SessionStatus.Active);
+        builder.Property(x => x.StartTime).HasDefaultValueSql("CURRENT_TIMESTAMP");
+        builder.Property(x => x.RiskLevel).HasDefaultValue(0);
+        builder.Property(x => x.OversightLevel).HasDefaultValue(OversightLevel.Standard);
+        builder.ComplexCollection(x => x.FileLocks, c => c.ToJson("file_locks"));
+
+        builder.HasOne(x => x.Project).WithMany().HasForeignKey(x => x.ProjectId)
+            .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "project_id"));
+        builder.HasOne(x => x.Agent).WithMany().HasForeignKey(x => x.AgentId)
+            .OnDelete(DeleteBehavior.SetNull).HasConstraintName(names.ForeignKey(Table, "agent_id"));
+
+        // Seed 001: parent story cascades, backlog item and task set null.
+        builder.HasOne(x => x.ParentStory).WithMany().HasForeignKey(x => x.ParentStoryId)
+            .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "parent_story_id"));
+        builder.HasOne(x => x.Backlog).WithMany().HasForeignKey(x => x.BacklogId)
+            .OnDelete(DeleteBehavior.SetNull).HasConstraintName(names.ForeignKey(Table, "backlog_id"));
+        builder.HasOne(x => x.Task).WithMany().HasForeignKey(x => x.TaskId)
+            .OnDelete(DeleteBehavior.SetNull).HasConstraintName(names.ForeignKey(Table, "task_id"));
+
+        // The reaper looks for active sessions with an old heartbeat; dashboards list a project's active sessions.
+        builder.HasIndex(x => new { x.Status, x.LastHeartbeatAt }).HasDatabaseName(names.Index("ix_agent_sessions_status_heartbeat"));
+        builder.HasIndex(x => new { x.ProjectId, x.Status }).HasDatabaseName(names.Index("ix_agent_sessions_project_status"));
+        builder.HasIndex(x => x.AgentId).HasDatabaseName(names.Index("ix_agent_sessions_agent_id"));
+        builder.HasIndex(x => x.ParentStoryId).HasDatabaseName(names.Index("ix_agent_sessions_parent_story_id"));
+        builder.HasIndex(x => x.BacklogId).HasDatabaseName(names.Index("ix_agent_sessions_backlog_id"));
+        builder.HasIndex(x => x.TaskId).HasDatabaseName(names.Index("ix_agent_sessions_task_id"));
+    }
+}

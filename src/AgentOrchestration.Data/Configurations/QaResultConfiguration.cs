@@ -1,0 +1,33 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AgentOrchestration.Data.Configurations;
+
+/// <summary>Maps <see cref="QaResult"/> to <c>qa_results</c> (seed 001).</summary>
+internal sealed class QaResultConfiguration(SchemaNames names) : IEntityTypeConfiguration<QaResult>
+{
+    public const string Table = "qa_results";
+
+    public void Configure(EntityTypeBuilder<QaResult> builder)
+    {
+        builder.ToTable(names.Table(Table), names.Schema);
+        builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
+
+        builder.Property(x => x.AgentSessionId).HasMaxLength(AgentSessionConfiguration.SessionIdLength).IsRequired();
+        builder.Property(x => x.SuccessCriteriaMet).HasDefaultValue(false);
+        builder.Property(x => x.RecordedAt).HasColumnName("timestamp").HasDefaultValueSql("CURRENT_TIMESTAMP");
+        builder.ComplexCollection(x => x.Findings, c => c.ToJson("findings"));
+        builder.ComplexCollection(x => x.MockViolations, c => c.ToJson("mock_violations"));
+
+        builder.HasOne(x => x.Task).WithMany(t => t.QaResults).HasForeignKey(x => x.TaskId)
+            .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "task_id"));
+        builder.HasOne(x => x.Session).WithMany(s => s.QaResults).HasForeignKey(x => x.AgentSessionId).HasPrincipalKey(s => s.SessionId)
+            .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "agent_session_id"));
+
+        // The QA gate reads the latest result of each type for a task.
+        builder.HasIndex(x => new { x.TaskId, x.QaType, x.RecordedAt }).HasDatabaseName(names.Index("ix_qa_results_task_type_timestamp"));
+        builder.HasIndex(x => x.AgentSessionId).HasDatabaseName(names.Index("ix_qa_results_agent_session_id"));
+    }
+}

@@ -1,0 +1,37 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AgentOrchestration.Data.Configurations;
+
+/// <summary>Maps <see cref="TaskAssignment"/> to <c>task_assignments</c> (seed 000, phase 4) with the library's lease columns.</summary>
+internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTypeConfiguration<TaskAssignment>
+{
+    public const string Table = "task_assignments";
+
+    public void Configure(EntityTypeBuilder<TaskAssignment> builder)
+    {
+        builder.ToTable(names.Table(Table), names.Schema,
+            t => t.HasCheckConstraint(names.Check(Table, "fencing_token"), "\"fencing_token\" >= 0"));
+        builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
+        builder.Property(x => x.FencingToken).HasDefaultValue(0L);
+        builder.ComplexProperty(x => x.Context, c => c.ToJson("context"));
+
+        // Assignments cascade with their work item; an agent with assignments cannot be deleted, only archived (seed 000).
+        builder.HasOne(x => x.WorkItem).WithMany(w => w.Assignments).HasForeignKey(x => x.WorkItemId)
+            .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "work_item_id"));
+        builder.HasOne(x => x.Agent).WithMany(a => a.Assignments).HasForeignKey(x => x.AgentId)
+            .OnDelete(DeleteBehavior.Restrict).HasConstraintName(names.ForeignKey(Table, "agent_id"));
+
+        // Seed 000 "Key Indexes".
+        builder.HasIndex(x => x.WorkItemId).HasDatabaseName(names.Index("task_assignments_work_item"));
+        builder.HasIndex(x => x.AgentId).HasDatabaseName(names.Index("task_assignments_agent"));
+        builder.HasIndex(x => x.Status).HasDatabaseName(names.Index("task_assignments_status"));
+        builder.HasIndex(x => x.AssignedAt).HasDatabaseName(names.Index("task_assignments_assigned_at"));
+
+        // Agent workload and the lease reaper.
+        builder.HasIndex(x => new { x.AgentId, x.Status }).HasDatabaseName(names.Index("ix_task_assignments_agent_status"));
+        builder.HasIndex(x => new { x.Status, x.LeaseExpiresAt }).HasDatabaseName(names.Index("ix_task_assignments_lease"));
+    }
+}

@@ -1,0 +1,17 @@
+namespace AgentOrchestration.Data.Entities;
+
+/// <summary>The state of a backlog item (seed 001), stored as <c>backlog</c>, <c>analyzing</c>, <c>ready</c> or <c>blocked</c>.</summary>
+public enum BacklogStatus
+{
+    /// <summary>Submitted, waiting for analysis.</summary>
+    Backlog,
+
+    /// <summary>An agent is analysing it.</summary>
+    Analyzing,
+
+    /// <summary>Analysed and ready to become a story.</summary>
+    Ready,
+
+    /// <summary>Cannot proceed until something changes.</summary>
+    Blocked,
+}

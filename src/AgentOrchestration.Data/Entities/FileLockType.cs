@@ -1,0 +1,11 @@
+namespace AgentOrchestration.Data.Entities;
+
+/// <summary>The mode of a file lock (seed 001), stored as <c>exclusive</c> or <c>shared</c>.</summary>
+public enum FileLockType
+{
+    /// <summary>No other session may hold the path.</summary>
+    Exclusive,
+
+    /// <summary>Other sessions may hold shared locks on the path.</summary>
+    Shared,
+}
