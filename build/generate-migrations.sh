@@ -18,7 +18,10 @@ for provider in ${providers[@]}; do
     echo "== $provider: $name (stage $stage)"
     AGENT_ORCHESTRATION_MIGRATION_STAGE=$stage dotnet ef migrations add "$name" \
       --project "$project" --startup-project "$project" --context AgentOrchestrationDbContext \
-      --output-dir Migrations --namespace "AgentOrchestration.Data.$provider.Migrations" >/dev/null
+      --output-dir Migrations --namespace "AgentOrchestration.Data.$provider.Migrations" > /tmp/ao-migrations.log 2>&1 \
+      || { cat /tmp/ao-migrations.log; exit 1; }
+    # Migrations are an implementation detail of the package, not public API.
+    sed -i 's/^    public partial class /    internal partial class /' "$project"/Migrations/*.cs
   done
 done
 rm -f src/*/agent-orchestration-design.db*

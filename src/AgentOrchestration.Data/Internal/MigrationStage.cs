@@ -85,6 +85,21 @@ internal static class MigrationStaging
 
         if (stage < MigrationStage.AssignmentsAndCapabilities)
         {
+            var agent = modelBuilder.Entity<AgentProfile>().Metadata;
+            foreach (var skip in agent.GetDeclaredSkipNavigations().ToList())
+            {
+                // Ignoring one side of a many-to-many leaves the other; remove both.
+                var inverse = skip.Inverse;
+                skip.SetInverse(null);
+                if (inverse is not null)
+                {
+                    inverse.SetInverse(null);
+                    inverse.DeclaringEntityType.RemoveSkipNavigation(inverse);
+                }
+
+                agent.RemoveSkipNavigation(skip);
+            }
+
             modelBuilder.Entity<AgentProfile>().Ignore(x => x.AssignedTasks);
             modelBuilder.Ignore<TaskAssignment>().Ignore<AgentCapability>();
         }
@@ -103,7 +118,7 @@ internal static class MigrationStaging
 
     private static void RemoveIndexes(Microsoft.EntityFrameworkCore.Metadata.IMutableEntityType entityType, SchemaNames names, params string[] indexNames)
     {
-        foreach (var index in entityType.GetDeclaredIndexes().Where(i => indexNames.Contains(i.Name?[names.Prefix.Length..])).ToList())
+        foreach (var index in entityType.GetDeclaredIndexes().Where(i => indexNames.Contains(i.GetDatabaseName()?[names.Prefix.Length..])).ToList())
         {
             entityType.RemoveIndex(index);
         }

@@ -45,7 +45,7 @@ internal static class ModelFinisher
 
             foreach (var index in entityType.GetDeclaredIndexes())
             {
-                if (index.Name is null)
+                if (((IConventionIndex)index).GetDatabaseNameConfigurationSource() != ConfigurationSource.Explicit)
                 {
                     index.SetDatabaseName(names.Index($"ix_{unprefixed}_{string.Join('_', index.Properties.Select(p => p.GetColumnName()))}"));
                 }
