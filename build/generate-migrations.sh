@@ -13,12 +13,14 @@ providers=("${@:-Sqlite PostgreSql}")
 for provider in ${providers[@]}; do
   project="src/AgentOrchestration.Data.$provider"
   rm -rf "$project/Migrations"
+  # A plain incremental build can keep the deleted snapshot in the assembly; the first step must diff against nothing.
+  dotnet build "$project" --no-incremental -v quiet -nologo > /tmp/ao-migrations.log 2>&1 || { cat /tmp/ao-migrations.log; exit 1; }
   for step in "${steps[@]}"; do
     stage=${step%%:*} name=${step#*:}
     echo "== $provider: $name (stage $stage)"
     AGENT_ORCHESTRATION_MIGRATION_STAGE=$stage dotnet ef migrations add "$name" \
       --project "$project" --startup-project "$project" --context AgentOrchestrationDbContext \
-      --output-dir Migrations --namespace "AgentOrchestration.Data.$provider.Migrations" > /tmp/ao-migrations.log 2>&1 \
+      --output-dir Migrations > /tmp/ao-migrations.log 2>&1 \
       || { cat /tmp/ao-migrations.log; exit 1; }
     # Migrations are an implementation detail of the package, not public API.
     sed -i 's/^    public partial class /    internal partial class /' "$project"/Migrations/*.cs

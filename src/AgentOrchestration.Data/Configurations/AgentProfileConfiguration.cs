@@ -21,6 +21,7 @@ internal sealed class AgentProfileConfiguration(SchemaNames names) : IEntityType
             t.HasCheckConstraint(names.Check(Table, "max_concurrent_tasks"), "\"max_concurrent_tasks\" >= 1");
         });
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
+        builder.Ignore(x => x.ActiveAssignments);
 
         builder.Property(x => x.Name).HasMaxLength(200).IsRequired();
         builder.Property(x => x.Slug).HasMaxLength(SlugLength).IsRequired();

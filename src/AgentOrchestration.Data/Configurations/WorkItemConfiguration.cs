@@ -20,6 +20,7 @@ internal sealed class WorkItemConfiguration(SchemaNames names) : IEntityTypeConf
             t.HasCheckConstraint(names.Check(Table, "parent_id"), "\"parent_id\" IS NULL OR \"parent_id\" <> \"id\"");
         });
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
+        builder.Ignore(x => x.Tasks);
 
         builder.Property(x => x.Title).HasMaxLength(500).IsRequired();
         builder.Property(x => x.Status).HasDefaultValue(WorkItemStatus.Todo);
@@ -31,7 +32,7 @@ internal sealed class WorkItemConfiguration(SchemaNames names) : IEntityTypeConf
         builder.Property(x => x.SuccessCriteriaMet).HasDefaultValue(false);
         builder.Property(x => x.AssignedAgentSession).HasMaxLength(AgentSessionConfiguration.SessionIdLength);
         builder.Property(x => x.PrimeApproved).HasDefaultValue(false);
-        builder.PrimitiveCollection(x => x.RequiredCapabilities).IsRequired();
+        builder.PrimitiveCollection(x => x.RequiredCapabilities);
         builder.ComplexProperty(x => x.DelegationContext, c => c.ToJson("delegation_context"));
         builder.ComplexCollection(x => x.DelegationHistory, c => c.ToJson("delegation_history"));
 

@@ -69,8 +69,8 @@ public class WorkItem
     /// <summary>Gets or sets whether the prime agent approved the story.</summary>
     public bool PrimeApproved { get; set; }
 
-    /// <summary>Gets or sets the capability names an agent needs to claim the item.</summary>
-    public List<string> RequiredCapabilities { get; set; } = [];
+    /// <summary>Gets or sets the capability names an agent needs to claim the item; <see langword="null"/> or empty means none.</summary>
+    public List<string>? RequiredCapabilities { get; set; }
 
     /// <summary>Gets or sets the agent this item is assigned to when <see cref="AssigneeType"/> is <see cref="Entities.AssigneeType.Agent"/>.</summary>
     public Guid? AssignedAgentId { get; set; }

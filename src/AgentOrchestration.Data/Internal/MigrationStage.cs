@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace AgentOrchestration.Data.Internal;
 
@@ -113,6 +114,27 @@ internal static class MigrationStaging
         if (stage < MigrationStage.AgentProfiles)
         {
             modelBuilder.Ignore<AgentProfile>();
+        }
+
+        RemoveChecksOnMissingColumns(modelBuilder);
+    }
+
+    /// <summary>A CHECK on a column that a later step adds belongs to that step.</summary>
+    private static void RemoveChecksOnMissingColumns(ModelBuilder modelBuilder)
+    {
+        foreach (var entityType in modelBuilder.Model.GetEntityTypes())
+        {
+            var columns = entityType.GetProperties()
+                .Select(p => ((IConventionProperty)p).GetColumnNameConfigurationSource() == ConfigurationSource.Explicit ? p.GetColumnName() : StoredEnum.ToSnakeCase(p.Name))
+                .ToHashSet(StringComparer.Ordinal);
+            foreach (var check in entityType.GetDeclaredCheckConstraints().ToList())
+            {
+                var referenced = System.Text.RegularExpressions.Regex.Matches(check.Sql, "\"([a-z_]+)\"").Select(m => m.Groups[1].Value);
+                if (referenced.Any(c => !columns.Contains(c)))
+                {
+                    entityType.RemoveCheckConstraint(check.ModelName);
+                }
+            }
         }
     }
 

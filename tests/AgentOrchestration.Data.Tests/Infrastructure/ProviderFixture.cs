@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentOrchestration.Data.Tests.Infrastructure;
+
+/// <summary>Runs every test of a derived fixture once per provider, each test on a fresh database.</summary>
+[TestFixture(DatabaseProvider.Sqlite)]
+[TestFixture(DatabaseProvider.PostgreSql)]
+public abstract class ProviderFixture(DatabaseProvider provider)
+{
+    protected DatabaseProvider Provider { get; } = provider;
+
+    protected TestDatabase Database { get; private set; } = null!;
+
+    [SetUp]
+    public async Task CreateDatabaseAsync() => Database = await TestDatabase.CreateAsync(Provider);
+
+    [TearDown]
+    public async Task DropDatabaseAsync()
+    {
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+    }
+
+    protected AgentOrchestrationDbContext CreateContext() => Database.CreateContext();
+
+    protected async Task<AgentOrchestrationDbContext> MigratedContextAsync()
+    {
+        var context = CreateContext();
+        await context.Database.MigrateAsync();
+        return context;
+    }
+}

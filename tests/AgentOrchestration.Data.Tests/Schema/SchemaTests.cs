@@ -1,0 +1,188 @@
+using AgentOrchestration.Data.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Scaffolding.Metadata;
+
+namespace AgentOrchestration.Data.Tests.Schema;
+
+/// <summary>The migrated schema, read back from the live database: columns, types, lengths, defaults, keys and indexes.</summary>
+public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(provider)
+{
+    // table, column, nullable, PostgreSQL type (SQLite has only storage classes), default the seeds ask for.
+    private static readonly (string Table, string Column, bool Nullable, string PgType, string? Default)[] Columns =
+    [
+        ("projects", "id", false, "uuid", null), ("projects", "key", false, "character varying(64)", null), ("projects", "name", false, "character varying(200)", null),
+        ("sprints", "project_id", false, "uuid", null), ("sprints", "goal", true, "text", null), ("sprints", "status", false, "character varying(32)", "planned"),
+        ("sprints", "starts_at", true, "timestamp with time zone", null), ("sprints", "ends_at", true, "timestamp with time zone", null),
+
+        ("agent_profiles", "id", false, "uuid", null), ("agent_profiles", "name", false, "character varying(200)", null),
+        ("agent_profiles", "slug", false, "character varying(100)", null), ("agent_profiles", "type", false, "character varying(100)", null),
+        ("agent_profiles", "mode", false, "character varying(50)", null), ("agent_profiles", "description", true, "text", null),
+        ("agent_profiles", "capabilities", true, "jsonb", null), ("agent_profiles", "constraints", true, "jsonb", null),
+        ("agent_profiles", "tools", true, "jsonb", null), ("agent_profiles", "metadata", true, "jsonb", null),
+        ("agent_profiles", "status", false, "character varying(32)", "active"), ("agent_profiles", "created_at", false, "timestamp with time zone", null),
+        ("agent_profiles", "updated_at", false, "timestamp with time zone", null),
+
+        ("work_items", "assignee_type", true, "character varying(32)", null), ("work_items", "assignee_id", true, "uuid", null),
+        ("work_items", "delegation_status", false, "character varying(32)", "unassigned"), ("work_items", "delegation_context", true, "jsonb", null),
+        ("work_items", "delegation_history", true, "jsonb", null), ("work_items", "estimated_hours", true, "numeric(8,2)", null),
+        ("work_items", "actual_hours", true, "numeric(8,2)", null), ("work_items", "qa_status", false, "character varying(32)", "not_started"),
+        ("work_items", "success_criteria_met", false, "boolean", null), ("work_items", "assigned_agent_session", true, "character varying(200)", null),
+        ("work_items", "created_from_backlog_id", true, "uuid", null), ("work_items", "prime_approved", false, "boolean", null),
+        ("work_items", "type", false, "character varying(32)", null), ("work_items", "priority", false, "integer", "3"),
+
+        ("task_assignments", "id", false, "uuid", null), ("task_assignments", "work_item_id", false, "uuid", null),
+        ("task_assignments", "agent_id", false, "uuid", null), ("task_assignments", "assigned_by", true, "uuid", null),
+        ("task_assignments", "assigned_at", false, "timestamp with time zone", null), ("task_assignments", "started_at", true, "timestamp with time zone", null),
+        ("task_assignments", "completed_at", true, "timestamp with time zone", null), ("task_assignments", "status", false, "character varying(32)", null),
+        ("task_assignments", "notes", true, "text", null), ("task_assignments", "context", true, "jsonb", null),
+        ("task_assignments", "lease_expires_at", true, "timestamp with time zone", null), ("task_assignments", "fencing_token", false, "bigint", "0"),
+
+        ("agent_capabilities", "agent_id", false, "uuid", null), ("agent_capabilities", "capability", false, "character varying(100)", null),
+        ("agent_capabilities", "proficiency", false, "integer", "3"),
+
+        ("backlog", "title", false, "character varying(500)", null), ("backlog", "description", false, "text", null),
+        ("backlog", "success_criteria", false, "text", null), ("backlog", "priority", false, "integer", "3"),
+        ("backlog", "estimated_complexity", false, "character varying(32)", "moderate"), ("backlog", "business_value", false, "integer", "5"),
+        ("backlog", "risk_score", false, "integer", "0"), ("backlog", "created_by", false, "character varying(200)", "user"),
+        ("backlog", "assigned_to_agent", true, "character varying(200)", null), ("backlog", "status", false, "character varying(32)", "backlog"),
+        ("backlog", "timestamp", false, "timestamp with time zone", "CURRENT_TIMESTAMP"), ("backlog", "last_analyzed", true, "timestamp with time zone", null),
+        ("backlog", "prime_notes", true, "text", null), ("backlog", "project_id", false, "uuid", null),
+
+        ("agent_sessions", "session_id", false, "character varying(200)", null), ("agent_sessions", "parent_story_id", true, "uuid", null),
+        ("agent_sessions", "backlog_id", true, "uuid", null), ("agent_sessions", "task_id", true, "uuid", null),
+        ("agent_sessions", "agent_type", false, "character varying(32)", null), ("agent_sessions", "status", false, "character varying(32)", "active"),
+        ("agent_sessions", "current_action", true, "text", null), ("agent_sessions", "file_locks", true, "jsonb", null),
+        ("agent_sessions", "start_time", false, "timestamp with time zone", "CURRENT_TIMESTAMP"), ("agent_sessions", "end_time", true, "timestamp with time zone", null),
+        ("agent_sessions", "risk_level", false, "integer", "0"), ("agent_sessions", "oversight_level", false, "character varying(32)", "standard"),
+        ("agent_sessions", "agent_id", true, "uuid", null), ("agent_sessions", "last_heartbeat_at", true, "timestamp with time zone", null),
+
+        ("qa_results", "task_id", false, "uuid", null), ("qa_results", "agent_session_id", false, "character varying(200)", null),
+        ("qa_results", "qa_type", false, "character varying(32)", null), ("qa_results", "status", false, "character varying(32)", null),
+        ("qa_results", "findings", true, "jsonb", null), ("qa_results", "mock_violations", true, "jsonb", null),
+        ("qa_results", "success_criteria_met", false, "boolean", null), ("qa_results", "remediation_needed", true, "text", null),
+        ("qa_results", "timestamp", false, "timestamp with time zone", "CURRENT_TIMESTAMP"),
+
+        ("file_locks", "file_path", false, "character varying(1024)", null), ("file_locks", "locked_by_session", false, "character varying(200)", null),
+        ("file_locks", "lock_type", false, "character varying(32)", "exclusive"), ("file_locks", "timestamp", false, "timestamp with time zone", "CURRENT_TIMESTAMP"),
+        ("file_locks", "expires_at", true, "timestamp with time zone", null), ("file_locks", "project_id", false, "uuid", null),
+
+        ("orchestration_events", "sequence", false, "bigint", null), ("orchestration_events", "occurred_at", false, "timestamp with time zone", null),
+        ("orchestration_events", "type", false, "character varying(100)", null), ("orchestration_events", "payload", true, "jsonb", null),
+        ("work_item_dependencies", "work_item_id", false, "uuid", null), ("work_item_dependencies", "depends_on_id", false, "uuid", null),
+    ];
+
+    // Seed 000 "Key Indexes", by name, plus the ones the claim, lock, reaper and dashboard queries need.
+    private static readonly (string Table, string Index, string[] Columns, bool Unique)[] Indexes =
+    [
+        ("agent_profiles", "agent_profiles_type_status", ["type", "status"], false),
+        ("agent_profiles", "agent_profiles_slug", ["slug"], true),
+        ("work_items", "work_items_assignee", ["assignee_type", "assignee_id"], false),
+        ("work_items", "work_items_delegation_status", ["delegation_status"], false),
+        ("work_items", "work_items_project_status", ["project_id", "status"], false),
+        ("task_assignments", "task_assignments_work_item", ["work_item_id"], false),
+        ("task_assignments", "task_assignments_agent", ["agent_id"], false),
+        ("task_assignments", "task_assignments_status", ["status"], false),
+        ("task_assignments", "task_assignments_assigned_at", ["assigned_at"], false),
+        ("work_items", "ix_work_items_claim", ["project_id", "delegation_status", "priority", "created_at"], false),
+        ("task_assignments", "ix_task_assignments_lease", ["status", "lease_expires_at"], false),
+        ("agent_sessions", "ix_agent_sessions_status_heartbeat", ["status", "last_heartbeat_at"], false),
+        ("file_locks", "ix_file_locks_project_path", ["project_id", "file_path"], false),
+        ("agent_capabilities", "ux_agent_capabilities_agent_capability", ["agent_id", "capability"], true),
+        ("qa_results", "ix_qa_results_task_type_timestamp", ["task_id", "qa_type", "timestamp"], false),
+        ("projects", "ux_projects_key", ["key"], true),
+    ];
+
+    private DatabaseModel schema = null!;
+
+    [SetUp]
+    public async Task MigrateAndReadAsync()
+    {
+        await using (var context = await MigratedContextAsync())
+        {
+        }
+
+        schema = SchemaReader.Read(Database);
+    }
+
+    [Test]
+    public void Every_column_has_its_seed_type_nullability_and_default()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var (table, name, nullable, pgType, defaultValue) in Columns)
+            {
+                var column = Table(table).Columns.SingleOrDefault(c => c.Name == name);
+                Assert.That(column, Is.Not.Null, $"{table}.{name} exists");
+                if (column is null)
+                {
+                    continue;
+                }
+
+                Assert.That(column.IsNullable, Is.EqualTo(nullable), $"{table}.{name} nullability");
+                if (Provider == DatabaseProvider.PostgreSql)
+                {
+                    Assert.That(column.StoreType, Is.EqualTo(pgType), $"{table}.{name} type");
+                }
+
+                if (defaultValue is not null)
+                {
+                    Assert.That(column.DefaultValueSql, Does.Contain(defaultValue).IgnoreCase, $"{table}.{name} default");
+                }
+            }
+        });
+    }
+
+    [Test]
+    public void Every_seed_index_exists_with_its_columns()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var (table, name, columns, unique) in Indexes)
+            {
+                var index = Table(table).Indexes.SingleOrDefault(i => i.Name == name);
+                var uniqueConstraint = Table(table).UniqueConstraints.SingleOrDefault(u => u.Name == name);
+                var actualColumns = index?.Columns ?? uniqueConstraint?.Columns;
+                Assert.That(actualColumns, Is.Not.Null, $"index {name} on {table}");
+                Assert.That(actualColumns?.Select(c => c.Name), Is.EqualTo(columns), $"columns of {name}");
+                Assert.That(index?.IsUnique ?? true, Is.EqualTo(unique), $"uniqueness of {name}");
+            }
+        });
+    }
+
+    [Test]
+    public void Session_ids_are_unique_and_referenced_by_qa_results_and_file_locks()
+    {
+        var sessions = Table("agent_sessions");
+        Assert.That(sessions.UniqueConstraints.Select(u => u.Columns.Single().Name).Concat(sessions.Indexes.Where(i => i.IsUnique).Select(i => i.Columns.Single().Name)), Does.Contain("session_id"));
+
+        Assert.Multiple(() =>
+        {
+            AssertForeignKey("qa_results", "agent_session_id", "agent_sessions", ReferentialAction.Cascade);
+            AssertForeignKey("file_locks", "locked_by_session", "agent_sessions", ReferentialAction.Cascade);
+            AssertForeignKey("qa_results", "task_id", "work_items", ReferentialAction.Cascade);
+            AssertForeignKey("agent_sessions", "parent_story_id", "work_items", ReferentialAction.Cascade);
+            AssertForeignKey("agent_sessions", "backlog_id", "backlog", ReferentialAction.SetNull);
+            AssertForeignKey("agent_sessions", "task_id", "work_items", ReferentialAction.SetNull);
+            AssertForeignKey("task_assignments", "work_item_id", "work_items", ReferentialAction.Cascade);
+            AssertForeignKey("task_assignments", "agent_id", "agent_profiles", ReferentialAction.Restrict);
+            AssertForeignKey("agent_capabilities", "agent_id", "agent_profiles", ReferentialAction.Cascade);
+            AssertForeignKey("work_items", "created_from_backlog_id", "backlog", ReferentialAction.SetNull);
+        });
+    }
+
+    [Test]
+    public void Work_items_have_no_foreign_key_on_assignee_id_because_it_may_name_a_host_user()
+    {
+        Assert.That(Table("work_items").ForeignKeys.SelectMany(f => f.Columns).Select(c => c.Name), Does.Not.Contain("assignee_id"));
+    }
+
+    private DatabaseTable Table(string name) => schema.Tables.Single(t => t.Name == name);
+
+    private void AssertForeignKey(string table, string column, string principal, ReferentialAction onDelete)
+    {
+        var foreignKey = Table(table).ForeignKeys.SingleOrDefault(f => f.Columns.Select(c => c.Name).SequenceEqual([column]));
+        Assert.That(foreignKey, Is.Not.Null, $"{table}.{column} references {principal}");
+        Assert.That(foreignKey?.PrincipalTable.Name, Is.EqualTo(principal), $"{table}.{column} principal");
+        Assert.That(foreignKey?.OnDelete, Is.EqualTo(onDelete), $"{table}.{column} on delete");
+    }
+}
