@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet tool restore >/dev/null
+dotnet restore AgentOrchestration.Data.sln >/dev/null
 
 steps=(Baseline:Baseline AgentProfiles:AgentProfiles WorkItemOrchestrationFields:WorkItemOrchestrationFields
        AssignmentsAndCapabilities:TaskAssignmentsAndCapabilities KeyIndexes:KeyIndexes

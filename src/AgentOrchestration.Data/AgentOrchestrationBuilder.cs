@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentOrchestration.Data;
 
@@ -32,7 +33,7 @@ public sealed class AgentOrchestrationBuilder
         }
 
         ContextType = typeof(TContext);
-        Services.AddScoped(sp => new OrchestrationContext(sp.GetRequiredService<TContext>()));
+        Services.TryAddScoped(sp => new OrchestrationContext(sp.GetRequiredService<TContext>()));
         return this;
     }
 }

@@ -30,6 +30,12 @@ internal static class ModelFinisher
                 AddEnumCheck(entityType, property, names, unprefixed);
             }
 
+            // Time-ordered keys append to B-tree indexes and sort by creation on both providers.
+            if (entityType.FindPrimaryKey() is { Properties: [{ ClrType: var keyType } key] } && keyType == typeof(Guid))
+            {
+                key.SetValueGeneratorFactory(static (_, _) => new UuidV7ValueGenerator());
+            }
+
             foreach (var complexProperty in entityType.GetDeclaredComplexProperties())
             {
                 ConfigureJson(complexProperty.ComplexType);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Proves the published packages work on their own: a throw-away console app takes them from the local feed
+# (build/feed, written by build/publish.sh) by package reference only, migrates a SQLite database and round-trips a row.
+# Version: --version X, else AO_VERSION, else the version build/pack.sh last packed (artifacts/packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+command -v dotnet >/dev/null || { echo "consumer-check: ERROR: the .NET SDK ('dotnet') is not on PATH; install .NET SDK 10" >&2; exit 1; }
+
+feed=$(pwd)/build/feed
+version=${AO_VERSION:-}
+while (( $# )); do
+  case $1 in
+    --version) version=${2:?"consumer-check: --version needs a value"}; shift 2 ;;
+    *) echo "consumer-check: ERROR: unknown argument '$1' (usage: consumer-check.sh [--version X])" >&2; exit 1 ;;
+  esac
+done
+version=${version#v}
+if [[ -z "$version" ]]; then
+  shopt -s nullglob
+  packed=(artifacts/packages/AgentOrchestration.Data.Sqlite.[0-9]*.nupkg)
+  (( ${#packed[@]} == 1 )) || { echo "consumer-check: ERROR: found ${#packed[@]} AgentOrchestration.Data.Sqlite packages in artifacts/packages, expected 1; run build/pack.sh and build/publish.sh, or pass --version" >&2; exit 1; }
+  version=$(basename "${packed[0]}" .nupkg); version=${version#AgentOrchestration.Data.Sqlite.}
+fi
+for id in AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql; do
+  [[ -f "$feed/$id.$version.nupkg" ]] || { echo "consumer-check: ERROR: $feed/$id.$version.nupkg is missing; run build/publish.sh" >&2; exit 1; }
+done
+
+# Outside the repository, so none of its Directory.Build.props, Directory.Packages.props or nuget.config applies;
+# its own package cache, so no stale copy of this version can stand in for the one just published.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export NUGET_PACKAGES=$work/packages
+app=$work/ConsumerCheck
+mkdir -p "$app"
+cat >"$work/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <!-- The local feed in addition to the machine's default sources, which supply the dependencies. -->
+  <packageSources>
+    <add key="agent-orchestration-local" value="$feed" />
+  </packageSources>
+</configuration>
+XML
+cat >"$app/ConsumerCheck.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+  </PropertyGroup>
+</Project>
+XML
+cat >"$app/Program.cs" <<'CS'
+using AgentOrchestration.Data;
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Migrations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+var path = args.Length > 0 ? args[0] : "consumer.db";
+
+var services = new ServiceCollection()
+    .AddAgentOrchestration(o => o.UseSqlite("Data Source=" + path))
+    .BuildServiceProvider();
+
+await using var scope = services.CreateAsyncScope();
+await scope.ServiceProvider.GetRequiredService<IAgentOrchestrationMigrator>().MigrateAsync();
+
+var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+db.Add(new Project { Key = "consumer", Name = "Consumer check", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
+await db.SaveChangesAsync();
+
+var count = await db.Projects.CountAsync();
+Console.WriteLine($"consumer-check: projects in the database: {count}");
+return count == 1 ? 0 : 1;
+CS
+
+echo "consumer-check: AgentOrchestration.Data.Sqlite and .PostgreSql $version from $feed"
+log=$work/dotnet.log
+run() { "$@" >>"$log" 2>&1 || { cat "$log" >&2; echo "consumer-check: ERROR: '$*' failed" >&2; exit 1; }; }
+cd "$app"
+run dotnet add package AgentOrchestration.Data.Sqlite --version "$version"
+run dotnet add package AgentOrchestration.Data.PostgreSql --version "$version"
+run dotnet add package Microsoft.Extensions.DependencyInjection --version 10.0.15
+run dotnet build -c Release
+dotnet run -c Release --no-build -- "$work/consumer.db" || { echo "consumer-check: ERROR: the consumer app failed (exit code $?)" >&2; exit 1; }
+echo "consumer-check: passed"
