@@ -1,4 +1,5 @@
 using AgentOrchestration.Data;
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Migrations;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
+        services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         return services;
     }
 }

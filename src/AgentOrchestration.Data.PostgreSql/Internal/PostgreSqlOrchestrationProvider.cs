@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.PostgreSql.Claims;
 using AgentOrchestration.Data.PostgreSql.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -28,6 +30,27 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
             throw;
         }
     }
+
+    public async Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken)
+    {
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The same row lock a claim takes: a claim skips the row while the holder writes, and re-checks it after.
+            var names = new StoreNames(context);
+            var sql = $"SELECT 1 FROM {names.Table<WorkItem>()} WHERE {names.Column<WorkItem>(nameof(WorkItem.Id))} = @p0 FOR UPDATE";
+            await context.Database.ExecuteSqlRawAsync(sql, [new Npgsql.NpgsqlParameter("p0", workItemId)], cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
+        PostgreSqlClaimStrategy.ClaimAsync(context, request, cancellationToken);
 
     /// <summary>A stable 64-bit key for a scope name (the same in every process, unlike <see cref="string.GetHashCode()"/>).</summary>
     internal static long AdvisoryKey(string scope) =>

@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Sqlite.Claims;
 using AgentOrchestration.Data.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -30,6 +31,12 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             }
         }
     }
+
+    public Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken) =>
+        BeginSerializedAsync(context, "work-item", cancellationToken);
+
+    public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
+        SqliteClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
 
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(100, 2 << Math.Min(attempt, 5)) * (0.5 + Random.Shared.NextDouble()));

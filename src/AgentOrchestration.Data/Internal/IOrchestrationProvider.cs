@@ -19,4 +19,24 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the wait.</param>
     /// <returns>The transaction; commit or dispose it.</returns>
     Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins a transaction holding the write lock of one work item, so a holder's write and a concurrent claim of the
+    /// same item cannot interleave: PostgreSQL locks the row (<c>FOR UPDATE</c>); SQLite takes the database write lock.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the transaction.</param>
+    /// <param name="workItemId">The work item to lock.</param>
+    /// <param name="cancellationToken">A token to cancel the wait.</param>
+    /// <returns>The transaction; commit or dispose it.</returns>
+    Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <see cref="ClaimRequest.AssignmentIds"/>.Count ready items atomically: never two winners for one item.
+    /// Returns nothing when the agent is missing, not active, at its limit, or nothing is ready.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the claim.</param>
+    /// <param name="request">The claim.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The claimed items in priority order.</returns>
+    Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken);
 }

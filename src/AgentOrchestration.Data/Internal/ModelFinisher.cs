@@ -92,7 +92,7 @@ internal static class ModelFinisher
 
         // A default value equal to the CLR default makes EF skip explicit writes of that value (the "sentinel" trap):
         // with an impossible sentinel, whatever the caller sets is always written.
-        if (property.GetDefaultValue() is not null && type != typeof(bool))
+        if (property.FindAnnotation(RelationalAnnotationNames.DefaultValue) is not null && type != typeof(bool))
         {
             property.Sentinel = type.IsEnum ? Enum.ToObject(type, -1) : type == typeof(int) ? int.MinValue : type == typeof(long) ? long.MinValue : property.Sentinel;
         }

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentOrchestration.Data.PostgreSql.Claims;
+
+/// <summary>
+/// The PostgreSQL claim: one statement, one round trip, one commit. <c>FOR UPDATE SKIP LOCKED</c> hands each candidate
+/// row to exactly one claimer (PostgreSQL re-checks a locked row's conditions against its newest version, so an item
+/// claimed meanwhile no longer qualifies); the assignment, the work item update, its history and the event are written
+/// by the same statement.
+/// </summary>
+internal static class PostgreSqlClaimStrategy
+{
+    private static readonly ConditionalWeakTable<IModel, string> SqlByModel = [];
+
+    public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, ClaimRequest request, CancellationToken cancellationToken)
+    {
+        var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection)
+            {
+                Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
+            };
+            var now = UtcTimestampConverter.ToStore(request.Now);
+            command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
+            command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Uuid) { Value = request.ProjectId });
+            command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Integer) { Value = request.AssignmentIds.Count });
+            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+            command.Parameters.Add(new NpgsqlParameter("expires", NpgsqlDbType.TimestampTz) { Value = UtcTimestampConverter.ToStore(request.LeaseExpiresAt) });
+            command.Parameters.Add(new NpgsqlParameter("at_text", NpgsqlDbType.Text) { Value = now.ToString("O", CultureInfo.InvariantCulture) });
+            command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
+
+            var rows = new List<ClaimRow>(request.AssignmentIds.Count);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4)));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string BuildSql(StoreNames n)
+    {
+        string W(string p) => n.Column<WorkItem>(p);
+        string T(string p) => n.Column<TaskAssignment>(p);
+        string A(string p) => n.Column<AgentProfile>(p);
+        string C(string p) => n.Column<AgentCapability>(p);
+        string D(string p) => n.Column<WorkItemDependency>(p);
+        string E(string p) => n.Column<OrchestrationEvent>(p);
+        var wi = n.Table<WorkItem>();
+        var ta = n.Table<TaskAssignment>();
+        var active = "('assigned', 'started', 'paused')";
+
+        return $"""
+            WITH agent AS (
+                SELECT a.{A("Id")} AS id, a.{A("MaxConcurrentTasks")} AS max_tasks
+                FROM {n.Table<AgentProfile>()} a
+                WHERE a.{A("Id")} = @agent AND a.{A("Status")} = 'active'
+                FOR UPDATE
+            ), capacity AS (
+                SELECT least(@max, agent.max_tasks - (
+                    SELECT count(*) FROM {ta} t
+                    WHERE t.{T("AgentId")} = agent.id AND t.{T("Status")} IN {active}
+                      AND (t.{T("LeaseExpiresAt")} IS NULL OR t.{T("LeaseExpiresAt")} > @now)))::int AS free
+                FROM agent
+            ), caps AS (
+                SELECT coalesce(array_agg(c.{C("Capability")}::text), ARRAY[]::text[]) AS names
+                FROM {n.Table<AgentCapability>()} c WHERE c.{C("AgentId")} = @agent
+            ), candidate AS (
+                SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
+                       w.{W("CreatedAt")} AS created_at, w.{W("DelegationStatus")} AS from_status, w.{W("CurrentAssignmentId")} AS old_assignment
+                FROM {wi} w
+                WHERE w.{W("ProjectId")} = @project AND w.{W("Type")} IN ('task', 'bug')
+                  AND ((w.{W("Status")} = 'todo' AND w.{W("DelegationStatus")} = 'unassigned')
+                       OR (w.{W("DelegationStatus")} IN ('assigned', 'in_progress') AND EXISTS (
+                           SELECT 1 FROM {ta} cur WHERE cur.{T("Id")} = w.{W("CurrentAssignmentId")} AND cur.{T("LeaseExpiresAt")} <= @now)))
+                  AND (w.{W("RequiredCapabilities")} IS NULL OR w.{W("RequiredCapabilities")} <@ (SELECT names FROM caps))
+                  AND NOT EXISTS (
+                      SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
+                      WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
+                ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
+                LIMIT coalesce((SELECT greatest(free, 0) FROM capacity), 0)
+                FOR UPDATE OF w SKIP LOCKED
+            ), numbered AS (
+                SELECT c.*, row_number() OVER (ORDER BY c.priority, c.created_at, c.id) AS rn FROM candidate c
+            ), picked AS (
+                SELECT n.id, n.project_id, n.title, n.priority, n.from_status, n.old_assignment, ids.assignment_id,
+                       coalesce((SELECT max(t.{T("FencingToken")}) FROM {ta} t WHERE t.{T("WorkItemId")} = n.id), 0) + 1 AS token
+                FROM numbered n JOIN unnest(@ids) WITH ORDINALITY AS ids(assignment_id, rn) ON ids.rn = n.rn
+            ), expired AS (
+                UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = @now, {T("Notes")} = 'lease expired', {T("UpdatedAt")} = @now
+                FROM picked p WHERE t.{T("Id")} = p.old_assignment
+            ), inserted AS (
+                INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("CreatedAt")}, {T("UpdatedAt")})
+                SELECT p.assignment_id, p.id, @agent, @now, 'assigned', @expires, p.token, @now, @now FROM picked p
+            ), updated AS (
+                UPDATE {wi} w SET {W("DelegationStatus")} = 'assigned', {W("Status")} = 'todo', {W("AssigneeType")} = 'agent',
+                    {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("UpdatedAt")} = @now,
+                    {n.ComplexColumn<WorkItem>("DelegationHistory")} = coalesce(w.{n.ComplexColumn<WorkItem>("DelegationHistory")}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                        'at', @at_text, 'action', 'claim', 'from_status', p.from_status, 'to_status', 'assigned', 'assignee_type', 'agent',
+                        'assignee_id', @agent, 'assignment_id', p.assignment_id, 'actor', @actor, 'note', NULL))
+                FROM picked p WHERE w.{W("Id")} = p.id
+            ), events AS (
+                INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {n.ComplexColumn<OrchestrationEvent>("Payload")})
+                SELECT @now, 'work_item.claimed', p.project_id, 'work_item', p.id, @actor,
+                    jsonb_build_object('from', p.from_status, 'to', 'assigned', 'agent_id', @agent, 'session_id', NULL, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
+                FROM picked p
+            )
+            SELECT p.id, p.assignment_id, p.token, p.title, p.priority FROM picked p ORDER BY p.priority, p.id
+            """;
+    }
+}

@@ -1,0 +1,85 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentOrchestration.Data.Sqlite.Claims;
+
+/// <summary>
+/// The SQLite claim: inside <c>BEGIN IMMEDIATE</c> no other writer runs, so "read the best candidates, then write
+/// them" cannot be raced; the conditions are still re-stated on the write path so a logic slip cannot double-assign.
+/// </summary>
+internal static class SqliteClaimStrategy
+{
+    private static readonly DelegationStatus[] Reclaimable = [DelegationStatus.Assigned, DelegationStatus.InProgress];
+    private static readonly AssignmentStatus[] Active = [AssignmentStatus.Assigned, AssignmentStatus.Started, AssignmentStatus.Paused];
+
+    public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, IOrchestrationProvider provider, ClaimRequest request, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await provider.BeginSerializedAsync(db, "claims", cancellationToken).ConfigureAwait(false);
+        var now = request.Now;
+        var agent = await db.Set<AgentProfile>().AsNoTracking()
+            .Where(a => a.Id == request.AgentId && a.Status == AgentStatus.Active)
+            .Select(a => new { a.Id, a.MaxConcurrentTasks, Capabilities = a.CapabilityRecords.Select(c => c.Capability).ToList() })
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (agent is null)
+        {
+            return [];
+        }
+
+        var held = await db.Set<TaskAssignment>().CountAsync(
+            t => t.AgentId == agent.Id && Active.Contains(t.Status) && (t.LeaseExpiresAt == null || t.LeaseExpiresAt > now), cancellationToken).ConfigureAwait(false);
+        var take = Math.Min(request.AssignmentIds.Count, agent.MaxConcurrentTasks - held);
+        if (take <= 0)
+        {
+            return [];
+        }
+
+        var capabilities = agent.Capabilities;
+        var candidates = await db.Set<WorkItem>()
+            .Include(w => w.CurrentAssignment)
+            .Where(w => w.ProjectId == request.ProjectId && (w.Type == WorkItemType.Task || w.Type == WorkItemType.Bug))
+            .Where(w => (w.Status == WorkItemStatus.Todo && w.DelegationStatus == DelegationStatus.Unassigned)
+                || (Reclaimable.Contains(w.DelegationStatus) && w.CurrentAssignment != null && w.CurrentAssignment.LeaseExpiresAt != null && w.CurrentAssignment.LeaseExpiresAt <= now))
+            .Where(w => w.RequiredCapabilities == null || w.RequiredCapabilities.All(c => capabilities.Contains(c)))
+            .Where(w => !w.Dependencies.Any(d => d.DependsOn!.Status != WorkItemStatus.Done))
+            .OrderBy(w => w.Priority).ThenBy(w => w.CreatedAt).ThenBy(w => w.Id)
+            .Take(take)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        var candidateIds = candidates.Select(c => c.Id).ToList();
+        var tokens = await db.Set<TaskAssignment>().Where(t => candidateIds.Contains(t.WorkItemId))
+            .GroupBy(t => t.WorkItemId).Select(g => new { g.Key, Max = g.Max(t => t.FencingToken) })
+            .ToDictionaryAsync(g => g.Key, g => g.Max, cancellationToken).ConfigureAwait(false);
+
+        var rows = new List<ClaimRow>(candidates.Count);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var item = candidates[i];
+            var token = tokens.GetValueOrDefault(item.Id) + 1;
+            var assignment = new TaskAssignment
+            {
+                Id = request.AssignmentIds[i],
+                WorkItemId = item.Id,
+                AgentId = agent.Id,
+                AssignedAt = now,
+                Status = AssignmentStatus.Assigned,
+                LeaseExpiresAt = request.LeaseExpiresAt,
+                FencingToken = token,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Add(assignment);
+            Claiming.Apply(db, item, assignment, request);
+            rows.Add(new ClaimRow(item.Id, assignment.Id, token, item.Title, item.Priority));
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+}

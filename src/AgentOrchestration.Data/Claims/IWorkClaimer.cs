@@ -1,0 +1,56 @@
+namespace AgentOrchestration.Data.Claims;
+
+/// <summary>
+/// Claims ready work for agents atomically, with leases and fencing tokens: two callers never win the same item, a
+/// lease expires unless renewed, and the writes of a holder whose lease passed on are refused.
+/// </summary>
+public interface IWorkClaimer
+{
+    /// <summary>
+    /// Claims the highest-priority ready work item of <paramref name="projectId"/> for an agent: a task or bug that is
+    /// <c>todo</c>, unassigned (or whose lease expired), whose dependencies are all done and whose required capabilities
+    /// the agent has, while the agent is under its concurrency limit.
+    /// </summary>
+    /// <param name="agentId">The claiming agent; it must be active.</param>
+    /// <param name="projectId">The project to claim in.</param>
+    /// <param name="options">The lease duration and actor; <see langword="null"/> uses the defaults.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The claimed work, or <see langword="null"/> when nothing is ready for the agent.</returns>
+    /// <exception cref="EntityNotFoundException">The agent or project does not exist.</exception>
+    /// <exception cref="InvalidStateTransitionException">The agent is not active.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The lease duration is not positive or exceeds <see cref="ClaimOptions.MaxLeaseDuration"/>.</exception>
+    Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Claims up to <paramref name="maxItems"/> ready work items at once, in priority order, as <see cref="ClaimNextAsync"/> does for one.</summary>
+    /// <param name="agentId">The claiming agent; it must be active.</param>
+    /// <param name="projectId">The project to claim in.</param>
+    /// <param name="maxItems">The most items to claim, from 1 to 1000; the agent's free capacity may limit it further.</param>
+    /// <param name="options">The lease duration and actor; <see langword="null"/> uses the defaults.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The claimed work, possibly empty.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxItems"/> is outside 1 to 1000.</exception>
+    Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends a lease (the heartbeat of a claim).</summary>
+    /// <param name="lease">The lease from the claim.</param>
+    /// <param name="leaseDuration">The new duration from now; <see langword="null"/> uses the default of <see cref="ClaimOptions"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The work with its new expiry.</returns>
+    /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the work item back to the queue (the assignment is cancelled).</summary>
+    /// <param name="lease">The lease from the claim.</param>
+    /// <param name="reason">Why, recorded in the history.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the item is back in the queue.</returns>
+    /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes the claimed work: the assignment and the delegation complete and the item is done.</summary>
+    /// <param name="lease">The lease from the claim.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the item is done.</returns>
+    /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default);
+}

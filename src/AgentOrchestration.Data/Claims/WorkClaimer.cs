@@ -1,0 +1,148 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentOrchestration.Data.Claims;
+
+/// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
+internal sealed class WorkClaimer(OrchestrationContext orchestration, TimeProvider clock) : IWorkClaimer
+{
+    private const int MaxBatch = 1000;
+    private readonly DbContext db = orchestration.Context;
+
+    public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
+        await ClaimAsync(agentId, projectId, 1, options, cancellationToken).ConfigureAwait(false) is [var claimed] ? claimed : null;
+
+    public Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (maxItems is < 1 or > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxItems), maxItems, $"A batch claims from 1 to {MaxBatch} items.");
+        }
+
+        return ClaimAsync(agentId, projectId, maxItems, options, cancellationToken);
+    }
+
+    public async Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var duration = ValidLease(leaseDuration ?? new ClaimOptions().LeaseDuration);
+        return await WithLeaseAsync(lease, (item, assignment, now) =>
+        {
+            assignment.LeaseExpiresAt = now + duration;
+            assignment.UpdatedAt = now;
+            Events.Append(db, now, "work_item.lease_renewed", item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
+                new EventPayload { AgentId = assignment.AgentId, WorkItemId = item.Id });
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await WithLeaseAsync(lease, (item, assignment, now) =>
+        {
+            var from = item.DelegationStatus;
+            assignment.Status = AssignmentStatus.Cancelled;
+            assignment.CompletedAt = now;
+            assignment.LeaseExpiresAt = null;
+            assignment.UpdatedAt = now;
+            item.DelegationStatus = DelegationStatus.Unassigned;
+            item.Status = WorkItemStatus.Todo;
+            item.AssigneeType = null;
+            item.AssigneeId = null;
+            item.AssignedAgentId = null;
+            item.CurrentAssignmentId = null;
+            item.UpdatedAt = now;
+            History.Append(item, now, "release", from, DelegationStatus.Unassigned, assignment.Id, assignment.AgentId.ToString(), reason);
+            Events.Append(db, now, "work_item.released", item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
+                new EventPayload { From = StoredEnum.ToStore(from), To = "unassigned", AgentId = assignment.AgentId, WorkItemId = item.Id, Reason = reason });
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await WithLeaseAsync(lease, (item, assignment, now) =>
+        {
+            var from = item.DelegationStatus;
+            assignment.Status = AssignmentStatus.Completed;
+            assignment.CompletedAt = now;
+            assignment.LeaseExpiresAt = null;
+            assignment.UpdatedAt = now;
+            item.DelegationStatus = DelegationStatus.Completed;
+            item.Status = WorkItemStatus.Done;
+            item.UpdatedAt = now;
+            History.Append(item, now, "complete", from, DelegationStatus.Completed, assignment.Id, assignment.AgentId.ToString());
+            Events.Append(db, now, "work_item.completed", item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
+                new EventPayload { From = StoredEnum.ToStore(from), To = "completed", AgentId = assignment.AgentId, WorkItemId = item.Id });
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new ClaimOptions();
+        var duration = ValidLease(options.LeaseDuration);
+        var now = clock.GetUtcNow();
+        var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
+        var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids);
+
+        var rows = await OrchestrationProviders.For(db).ClaimAsync(db, request, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            // Only an empty claim pays for telling "nothing ready" from a caller error.
+            await EnsureClaimableAsync(agentId, projectId, cancellationToken).ConfigureAwait(false);
+        }
+
+        // What the claim's own statement wrote is now stale in any tracked copy.
+        db.ChangeTracker.Clear();
+        return rows.Select(r => new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, request.LeaseExpiresAt)).ToList();
+    }
+
+    private async Task EnsureClaimableAsync(Guid agentId, Guid projectId, CancellationToken cancellationToken)
+    {
+        var agent = await db.Set<AgentProfile>().AsNoTracking().Where(a => a.Id == agentId)
+            .Select(a => new { a.Slug, a.Status }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("agent", agentId);
+        if (agent.Status != AgentStatus.Active)
+        {
+            throw new InvalidStateTransitionException("agent", agent.Slug, StoredEnum.ToStore(agent.Status), "claim", ["active agents claim work"]);
+        }
+
+        if (!await db.Set<Project>().AnyAsync(p => p.Id == projectId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new EntityNotFoundException("project", projectId);
+        }
+    }
+
+    private async Task<ClaimedWork> WithLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
+    {
+        var provider = OrchestrationProviders.For(db);
+        db.ChangeTracker.Clear();
+        await using var transaction = await provider.BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        var assignment = await db.Set<TaskAssignment>().SingleOrDefaultAsync(a => a.Id == lease.AssignmentId, cancellationToken).ConfigureAwait(false);
+        var item = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false);
+        var refusal = assignment is null || item is null ? "no such claim"
+            : assignment.WorkItemId != item.Id ? "the assignment belongs to another work item"
+            : assignment.FencingToken != lease.FencingToken ? $"the current fencing token is {assignment.FencingToken}"
+            : item.CurrentAssignmentId != assignment.Id ? "the work item was claimed again since"
+            : !assignment.IsActive ? $"the assignment is {StoredEnum.ToStore(assignment.Status)}"
+            : assignment.LeaseExpiresAt is { } expires && expires <= now ? $"the lease expired at {expires:O}"
+            : null;
+        if (refusal is not null)
+        {
+            throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, refusal);
+        }
+
+        change(item!, assignment!, now);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        return new ClaimedWork(lease, item!.ProjectId, item.Title, item.Priority, assignment!.LeaseExpiresAt ?? now);
+    }
+
+    private static TimeSpan ValidLease(TimeSpan duration) =>
+        duration > TimeSpan.Zero && duration <= ClaimOptions.MaxLeaseDuration
+            ? duration
+            : throw new ArgumentOutOfRangeException(nameof(duration), duration, $"A lease lasts more than zero and at most {ClaimOptions.MaxLeaseDuration}.");
+}

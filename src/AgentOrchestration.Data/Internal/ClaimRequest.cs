@@ -1,0 +1,13 @@
+namespace AgentOrchestration.Data.Internal;
+
+/// <summary>One claim, as the provider strategies execute it.</summary>
+/// <param name="AgentId">The claiming agent.</param>
+/// <param name="ProjectId">The project to claim in.</param>
+/// <param name="Now">The claim time (UTC).</param>
+/// <param name="LeaseExpiresAt">The lease expiry of the new assignments.</param>
+/// <param name="Actor">Who claims, for the history and events.</param>
+/// <param name="AssignmentIds">Pre-generated ids for the new assignments; their count is the most items to claim.</param>
+internal sealed record ClaimRequest(Guid AgentId, Guid ProjectId, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt, string Actor, IReadOnlyList<Guid> AssignmentIds);
+
+/// <summary>One claimed item, as the provider strategies return it.</summary>
+internal sealed record ClaimRow(Guid WorkItemId, Guid AssignmentId, long FencingToken, string Title, int Priority);

@@ -1,0 +1,24 @@
+using AgentOrchestration.Data.Entities;
+
+namespace AgentOrchestration.Data.Internal;
+
+/// <summary>Appends to a work item's <c>delegation_history</c>, the one way every state change records itself.</summary>
+internal static class History
+{
+    public static void Append(WorkItem item, DateTimeOffset at, string action, DelegationStatus? from, DelegationStatus to, Guid? assignmentId, string? actor, string? note = null)
+    {
+        item.DelegationHistory ??= [];
+        item.DelegationHistory.Add(new DelegationHistoryEntry
+        {
+            At = at,
+            Action = action,
+            FromStatus = from,
+            ToStatus = to,
+            AssigneeType = item.AssigneeType,
+            AssigneeId = item.AssigneeId,
+            AssignmentId = assignmentId,
+            Actor = actor,
+            Note = note,
+        });
+    }
+}

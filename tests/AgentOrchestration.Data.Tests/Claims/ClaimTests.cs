@@ -1,0 +1,296 @@
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentOrchestration.Data.Tests.Claims;
+
+/// <summary>Claim-next, batch claims, leases and fencing, on each provider.</summary>
+public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(provider)
+{
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+    private ServiceProvider services = null!;
+    private Project project = null!;
+    private AgentProfile agent = null!;
+
+    [SetUp]
+    public async Task SeedAsync()
+    {
+        await using (var context = await MigratedContextAsync())
+        {
+        }
+
+        services = OrchestrationServices.Create(Database, clock);
+        project = Fakes.Project();
+        agent = Fakes.Agent();
+        agent.MaxConcurrentTasks = 10;
+        agent.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = clock.GetUtcNow() });
+        await using var db = CreateContext();
+        db.AddRange(project, agent);
+        await db.SaveChangesAsync();
+    }
+
+    [TearDown]
+    public async Task DisposeServicesAsync() => await services.DisposeAsync();
+
+    [Test]
+    public async Task Claims_the_highest_priority_ready_item_and_records_it()
+    {
+        var low = await AddItemAsync(priority: 4);
+        var high = await AddItemAsync(priority: 1);
+
+        var claimed = await ClaimAsync(agent.Id);
+
+        Assert.That(claimed, Is.Not.Null);
+        Assert.That(claimed!.Lease.WorkItemId, Is.EqualTo(high.Id));
+        Assert.That(claimed.Lease.FencingToken, Is.EqualTo(1));
+        Assert.That(claimed.LeaseExpiresAt, Is.EqualTo(clock.GetUtcNow() + TimeSpan.FromMinutes(5)));
+
+        await using var db = CreateContext();
+        var item = await db.WorkItems.Include(w => w.CurrentAssignment).SingleAsync(w => w.Id == high.Id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(item.DelegationStatus, Is.EqualTo(DelegationStatus.Assigned));
+            Assert.That(item.AssigneeType, Is.EqualTo(AssigneeType.Agent));
+            Assert.That(item.AssigneeId, Is.EqualTo(agent.Id));
+            Assert.That(item.AssignedAgentId, Is.EqualTo(agent.Id));
+            Assert.That(item.CurrentAssignment?.Id, Is.EqualTo(claimed.Lease.AssignmentId));
+            Assert.That(item.CurrentAssignment?.Status, Is.EqualTo(AssignmentStatus.Assigned));
+            Assert.That(item.CurrentAssignment?.LeaseExpiresAt, Is.EqualTo(claimed.LeaseExpiresAt));
+            Assert.That(item.DelegationHistory?.Single().Action, Is.EqualTo("claim"));
+            Assert.That(item.DelegationHistory?.Single().At, Is.EqualTo(clock.GetUtcNow()));
+            Assert.That(item.DelegationHistory?.Single().ToStatus, Is.EqualTo(DelegationStatus.Assigned));
+            Assert.That(item.DelegationHistory?.Single().AssignmentId, Is.EqualTo(claimed.Lease.AssignmentId));
+        });
+        var claimedEvent = await db.Events.SingleAsync(e => e.Type == "work_item.claimed");
+        Assert.That(claimedEvent.EntityId, Is.EqualTo(high.Id));
+        Assert.That(claimedEvent.Payload?.AgentId, Is.EqualTo(agent.Id));
+        Assert.That(claimedEvent.Payload?.To, Is.EqualTo("assigned"));
+        Assert.That(await db.WorkItems.Where(w => w.Id == low.Id).Select(w => w.DelegationStatus).SingleAsync(), Is.EqualTo(DelegationStatus.Unassigned));
+    }
+
+    [Test]
+    public async Task Only_ready_items_the_agent_can_do_in_its_project_are_claimed()
+    {
+        var blocker = await AddItemAsync(priority: 3);
+        var blocked = await AddItemAsync(priority: 1);
+        var needsPython = await AddItemAsync(priority: 1, capabilities: ["python"]);
+        var story = await AddItemAsync(priority: 1, type: WorkItemType.Story);
+        var elsewhere = Fakes.Project();
+        await using (var db = CreateContext())
+        {
+            db.Add(new WorkItemDependency { WorkItemId = blocked.Id, DependsOnId = blocker.Id, CreatedAt = clock.GetUtcNow() });
+            db.Add(elsewhere);
+            var foreign = Fakes.WorkItem(elsewhere);
+            foreign.Priority = 1;
+            db.Add(foreign);
+            await db.SaveChangesAsync();
+        }
+
+        var first = await ClaimAsync(agent.Id);
+        Assert.That(first?.Lease.WorkItemId, Is.EqualTo(blocker.Id), "blocked, capability-less, story and foreign items are skipped");
+        Assert.That(await ClaimAsync(agent.Id), Is.Null, "the blocked item waits for its dependency");
+
+        await CompleteAsync(first!.Lease);
+        var second = await ClaimAsync(agent.Id);
+        Assert.That(second?.Lease.WorkItemId, Is.EqualTo(blocked.Id), "ready once its dependency is done");
+        Assert.That(needsPython.Id, Is.Not.EqualTo(second!.Lease.WorkItemId));
+        Assert.That(story.Id, Is.Not.EqualTo(second.Lease.WorkItemId));
+    }
+
+    [Test]
+    public async Task An_agent_never_exceeds_its_concurrency_limit()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await AddItemAsync(priority: 3);
+        }
+
+        await using (var db = CreateContext())
+        {
+            await db.AgentProfiles.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.MaxConcurrentTasks, 2));
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        var batch = await claimer.ClaimBatchAsync(agent.Id, project.Id, 5);
+        Assert.That(batch, Has.Count.EqualTo(2));
+        Assert.That(await claimer.ClaimNextAsync(agent.Id, project.Id), Is.Null);
+
+        await claimer.CompleteAsync(batch[0].Lease);
+        Assert.That(await claimer.ClaimNextAsync(agent.Id, project.Id), Is.Not.Null, "completing frees a slot");
+    }
+
+    [Test]
+    public async Task A_batch_claims_in_priority_order()
+    {
+        var items = new List<WorkItem>();
+        for (var priority = 5; priority >= 1; priority--)
+        {
+            items.Add(await AddItemAsync(priority));
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var batch = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimBatchAsync(agent.Id, project.Id, 3);
+
+        Assert.That(batch.Select(b => b.Priority), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(batch.Select(b => b.Lease.AssignmentId).Distinct().Count(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task An_expired_lease_returns_the_item_and_fences_off_the_old_holder()
+    {
+        await AddItemAsync(priority: 2);
+        var other = Fakes.Agent();
+        other.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = clock.GetUtcNow() });
+        await using (var db = CreateContext())
+        {
+            db.Add(other);
+            await db.SaveChangesAsync();
+        }
+
+        var first = await ClaimAsync(agent.Id);
+        Assert.That(await ClaimAsync(other.Id), Is.Null, "a live lease is not reclaimed");
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+        var second = await ClaimAsync(other.Id);
+        Assert.That(second?.Lease.WorkItemId, Is.EqualTo(first!.Lease.WorkItemId));
+        Assert.That(second!.Lease.FencingToken, Is.EqualTo(first.Lease.FencingToken + 1));
+
+        await using var scope = services.CreateAsyncScope();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        var refused = Assert.ThrowsAsync<LeaseLostException>(() => claimer.CompleteAsync(first.Lease));
+        Assert.That(refused!.Message, Does.Contain(first.Lease.FencingToken.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.ThrowsAsync<LeaseLostException>(() => claimer.RenewAsync(first.Lease));
+
+        await using var db2 = CreateContext();
+        var item = await db2.WorkItems.Include(w => w.Assignments).SingleAsync(w => w.Id == first.Lease.WorkItemId);
+        Assert.That(item.DelegationStatus, Is.EqualTo(DelegationStatus.Assigned), "the late write changed nothing");
+        Assert.That(item.CurrentAssignmentId, Is.EqualTo(second.Lease.AssignmentId));
+        Assert.That(item.Assignments.Single(a => a.Id == first.Lease.AssignmentId).Status, Is.EqualTo(AssignmentStatus.Cancelled));
+
+        await claimer.CompleteAsync(second.Lease);
+        Assert.That(await db2.WorkItems.Where(w => w.Id == item.Id).Select(w => w.Status).SingleAsync(), Is.EqualTo(WorkItemStatus.Done));
+    }
+
+    [Test]
+    public async Task Renewing_extends_the_lease_and_releasing_requeues()
+    {
+        await AddItemAsync(priority: 2);
+        var claimed = await ClaimAsync(agent.Id);
+
+        await using var scope = services.CreateAsyncScope();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        clock.Advance(TimeSpan.FromMinutes(4));
+        var renewed = await claimer.RenewAsync(claimed!.Lease, TimeSpan.FromMinutes(10));
+        Assert.That(renewed.LeaseExpiresAt, Is.EqualTo(clock.GetUtcNow() + TimeSpan.FromMinutes(10)));
+
+        clock.Advance(TimeSpan.FromMinutes(8));
+        await claimer.ReleaseAsync(claimed.Lease, "needs a human");
+        var again = await claimer.ClaimNextAsync(agent.Id, project.Id);
+        Assert.That(again?.Lease.WorkItemId, Is.EqualTo(claimed.Lease.WorkItemId));
+        Assert.That(again!.Lease.FencingToken, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Refusals_name_the_problem()
+    {
+        await using var scope = services.CreateAsyncScope();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+
+        Assert.ThrowsAsync<EntityNotFoundException>(() => claimer.ClaimNextAsync(Guid.NewGuid(), project.Id));
+        Assert.ThrowsAsync<EntityNotFoundException>(() => claimer.ClaimNextAsync(agent.Id, Guid.NewGuid()));
+        var range = Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimBatchAsync(agent.Id, project.Id, 0));
+        Assert.That(range!.Message, Does.Contain("1 to 1000"));
+        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimNextAsync(agent.Id, project.Id, new ClaimOptions { LeaseDuration = TimeSpan.Zero }));
+
+        await AddItemAsync(priority: 1);
+        await using (var db = CreateContext())
+        {
+            await db.AgentProfiles.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, AgentStatus.Archived));
+        }
+
+        var archived = Assert.ThrowsAsync<InvalidStateTransitionException>(() => claimer.ClaimNextAsync(agent.Id, project.Id));
+        Assert.That(archived!.Message, Does.Contain("archived").And.Contain(agent.Slug));
+        await using var check = CreateContext();
+        Assert.That(await check.TaskAssignments.CountAsync(), Is.Zero, "refusals write nothing");
+        Assert.That(await check.Events.CountAsync(), Is.Zero);
+    }
+
+    [Test]
+    public async Task Thirty_two_workers_claim_two_thousand_items_each_exactly_once()
+    {
+        const int items = 2000;
+        const int workers = 32;
+        await using (var db = CreateContext())
+        {
+            for (var i = 0; i < items; i++)
+            {
+                var item = Fakes.WorkItem(project);
+                item.Project = null;
+                item.ProjectId = project.Id;
+                item.Priority = (i % 5) + 1;
+                db.Add(item);
+            }
+
+            var agents = Enumerable.Range(0, workers).Select(_ => Fakes.Agent()).ToList();
+            db.AddRange(agents);
+            await db.SaveChangesAsync();
+            workerAgents = agents.Select(a => a.Id).ToList();
+        }
+
+        var claims = await Task.WhenAll(workerAgents.Select(agentId => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            await using var scope = services.CreateAsyncScope();
+            var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+            while (await claimer.ClaimNextAsync(agentId, project.Id) is { } claimed)
+            {
+                mine.Add(claimed.Lease.WorkItemId);
+                await claimer.CompleteAsync(claimed.Lease);
+            }
+
+            return mine;
+        })));
+
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.That(all, Has.Count.EqualTo(items), "every item claimed");
+        Assert.That(all.Distinct().Count(), Is.EqualTo(items), "no item claimed twice");
+        Assert.That(claims.Count(c => c.Count > 0), Is.GreaterThan(1), "the workers really raced");
+        await using var check = CreateContext();
+        Assert.That(await check.TaskAssignments.CountAsync(), Is.EqualTo(items));
+        Assert.That(await check.WorkItems.CountAsync(w => w.Status != WorkItemStatus.Done), Is.Zero);
+        Assert.That(await check.Events.CountAsync(e => e.Type == "work_item.claimed"), Is.EqualTo(items));
+    }
+
+    private List<Guid> workerAgents = [];
+
+    private async Task<ClaimedWork?> ClaimAsync(Guid agentId)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, project.Id);
+    }
+
+    private async Task CompleteAsync(WorkLease lease)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().CompleteAsync(lease);
+    }
+
+    private async Task<WorkItem> AddItemAsync(int priority, List<string>? capabilities = null, WorkItemType type = WorkItemType.Task)
+    {
+        await using var db = CreateContext();
+        var item = Fakes.WorkItem(project, type);
+        item.Project = null;
+        item.ProjectId = project.Id;
+        item.Priority = priority;
+        item.RequiredCapabilities = capabilities ?? ["csharp"];
+        item.CreatedAt = clock.GetUtcNow();
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        db.Add(item);
+        await db.SaveChangesAsync();
+        return item;
+    }
+}
