@@ -1,4 +1,5 @@
 using AgentOrchestration.Data;
+using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Migrations;
@@ -35,6 +36,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
+        services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         return services;
     }
 }

@@ -1,0 +1,147 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentOrchestration.Data.Agents;
+
+/// <summary>The default <see cref="IAgentRegistry"/>.</summary>
+internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProvider clock) : IAgentRegistry
+{
+    private static readonly Dictionary<AgentStatus, AgentStatus[]> Transitions = new()
+    {
+        [AgentStatus.Active] = [AgentStatus.Inactive, AgentStatus.Archived],
+        [AgentStatus.Inactive] = [AgentStatus.Active, AgentStatus.Archived],
+        [AgentStatus.Archived] = [],
+    };
+
+    private readonly DbContext db = orchestration.Context;
+
+    public async Task<AgentProfile> RegisterAsync(AgentRegistration registration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        var now = clock.GetUtcNow();
+        var capabilities = AgentValidation.Capabilities(registration.Capabilities);
+        var agent = new AgentProfile
+        {
+            Name = AgentValidation.Text(registration.Name, "name", 200),
+            Slug = AgentValidation.Slug(registration.Slug),
+            Type = AgentValidation.Text(registration.Type, "type", 100),
+            Mode = AgentValidation.Text(registration.Mode, "mode", 50),
+            Description = registration.Description,
+            Capabilities = capabilities,
+            Constraints = registration.Constraints,
+            Tools = registration.Tools,
+            Metadata = registration.Metadata,
+            MaxConcurrentTasks = AgentValidation.Concurrency(registration.MaxConcurrentTasks),
+            Status = AgentStatus.Active,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        foreach (var capability in capabilities)
+        {
+            agent.CapabilityRecords.Add(new AgentCapability { Capability = capability.Name, Proficiency = capability.Proficiency, CreatedAt = now });
+        }
+
+        if (await db.Set<AgentProfile>().AnyAsync(a => a.Slug == agent.Slug, cancellationToken).ConfigureAwait(false))
+        {
+            throw new DuplicateValueException("agent", "slug", agent.Slug);
+        }
+
+        db.Add(agent);
+        Events.Append(db, now, "agent.registered", null, "agent", agent.Id, agent.Slug);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            if (await db.Set<AgentProfile>().AnyAsync(a => a.Slug == agent.Slug, cancellationToken).ConfigureAwait(false))
+            {
+                // Lost a race with another registration of the same slug: the unique index decided.
+                throw new DuplicateValueException("agent", "slug", agent.Slug);
+            }
+
+            throw;
+        }
+
+        return agent;
+    }
+
+    public async Task<AgentProfile> GetAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        AgentValidation.Slug(slug);
+        return await db.Set<AgentProfile>().Include(a => a.CapabilityRecords).AsNoTracking()
+            .SingleOrDefaultAsync(a => a.Slug == slug, cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("agent", slug);
+    }
+
+    public async Task<AgentProfile> SetCapabilitiesAsync(string slug, IReadOnlyCollection<CapabilityEntry> capabilities, CancellationToken cancellationToken = default)
+    {
+        var normalised = AgentValidation.Capabilities(capabilities);
+        return await ChangeAsync(slug, "agent.capabilities_changed", (agent, now) =>
+        {
+            agent.Capabilities = normalised;
+            foreach (var record in agent.CapabilityRecords.Where(r => normalised.All(c => c.Name != r.Capability)).ToList())
+            {
+                agent.CapabilityRecords.Remove(record);
+                db.Remove(record);
+            }
+
+            foreach (var capability in normalised)
+            {
+                var record = agent.CapabilityRecords.SingleOrDefault(r => r.Capability == capability.Name);
+                if (record is null)
+                {
+                    agent.CapabilityRecords.Add(new AgentCapability { AgentId = agent.Id, Capability = capability.Name, Proficiency = capability.Proficiency, CreatedAt = now });
+                }
+                else
+                {
+                    record.Proficiency = capability.Proficiency;
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<AgentProfile> SetConcurrencyLimitAsync(string slug, int maxConcurrentTasks, CancellationToken cancellationToken = default)
+    {
+        var limit = AgentValidation.Concurrency(maxConcurrentTasks);
+        return await ChangeAsync(slug, "agent.updated", (agent, _) => agent.MaxConcurrentTasks = limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<AgentProfile> ActivateAsync(string slug, CancellationToken cancellationToken = default) => MoveAsync(slug, AgentStatus.Active, cancellationToken);
+
+    public Task<AgentProfile> DeactivateAsync(string slug, CancellationToken cancellationToken = default) => MoveAsync(slug, AgentStatus.Inactive, cancellationToken);
+
+    public Task<AgentProfile> ArchiveAsync(string slug, CancellationToken cancellationToken = default) => MoveAsync(slug, AgentStatus.Archived, cancellationToken);
+
+    private Task<AgentProfile> MoveAsync(string slug, AgentStatus target, CancellationToken cancellationToken) =>
+        ChangeAsync(slug, "agent.status_changed", (agent, _) =>
+        {
+            if (!Transitions[agent.Status].Contains(target))
+            {
+                throw new InvalidStateTransitionException(
+                    "agent", agent.Slug, StoredEnum.ToStore(agent.Status), StoredEnum.ToStore(target), Transitions[agent.Status].Select(StoredEnum.ToStore).ToList());
+            }
+
+            agent.Status = target;
+        }, cancellationToken);
+
+    private async Task<AgentProfile> ChangeAsync(string slug, string eventType, Action<AgentProfile, DateTimeOffset> change, CancellationToken cancellationToken)
+    {
+        AgentValidation.Slug(slug);
+        db.ChangeTracker.Clear();
+        var agent = await db.Set<AgentProfile>().Include(a => a.CapabilityRecords)
+            .SingleOrDefaultAsync(a => a.Slug == slug, cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("agent", slug);
+        var now = clock.GetUtcNow();
+        var before = StoredEnum.ToStore(agent.Status);
+        change(agent, now);
+        agent.UpdatedAt = now;
+        Events.Append(db, now, eventType, null, "agent", agent.Id, agent.Slug,
+            new EventPayload { From = before, To = StoredEnum.ToStore(agent.Status), AgentId = agent.Id });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        return agent;
+    }
+}
