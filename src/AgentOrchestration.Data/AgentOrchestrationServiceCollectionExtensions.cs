@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
+        services.TryAddScoped<IWorkItemService, WorkItemService>();
         return services;
     }
 }

@@ -1,0 +1,37 @@
+using AgentOrchestration.Data.Entities;
+
+namespace AgentOrchestration.Data.Work;
+
+/// <summary>What creating an epic, story, task or bug takes.</summary>
+public sealed class NewWorkItem
+{
+    /// <summary>Gets or sets the project the item belongs to.</summary>
+    public required Guid ProjectId { get; set; }
+
+    /// <summary>Gets or sets the kind of item.</summary>
+    public required WorkItemType Type { get; set; }
+
+    /// <summary>Gets or sets the title (1 to 500 characters).</summary>
+    public required string Title { get; set; }
+
+    /// <summary>Gets or sets the description.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>Gets or sets the success criteria QA checks.</summary>
+    public string? SuccessCriteria { get; set; }
+
+    /// <summary>Gets or sets the priority from 1 (critical) to 5 (nice to have); 3 by default.</summary>
+    public int Priority { get; set; } = 3;
+
+    /// <summary>Gets or sets the parent: an epic for a story, a story (or epic) for a task or bug. It must be in the same project.</summary>
+    public Guid? ParentId { get; set; }
+
+    /// <summary>Gets or sets the sprint, which must be in the same project.</summary>
+    public Guid? SprintId { get; set; }
+
+    /// <summary>Gets or sets the estimated effort in hours (0 to 999999.99).</summary>
+    public decimal? EstimatedHours { get; set; }
+
+    /// <summary>Gets or sets the capabilities an agent needs to claim the item; names are trimmed and lowercased.</summary>
+    public IReadOnlyCollection<string> RequiredCapabilities { get; set; } = [];
+}
