@@ -1,6 +1,7 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Work;
@@ -39,6 +40,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<IWorkItemService, WorkItemService>();
+        services.TryAddScoped<IDelegationService, DelegationService>();
         return services;
     }
 }

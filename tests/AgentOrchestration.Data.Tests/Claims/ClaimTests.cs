@@ -10,7 +10,8 @@ namespace AgentOrchestration.Data.Tests.Claims;
 /// <summary>Claim-next, batch claims, leases and fencing, on each provider.</summary>
 public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(provider)
 {
-    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+    // NUnit shares one fixture instance between its tests: every test gets a fresh clock.
+    private FakeTimeProvider clock = null!;
     private ServiceProvider services = null!;
     private Project project = null!;
     private AgentProfile agent = null!;
@@ -18,6 +19,7 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
     [SetUp]
     public async Task SeedAsync()
     {
+        clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         await using (var context = await MigratedContextAsync())
         {
         }

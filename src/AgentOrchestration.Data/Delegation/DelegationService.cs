@@ -1,0 +1,294 @@
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentOrchestration.Data.Delegation;
+
+/// <summary>The default <see cref="IDelegationService"/>: one locked transaction per change (see <see cref="IOrchestrationProvider.BeginWorkItemTransactionAsync"/>).</summary>
+internal sealed class DelegationService(OrchestrationContext orchestration, TimeProvider clock) : IDelegationService
+{
+    private static readonly DelegationStatus[] Held = [DelegationStatus.Assigned, DelegationStatus.InProgress, DelegationStatus.Blocked];
+
+    private static readonly Dictionary<DelegationStatus, string[]> Next = new()
+    {
+        [DelegationStatus.Unassigned] = ["assigned"],
+        [DelegationStatus.Assigned] = ["in_progress", "unassigned (cancel)", "assigned (reassign)"],
+        [DelegationStatus.InProgress] = ["blocked", "completed", "paused/resumed work", "unassigned (cancel)", "assigned (reassign)"],
+        [DelegationStatus.Blocked] = ["in_progress (unblock)", "unassigned (cancel)", "assigned (reassign)"],
+        [DelegationStatus.Completed] = [],
+    };
+
+    private readonly DbContext db = orchestration.Context;
+
+    public Task<WorkItem> AssignAsync(Guid workItemId, Assignee assignee, DelegationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(assignee);
+        return ChangeAsync(workItemId, "assign", [DelegationStatus.Unassigned], DelegationStatus.Assigned, options, async (step, ct) =>
+            await HandOverAsync(step, assignee, ct).ConfigureAwait(false), cancellationToken);
+    }
+
+    public Task<WorkItem> StartAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(workItemId, "start", [DelegationStatus.Assigned], DelegationStatus.InProgress, options, (step, _) =>
+        {
+            step.Item.Status = WorkItemStatus.InProgress;
+            if (step.Assignment is { } assignment)
+            {
+                assignment.Status = AssignmentStatus.Started;
+                assignment.StartedAt ??= step.Now;
+            }
+
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<WorkItem> PauseAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(workItemId, "pause", [DelegationStatus.InProgress], DelegationStatus.InProgress, options, (step, _) =>
+        {
+            var assignment = RequireAssignment(step, AssignmentStatus.Started, "pause");
+            AddWorkedTime(step);
+            assignment.Status = AssignmentStatus.Paused;
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<WorkItem> ResumeAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(workItemId, "resume", [DelegationStatus.InProgress], DelegationStatus.InProgress, options, (step, _) =>
+        {
+            RequireAssignment(step, AssignmentStatus.Paused, "resume").Status = AssignmentStatus.Started;
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<WorkItem> BlockAsync(Guid workItemId, string reason, DelegationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 2000)
+        {
+            throw new ArgumentException($"The reason '{reason}' is not valid: say what the work waits on, in 1 to 2000 characters.", nameof(reason));
+        }
+
+        options ??= new DelegationOptions();
+        options.Note ??= reason;
+        return ChangeAsync(workItemId, "block", [DelegationStatus.InProgress], DelegationStatus.Blocked, options, (step, _) =>
+        {
+            if (step.Assignment is null || step.Assignment.Status == AssignmentStatus.Started)
+            {
+                AddWorkedTime(step);
+            }
+
+            step.Assignment?.Status = AssignmentStatus.Paused;
+            step.Item.Status = WorkItemStatus.Blocked;
+            return Task.CompletedTask;
+        }, cancellationToken);
+    }
+
+    public Task<WorkItem> UnblockAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(workItemId, "unblock", [DelegationStatus.Blocked], DelegationStatus.InProgress, options, (step, _) =>
+        {
+            step.Assignment?.Status = AssignmentStatus.Started;
+            step.Item.Status = WorkItemStatus.InProgress;
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<WorkItem> CompleteAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(workItemId, "complete", [DelegationStatus.InProgress], DelegationStatus.Completed, options, (step, _) =>
+        {
+            if (step.Assignment is null || step.Assignment.Status == AssignmentStatus.Started)
+            {
+                AddWorkedTime(step);
+            }
+
+            if (step.Assignment is { } assignment)
+            {
+                assignment.Status = AssignmentStatus.Completed;
+                assignment.CompletedAt = step.Now;
+                assignment.LeaseExpiresAt = null;
+            }
+
+            step.Item.Status = WorkItemStatus.Done;
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<WorkItem> CancelAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(workItemId, "cancel", Held, DelegationStatus.Unassigned, options, (step, _) =>
+        {
+            EndHolding(step);
+            step.Item.Status = WorkItemStatus.Todo;
+            step.Item.AssigneeType = null;
+            step.Item.AssigneeId = null;
+            step.Item.AssignedAgentId = null;
+            step.Item.CurrentAssignmentId = null;
+            step.Item.CurrentAssignment = null;
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<WorkItem> ReassignAsync(Guid workItemId, Assignee assignee, DelegationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(assignee);
+        return ChangeAsync(workItemId, "reassign", Held, DelegationStatus.Assigned, options, async (step, ct) =>
+        {
+            EndHolding(step);
+            step.Item.Status = WorkItemStatus.Todo;
+            await HandOverAsync(step, assignee, ct).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    private async Task<WorkItem> ChangeAsync(
+        Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions? options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
+    {
+        options ??= new DelegationOptions();
+        db.ChangeTracker.Clear();
+        await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, workItemId, cancellationToken).ConfigureAwait(false);
+        var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment)
+            .SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("work item", workItemId);
+        // A stale holder learns it lost the lease before anything else: that is what it must act on.
+        var now = clock.GetUtcNow();
+        CheckFence(item, options.FencingToken, now);
+        var current = item.DelegationStatus;
+        if (!from.Contains(current))
+        {
+            throw new InvalidStateTransitionException("work item", workItemId, StoredEnum.ToStore(current), $"{StoredEnum.ToStore(to)} ({action})", Next[current]);
+        }
+        var step = new Step(item, item.CurrentAssignment, now, options);
+        await apply(step, cancellationToken).ConfigureAwait(false);
+
+        item.DelegationStatus = to;
+        item.UpdatedAt = now;
+        if (step.Assignment is { } assignment)
+        {
+            assignment.UpdatedAt = now;
+        }
+
+        var actor = options.Actor ?? (item.AssigneeType == AssigneeType.Agent ? item.AssigneeId?.ToString() : null);
+        History.Append(item, now, action, current, to, item.CurrentAssignmentId ?? step.Assignment?.Id, actor, options.Note);
+        Events.Append(db, now, $"work_item.{Past(action)}", item.ProjectId, "work_item", item.Id, actor, new EventPayload
+        {
+            From = StoredEnum.ToStore(current),
+            To = StoredEnum.ToStore(to),
+            AgentId = item.AssignedAgentId,
+            WorkItemId = item.Id,
+            Reason = options.Note,
+        });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        return item;
+    }
+
+    private async Task HandOverAsync(Step step, Assignee assignee, CancellationToken cancellationToken)
+    {
+        var item = step.Item;
+        if (assignee.Type == AssigneeType.Agent)
+        {
+            var agent = await db.Set<AgentProfile>().AsNoTracking().Where(a => a.Id == assignee.Id).Select(a => new { a.Slug, a.Status })
+                .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("agent", assignee.Id);
+            if (agent.Status != AgentStatus.Active)
+            {
+                throw new InvalidStateTransitionException("agent", agent.Slug, StoredEnum.ToStore(agent.Status), "assigned", ["active agents are assigned work"]);
+            }
+
+            var token = await db.Set<TaskAssignment>().Where(t => t.WorkItemId == item.Id).MaxAsync(t => (long?)t.FencingToken, cancellationToken).ConfigureAwait(false) ?? 0;
+            var assignment = new TaskAssignment
+            {
+                WorkItemId = item.Id,
+                AgentId = assignee.Id,
+                AssignedBy = step.Options.AssignedBy,
+                AssignedAt = step.Now,
+                Status = AssignmentStatus.Assigned,
+                Context = step.Options.Context,
+                Notes = step.Options.Note,
+                FencingToken = token + 1,
+                CreatedAt = step.Now,
+                UpdatedAt = step.Now,
+            };
+            db.Add(assignment);
+            item.CurrentAssignment = assignment;
+            item.CurrentAssignmentId = assignment.Id;
+            item.AssignedAgentId = assignee.Id;
+            step.Assignment = assignment;
+        }
+        else
+        {
+            item.CurrentAssignment = null;
+            item.CurrentAssignmentId = null;
+            item.AssignedAgentId = null;
+            step.Assignment = null;
+        }
+
+        item.AssigneeType = assignee.Type;
+        item.AssigneeId = assignee.Id;
+        item.DelegationContext = step.Options.Context ?? item.DelegationContext;
+    }
+
+    private static void EndHolding(Step step)
+    {
+        if (step.Assignment is null ? step.Item.DelegationStatus == DelegationStatus.InProgress : step.Assignment.Status == AssignmentStatus.Started)
+        {
+            AddWorkedTime(step);
+        }
+
+        if (step.Assignment is { } old)
+        {
+            old.Status = AssignmentStatus.Cancelled;
+            old.CompletedAt = step.Now;
+            old.LeaseExpiresAt = null;
+            old.UpdatedAt = step.Now;
+        }
+    }
+
+    /// <summary>Adds the time since work last (re)started to <c>actual_hours</c>, read from the history the library keeps.</summary>
+    private static void AddWorkedTime(Step step)
+    {
+        var since = step.Item.DelegationHistory?.LastOrDefault(h => h.Action is "start" or "resume" or "unblock")?.At;
+        if (since is { } start && step.Now > start)
+        {
+            step.Item.ActualHours = Math.Round((step.Item.ActualHours ?? 0m) + (decimal)(step.Now - start).TotalHours, 2);
+        }
+    }
+
+    private static TaskAssignment RequireAssignment(Step step, AssignmentStatus required, string action) =>
+        step.Assignment is { } assignment && assignment.Status == required
+            ? assignment
+            : throw new InvalidStateTransitionException(
+                "assignment", step.Assignment?.Id ?? step.Item.Id, step.Assignment is null ? "none (user assignee)" : StoredEnum.ToStore(step.Assignment.Status), action,
+                step.Assignment?.Status == AssignmentStatus.Started ? ["paused"] : step.Assignment?.Status == AssignmentStatus.Paused ? ["started"] : []);
+
+    private static void CheckFence(WorkItem item, long? fencingToken, DateTimeOffset now)
+    {
+        if (fencingToken is not { } token)
+        {
+            return;
+        }
+
+        var refusal = item.CurrentAssignment is not { } current ? "the work item has no current assignment"
+            : current.FencingToken != token ? $"the current fencing token is {current.FencingToken}"
+            : current.LeaseExpiresAt is { } expires && expires <= now ? $"the lease expired at {expires:O}"
+            : null;
+        if (refusal is not null)
+        {
+            throw new LeaseLostException(item.Id, token, refusal);
+        }
+    }
+
+    private static string Past(string action) => action switch
+    {
+        "assign" => "assigned",
+        "start" => "started",
+        "pause" => "paused",
+        "resume" => "resumed",
+        "block" => "blocked",
+        "unblock" => "unblocked",
+        "complete" => "completed",
+        "cancel" => "cancelled",
+        "reassign" => "reassigned",
+        _ => action,
+    };
+
+    private sealed class Step(WorkItem item, TaskAssignment? assignment, DateTimeOffset now, DelegationOptions options)
+    {
+        public WorkItem Item { get; } = item;
+
+        public TaskAssignment? Assignment { get; set; } = assignment;
+
+        public DateTimeOffset Now { get; } = now;
+
+        public DelegationOptions Options { get; } = options;
+    }
+}
