@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Sqlite.Claims;
 using AgentOrchestration.Data.Sqlite.Internal;
@@ -9,26 +12,77 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Sqlite.Internal;
 
-/// <summary>SQLite behaviour: one writer per database, so serializing means taking the write lock up front.</summary>
+/// <summary>
+/// SQLite behaviour: one writer per database, so serializing means taking the write lock up front
+/// (<c>BEGIN IMMEDIATE</c>). Waiting for it is SQLite's own short busy handler (in native code, with fine-grained
+/// back-off) and then an asynchronous retry here, never Microsoft.Data.Sqlite's managed loop that blocks the thread
+/// in 150 ms sleeps for up to the command timeout.
+/// </summary>
 internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 {
+    /// <summary>How long SQLite itself waits for the write lock before we yield the thread and retry.</summary>
+    internal const int NativeBusyTimeoutMilliseconds = 1000;
+
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
+    private static readonly ConditionalWeakTable<SqliteConnection, object> Prepared = [];
+
+    /// <summary>
+    /// One gate per database file: writers of this process queue here asynchronously, so only one of them at a time
+    /// waits on SQLite's lock; other processes are handled by the busy handler and the retry below.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {
-        // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE: the write lock is taken now, not at
-        // the first write, so two writers never both read then write.
-        for (var attempt = 0; ; attempt++)
+        var gate = Gates.GetOrAdd(GateKey(context), static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
+            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+
+        try
+        {
+            var connection = (SqliteConnection)context.Database.GetDbConnection();
+            await PrepareAsync(connection, cancellationToken).ConfigureAwait(false);
+
+            // With the managed timeout (whole seconds) no longer than the native one, Microsoft.Data.Sqlite gives up as
+            // soon as SQLite does, and the wait continues here without holding a thread.
+            var previousTimeout = connection.DefaultTimeout;
+            connection.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
             try
             {
-                return await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE.
+                        var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+                        return new ConnectionScopedTransaction(transaction, context, gate);
+                    }
+                    catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+                    {
+                        await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
-            catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+            finally
             {
-                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                connection.DefaultTimeout = previousTimeout;
             }
+        }
+        catch
+        {
+            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            gate.Release();
+            throw;
         }
     }
 
@@ -38,6 +92,45 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         SqliteClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
 
+    /// <summary>Once per connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
+    private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if (Prepared.TryGetValue(connection, out _))
+        {
+            return;
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"PRAGMA busy_timeout = {NativeBusyTimeoutMilliseconds};";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            command.CommandText = "PRAGMA journal_mode;";
+            var mode = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase) && !connection.DataSource.Contains(":memory:", StringComparison.Ordinal))
+            {
+                try
+                {
+                    command.CommandText = "PRAGMA journal_mode = WAL;";
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+                {
+                    // Another connection is switching the (persistent) mode right now; it will be WAL either way.
+                }
+            }
+        }
+
+        Prepared.AddOrUpdate(connection, connection);
+    }
+
+    private static string GateKey(DbContext context)
+    {
+        var builder = new SqliteConnectionStringBuilder(context.Database.GetConnectionString());
+        return builder.DataSource is { Length: > 0 } source && !source.Contains(":memory:", StringComparison.Ordinal) && builder.Mode != SqliteOpenMode.Memory
+            ? Path.GetFullPath(source)
+            : context.Database.GetConnectionString() ?? string.Empty;
+    }
+
     private static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(Math.Min(100, 2 << Math.Min(attempt, 5)) * (0.5 + Random.Shared.NextDouble()));
+        TimeSpan.FromMilliseconds(Math.Min(50, 1 << Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble()));
 }
