@@ -91,8 +91,9 @@ internal static class ModelFinisher
         }
 
         // A default value equal to the CLR default makes EF skip explicit writes of that value (the "sentinel" trap):
-        // with an impossible sentinel, whatever the caller sets is always written.
-        if (property.GetDefaultValue() is not null && type != typeof(bool))
+        // with an impossible sentinel, whatever the caller sets is always written. Not for keys: a store-generated key
+        // (orchestration_events.sequence) must keep the CLR default as "not set", or every insert writes 0.
+        if (property.GetDefaultValue() is not null && type != typeof(bool) && !property.IsKey())
         {
             property.Sentinel = type.IsEnum ? Enum.ToObject(type, -1) : type == typeof(int) ? int.MinValue : type == typeof(long) ? long.MinValue : property.Sentinel;
         }
