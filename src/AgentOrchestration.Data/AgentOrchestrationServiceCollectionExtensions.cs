@@ -1,5 +1,6 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -33,6 +34,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
+        services.TryAddScoped<IFileLockService, FileLockService>();
         return services;
     }
 }
