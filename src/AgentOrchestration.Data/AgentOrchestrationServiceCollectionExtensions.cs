@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<IWorkItemService, WorkItemService>();
         services.TryAddScoped<IDelegationService, DelegationService>();
+        services.TryAddScoped<IFileLockService, FileLockService>();
         return services;
     }
 }
