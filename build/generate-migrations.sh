@@ -11,6 +11,15 @@ steps=(Baseline:Baseline AgentProfiles:AgentProfiles WorkItemOrchestrationFields
        AssignmentsAndCapabilities:TaskAssignmentsAndCapabilities KeyIndexes:KeyIndexes
        DashboardTables:BacklogSessionsQaResultsAndFileLocks TaskAndStoryColumns:TaskAndStoryColumns Latest:LibraryAdditions)
 providers=("${@:-Sqlite PostgreSql}")
+staged=$(( ${#steps[@]} * 2 + 1 ))
+for provider in ${providers[@]}; do
+  count=$(find "src/AgentOrchestration.Data.$provider/Migrations" -name '*.cs' 2>/dev/null | wc -l)
+  if (( count > staged )); then
+    echo "generate-migrations: src/AgentOrchestration.Data.$provider/Migrations holds migrations added after the staged ones;" >&2
+    echo "  regenerating would fold them into LibraryAdditions. Add new migrations with 'dotnet ef migrations add' instead." >&2
+    exit 1
+  fi
+done
 for provider in ${providers[@]}; do
   project="src/AgentOrchestration.Data.$provider"
   rm -rf "$project/Migrations"

@@ -40,6 +40,7 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("at_text", NpgsqlDbType.Text) { Value = now.ToString("O", CultureInfo.InvariantCulture) });
             command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -101,15 +102,17 @@ internal static class PostgreSqlClaimStrategy
             ), numbered AS (
                 SELECT c.*, row_number() OVER (ORDER BY c.priority, c.created_at, c.id) AS rn FROM candidate c
             ), picked AS (
-                SELECT n.id, n.project_id, n.title, n.priority, n.from_status, n.old_assignment, ids.assignment_id,
+                SELECT n.id, n.project_id, n.title, n.priority, n.from_status, n.old_assignment, ids.assignment_id, n.rn,
                        coalesce((SELECT max(t.{T("FencingToken")}) FROM {ta} t WHERE t.{T("WorkItemId")} = n.id), 0) + 1 AS token
                 FROM numbered n JOIN unnest(@ids) WITH ORDINALITY AS ids(assignment_id, rn) ON ids.rn = n.rn
             ), expired AS (
                 UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = @now, {T("Notes")} = 'lease expired', {T("UpdatedAt")} = @now
                 FROM picked p WHERE t.{T("Id")} = p.old_assignment
             ), inserted AS (
-                INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("CreatedAt")}, {T("UpdatedAt")})
-                SELECT p.assignment_id, p.id, @agent, @now, 'assigned', @expires, p.token, @now, @now FROM picked p
+                INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")})
+                SELECT p.assignment_id, p.id, @agent, @now, 'assigned', @expires, p.token,
+                       CASE WHEN @key IS NULL THEN NULL WHEN @max = 1 THEN @key ELSE @key || '#' || (p.rn - 1) END, @now, @now
+                FROM picked p
             ), updated AS (
                 UPDATE {wi} w SET {W("DelegationStatus")} = 'assigned', {W("Status")} = 'todo', {W("AssigneeType")} = 'agent',
                     {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("UpdatedAt")} = @now,

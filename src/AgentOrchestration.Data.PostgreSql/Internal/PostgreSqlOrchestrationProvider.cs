@@ -52,6 +52,9 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         PostgreSqlClaimStrategy.ClaimAsync(context, request, cancellationToken);
 
+    public bool IsUniqueViolation(Exception exception) =>
+        exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
+
     /// <summary>A stable 64-bit key for a scope name (the same in every process, unlike <see cref="string.GetHashCode()"/>).</summary>
     internal static long AdvisoryKey(string scope) =>
         BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes("agent-orchestration:" + scope)));

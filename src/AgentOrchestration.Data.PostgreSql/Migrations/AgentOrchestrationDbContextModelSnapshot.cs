@@ -830,6 +830,11 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .HasDefaultValue(0L)
                         .HasColumnName("fencing_token");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("idempotency_key");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_expires_at");
@@ -901,6 +906,10 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.HasIndex("WorkItemId")
                         .HasDatabaseName("task_assignments_work_item");
+
+                    b.HasIndex("AgentId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ux_task_assignments_agent_idempotency_key");
 
                     b.HasIndex("AgentId", "Status")
                         .HasDatabaseName("ix_task_assignments_agent_status");

@@ -70,6 +70,7 @@ internal static class SqliteClaimStrategy
                 Status = AssignmentStatus.Assigned,
                 LeaseExpiresAt = request.LeaseExpiresAt,
                 FencingToken = token,
+                IdempotencyKey = request.KeyFor(i),
                 CreatedAt = now,
                 UpdatedAt = now,
             };

@@ -92,6 +92,9 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         SqliteClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
 
+    public bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
+
     /// <summary>Once per connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
     private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {

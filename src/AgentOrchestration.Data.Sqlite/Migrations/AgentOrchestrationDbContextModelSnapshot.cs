@@ -823,6 +823,11 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                         .HasDefaultValue(0L)
                         .HasColumnName("fencing_token");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_expires_at");
@@ -894,6 +899,10 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
 
                     b.HasIndex("WorkItemId")
                         .HasDatabaseName("task_assignments_work_item");
+
+                    b.HasIndex("AgentId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ux_task_assignments_agent_idempotency_key");
 
                     b.HasIndex("AgentId", "Status")
                         .HasDatabaseName("ix_task_assignments_agent_status");

@@ -9,6 +9,16 @@ public sealed class ClaimOptions
     /// <summary>Gets or sets how long the lease lasts unless renewed; 5 minutes by default, at most <see cref="MaxLeaseDuration"/>.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The longest idempotency key.</summary>
+    public const int MaxIdempotencyKeyLength = 190;
+
+    /// <summary>
+    /// Gets or sets a key that makes the claim safe to retry: a claim by the same agent with a key it used before returns
+    /// what that claim took instead of claiming more (for example after a timeout left the caller unsure). At most
+    /// <see cref="MaxIdempotencyKeyLength"/> characters; <see langword="null"/> means no idempotency.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
+
     /// <summary>Gets or sets who claims, as recorded in the history and events; the agent's id by default.</summary>
     public string? Actor { get; set; }
 }

@@ -82,11 +82,36 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, TimeProvid
     {
         options ??= new ClaimOptions();
         var duration = ValidLease(options.LeaseDuration);
+        var key = options.IdempotencyKey;
+        if (key is not null && (key.Length is 0 or > ClaimOptions.MaxIdempotencyKeyLength || key.Contains('#', StringComparison.Ordinal)))
+        {
+            throw new ArgumentException(
+                $"The idempotency key '{key}' is not valid: 1 to {ClaimOptions.MaxIdempotencyKeyLength} characters, without '#'.", nameof(options));
+        }
+
+        if (key is not null && await ReplayAsync(agentId, key, cancellationToken).ConfigureAwait(false) is { } replayed)
+        {
+            return replayed;
+        }
+
         var now = clock.GetUtcNow();
         var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
-        var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids);
+        var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids, key);
 
-        var rows = await OrchestrationProviders.For(db).ClaimAsync(db, request, cancellationToken).ConfigureAwait(false);
+        var provider = OrchestrationProviders.For(db);
+        IReadOnlyList<ClaimRow> rows;
+        try
+        {
+            rows = await provider.ClaimAsync(db, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (key is not null && provider.IsUniqueViolation(exception))
+        {
+            // A concurrent retry with the same key won; its claim (rolled back here) is the answer.
+            db.ChangeTracker.Clear();
+            return await ReplayAsync(agentId, key, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException(
+                $"The claim with idempotency key '{key}' collided with another but its assignments cannot be found.", exception);
+        }
+
         if (rows.Count == 0)
         {
             // Only an empty claim pays for telling "nothing ready" from a caller error.
@@ -96,6 +121,21 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, TimeProvid
         // What the claim's own statement wrote is now stale in any tracked copy.
         db.ChangeTracker.Clear();
         return rows.Select(r => new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, request.LeaseExpiresAt)).ToList();
+    }
+
+    /// <summary>What an earlier claim of this agent with this key took, or <see langword="null"/> if there was none.</summary>
+    private async Task<IReadOnlyList<ClaimedWork>?> ReplayAsync(Guid agentId, string key, CancellationToken cancellationToken)
+    {
+        var batchPrefix = key + "#";
+        var earlier = await db.Set<TaskAssignment>().AsNoTracking()
+            .Where(a => a.AgentId == agentId && (a.IdempotencyKey == key || a.IdempotencyKey!.StartsWith(batchPrefix)))
+            .Select(a => new { a.Id, a.WorkItemId, a.FencingToken, a.LeaseExpiresAt, a.AssignedAt, a.WorkItem!.ProjectId, a.WorkItem.Title, a.WorkItem.Priority })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return earlier.Count == 0
+            ? null
+            : earlier.OrderBy(a => a.Priority).ThenBy(a => a.Id)
+                .Select(a => new ClaimedWork(new WorkLease(a.WorkItemId, a.Id, a.FencingToken), a.ProjectId, a.Title, a.Priority, a.LeaseExpiresAt ?? a.AssignedAt))
+                .ToList();
     }
 
     private async Task EnsureClaimableAsync(Guid agentId, Guid projectId, CancellationToken cancellationToken)

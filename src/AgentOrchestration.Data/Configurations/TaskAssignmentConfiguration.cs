@@ -10,6 +10,8 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
 {
     public const string Table = "task_assignments";
 
+    public const int IdempotencyKeyLength = 200;
+
     public void Configure(EntityTypeBuilder<TaskAssignment> builder)
     {
         builder.ToTable(names.Table(Table), names.Schema,
@@ -17,6 +19,7 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
         builder.Property(x => x.FencingToken).HasDefaultValue(0L);
         builder.ComplexProperty(x => x.Context, c => c.ToJson("context"));
+        builder.Property(x => x.IdempotencyKey).HasMaxLength(IdempotencyKeyLength);
 
         // Assignments cascade with their work item; an agent with assignments cannot be deleted, only archived (seed 000).
         builder.HasOne(x => x.WorkItem).WithMany(w => w.Assignments).HasForeignKey(x => x.WorkItemId)
@@ -33,5 +36,8 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
         // Agent workload and the lease reaper.
         builder.HasIndex(x => new { x.AgentId, x.Status }).HasDatabaseName(names.Index("ix_task_assignments_agent_status"));
         builder.HasIndex(x => new { x.Status, x.LeaseExpiresAt }).HasDatabaseName(names.Index("ix_task_assignments_lease"));
+
+        // A retried claim finds the first one's assignments; two racing retries cannot both insert.
+        builder.HasIndex(x => new { x.AgentId, x.IdempotencyKey }).IsUnique().HasDatabaseName(names.Index("ux_task_assignments_agent_idempotency_key"));
     }
 }

@@ -39,6 +39,9 @@ public class TaskAssignment
     /// <summary>Gets or sets the fencing token: it grows with every claim of the work item, so a stale holder's writes can be refused.</summary>
     public long FencingToken { get; set; }
 
+    /// <summary>Gets or sets the caller's idempotency key of the claim that made this assignment (a batch adds <c>#n</c>).</summary>
+    public string? IdempotencyKey { get; set; }
+
     /// <summary>Gets or sets when the row was created (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -7,7 +7,12 @@ namespace AgentOrchestration.Data.Internal;
 /// <param name="LeaseExpiresAt">The lease expiry of the new assignments.</param>
 /// <param name="Actor">Who claims, for the history and events.</param>
 /// <param name="AssignmentIds">Pre-generated ids for the new assignments; their count is the most items to claim.</param>
-internal sealed record ClaimRequest(Guid AgentId, Guid ProjectId, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt, string Actor, IReadOnlyList<Guid> AssignmentIds);
+/// <param name="IdempotencyKey">The caller's key, stored on the assignments (a batch suffixes <c>#n</c>).</param>
+internal sealed record ClaimRequest(Guid AgentId, Guid ProjectId, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt, string Actor, IReadOnlyList<Guid> AssignmentIds, string? IdempotencyKey = null)
+{
+    /// <summary>The key stored on the <paramref name="index"/>-th assignment of this claim.</summary>
+    public string? KeyFor(int index) => IdempotencyKey is null ? null : AssignmentIds.Count == 1 ? IdempotencyKey : $"{IdempotencyKey}#{index}";
+}
 
 /// <summary>One claimed item, as the provider strategies return it.</summary>
 internal sealed record ClaimRow(Guid WorkItemId, Guid AssignmentId, long FencingToken, string Title, int Priority);

@@ -39,4 +39,9 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The claimed items in priority order.</returns>
     Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="exception"/> (or an inner one) is this database's unique-constraint violation.</summary>
+    /// <param name="exception">The exception a write threw.</param>
+    /// <returns><see langword="true"/> for a unique violation.</returns>
+    bool IsUniqueViolation(Exception exception);
 }

@@ -267,6 +267,54 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
         Assert.That(await check.Events.CountAsync(e => e.Type == "work_item.claimed"), Is.EqualTo(items));
     }
 
+    [Test]
+    public async Task A_retried_claim_with_the_same_key_returns_the_same_item()
+    {
+        await AddItemAsync(priority: 1);
+        await AddItemAsync(priority: 2);
+        var options = new ClaimOptions { IdempotencyKey = "worker-7/attempt-1" };
+
+        var first = await ClaimWithAsync(agent.Id, options);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var retried = await ClaimWithAsync(agent.Id, options);
+
+        Assert.That(retried, Is.EqualTo(first), "same item, assignment, fencing token and expiry");
+        var other = await ClaimWithAsync(agent.Id, new ClaimOptions { IdempotencyKey = "worker-7/attempt-2" });
+        Assert.That(other!.Lease.WorkItemId, Is.Not.EqualTo(first!.Lease.WorkItemId), "a new key claims anew");
+        await using var db = CreateContext();
+        Assert.That(await db.TaskAssignments.CountAsync(), Is.EqualTo(2));
+        Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.claimed"), Is.EqualTo(2));
+        Assert.ThrowsAsync<ArgumentException>(() => ClaimWithAsync(agent.Id, new ClaimOptions { IdempotencyKey = "has#hash" }));
+    }
+
+    [Test]
+    public async Task Racing_retries_with_one_key_claim_once()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await AddItemAsync(priority: 3);
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>()
+                .ClaimBatchAsync(agent.Id, project.Id, 2, new ClaimOptions { IdempotencyKey = "batch-1" });
+        })));
+
+        var distinct = results.Select(r => string.Join(",", r.Select(c => c.Lease.AssignmentId).Order())).Distinct().ToList();
+        Assert.That(distinct, Has.Count.EqualTo(1), "every retry saw the one claim");
+        Assert.That(results[0], Has.Count.EqualTo(2));
+        await using var db = CreateContext();
+        Assert.That(await db.TaskAssignments.CountAsync(), Is.EqualTo(2));
+    }
+
+    private async Task<ClaimedWork?> ClaimWithAsync(Guid agentId, ClaimOptions options)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, project.Id, options);
+    }
+
     private List<Guid> workerAgents = [];
 
     private async Task<ClaimedWork?> ClaimAsync(Guid agentId)

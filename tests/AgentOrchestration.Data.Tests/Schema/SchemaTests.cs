@@ -36,6 +36,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("task_assignments", "completed_at", true, "timestamp with time zone", null), ("task_assignments", "status", false, "character varying(32)", null),
         ("task_assignments", "notes", true, "text", null), ("task_assignments", "context", true, "jsonb", null),
         ("task_assignments", "lease_expires_at", true, "timestamp with time zone", null), ("task_assignments", "fencing_token", false, "bigint", "0"),
+        ("task_assignments", "idempotency_key", true, "character varying(200)", null),
 
         ("agent_capabilities", "agent_id", false, "uuid", null), ("agent_capabilities", "capability", false, "character varying(100)", null),
         ("agent_capabilities", "proficiency", false, "integer", "3"),
@@ -85,6 +86,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("task_assignments", "task_assignments_assigned_at", ["assigned_at"], false),
         ("work_items", "ix_work_items_claim", ["project_id", "delegation_status", "priority", "created_at"], false),
         ("task_assignments", "ix_task_assignments_lease", ["status", "lease_expires_at"], false),
+        ("task_assignments", "ux_task_assignments_agent_idempotency_key", ["agent_id", "idempotency_key"], true),
         ("agent_sessions", "ix_agent_sessions_status_heartbeat", ["status", "last_heartbeat_at"], false),
         ("file_locks", "ix_file_locks_project_path", ["project_id", "file_path"], false),
         ("agent_capabilities", "ux_agent_capabilities_agent_capability", ["agent_id", "capability"], true),
