@@ -41,7 +41,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<IWorkItemService, WorkItemService>();
-        services.TryAddScoped<IDelegationService, DelegationService>();
+        services.TryAddScoped<DelegationService>();
+        services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<IFileLockService, FileLockService>();
         return services;
     }

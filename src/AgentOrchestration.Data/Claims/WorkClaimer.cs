@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Claims;
 
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
-internal sealed class WorkClaimer(OrchestrationContext orchestration, TimeProvider clock) : IWorkClaimer
+internal sealed class WorkClaimer(OrchestrationContext orchestration, DelegationService delegation, TimeProvider clock) : IWorkClaimer
 {
     private const int MaxBatch = 1000;
     private readonly DbContext db = orchestration.Context;
@@ -39,44 +40,16 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, TimeProvid
     public async Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await WithLeaseAsync(lease, (item, assignment, now) =>
-        {
-            var from = item.DelegationStatus;
-            assignment.Status = AssignmentStatus.Cancelled;
-            assignment.CompletedAt = now;
-            assignment.LeaseExpiresAt = null;
-            assignment.UpdatedAt = now;
-            item.DelegationStatus = DelegationStatus.Unassigned;
-            item.Status = WorkItemStatus.Todo;
-            item.AssigneeType = null;
-            item.AssigneeId = null;
-            item.AssignedAgentId = null;
-            item.CurrentAssignmentId = null;
-            item.UpdatedAt = now;
-            History.Append(item, now, "release", from, DelegationStatus.Unassigned, assignment.Id, assignment.AgentId.ToString(), reason);
-            Events.Append(db, now, "work_item.released", item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
-                new EventPayload { From = StoredEnum.ToStore(from), To = "unassigned", AgentId = assignment.AgentId, WorkItemId = item.Id, Reason = reason });
-        }, cancellationToken).ConfigureAwait(false);
+        await delegation.CancelAsync(lease.WorkItemId, Fenced(lease, reason), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        await WithLeaseAsync(lease, (item, assignment, now) =>
-        {
-            var from = item.DelegationStatus;
-            assignment.Status = AssignmentStatus.Completed;
-            assignment.CompletedAt = now;
-            assignment.LeaseExpiresAt = null;
-            assignment.UpdatedAt = now;
-            item.DelegationStatus = DelegationStatus.Completed;
-            item.Status = WorkItemStatus.Done;
-            item.UpdatedAt = now;
-            History.Append(item, now, "complete", from, DelegationStatus.Completed, assignment.Id, assignment.AgentId.ToString());
-            Events.Append(db, now, "work_item.completed", item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
-                new EventPayload { From = StoredEnum.ToStore(from), To = "completed", AgentId = assignment.AgentId, WorkItemId = item.Id });
-        }, cancellationToken).ConfigureAwait(false);
+        await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
     }
+
+    private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, Note = note };
 
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {

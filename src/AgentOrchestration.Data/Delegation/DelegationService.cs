@@ -87,9 +87,16 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
         }, cancellationToken);
 
     public Task<WorkItem> CompleteAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
-        ChangeAsync(workItemId, "complete", [DelegationStatus.InProgress], DelegationStatus.Completed, options, (step, _) =>
+        CompleteFromAsync([DelegationStatus.InProgress], workItemId, options, cancellationToken);
+
+    /// <summary>Completes claimed work, which a holder may finish without a separate start (the claim started it).</summary>
+    internal Task<WorkItem> CompleteClaimAsync(Guid workItemId, DelegationOptions options, CancellationToken cancellationToken) =>
+        CompleteFromAsync([DelegationStatus.Assigned, DelegationStatus.InProgress], workItemId, options, cancellationToken);
+
+    private Task<WorkItem> CompleteFromAsync(DelegationStatus[] from, Guid workItemId, DelegationOptions? options, CancellationToken cancellationToken) =>
+        ChangeAsync(workItemId, "complete", from, DelegationStatus.Completed, options, (step, _) =>
         {
-            if (step.Assignment is null || step.Assignment.Status == AssignmentStatus.Started)
+            if (step.Assignment is null || step.Assignment.Status is AssignmentStatus.Started or AssignmentStatus.Assigned)
             {
                 AddWorkedTime(step);
             }
@@ -219,7 +226,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
 
     private static void EndHolding(Step step)
     {
-        if (step.Assignment is null ? step.Item.DelegationStatus == DelegationStatus.InProgress : step.Assignment.Status == AssignmentStatus.Started)
+        if (step.Assignment is null ? step.Item.DelegationStatus == DelegationStatus.InProgress : step.Assignment.Status is AssignmentStatus.Started || step.Item.DelegationHistory?.LastOrDefault()?.Action == "claim")
         {
             AddWorkedTime(step);
         }
@@ -236,7 +243,8 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
     /// <summary>Adds the time since work last (re)started to <c>actual_hours</c>, read from the history the library keeps.</summary>
     private static void AddWorkedTime(Step step)
     {
-        var since = step.Item.DelegationHistory?.LastOrDefault(h => h.Action is "start" or "resume" or "unblock")?.At;
+        // A claim starts the clock too: claimed work is often completed without a separate start.
+        var since = step.Item.DelegationHistory?.LastOrDefault(h => h.Action is "claim" or "start" or "resume" or "unblock")?.At;
         if (since is { } start && step.Now > start)
         {
             step.Item.ActualHours = Math.Round((step.Item.ActualHours ?? 0m) + (decimal)(step.Now - start).TotalHours, 2);
