@@ -76,6 +76,29 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProv
             ?? throw new EntityNotFoundException("agent", slug);
     }
 
+    public async Task<AgentProfile> UpdateAsync(string slug, AgentProfileUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var name = update.Name is null ? null : AgentValidation.Text(update.Name, "name", 200);
+        var type = update.Type is null ? null : AgentValidation.Text(update.Type, "type", 100);
+        var mode = update.Mode is null ? null : AgentValidation.Text(update.Mode, "mode", 50);
+        return await ChangeAsync(slug, "agent.updated", (agent, _) =>
+        {
+            if (agent.Status == AgentStatus.Archived)
+            {
+                throw new InvalidStateTransitionException("agent", agent.Slug, "archived", "updated", ["nothing: an archived profile is kept as it was"]);
+            }
+
+            agent.Name = name ?? agent.Name;
+            agent.Type = type ?? agent.Type;
+            agent.Mode = mode ?? agent.Mode;
+            agent.Description = update.Description ?? agent.Description;
+            agent.Constraints = update.Constraints ?? agent.Constraints;
+            agent.Tools = update.Tools ?? agent.Tools;
+            agent.Metadata = update.Metadata ?? agent.Metadata;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<AgentProfile> SetCapabilitiesAsync(string slug, IReadOnlyCollection<CapabilityEntry> capabilities, CancellationToken cancellationToken = default)
     {
         var normalised = AgentValidation.Capabilities(capabilities);

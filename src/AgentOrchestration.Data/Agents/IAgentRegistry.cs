@@ -20,6 +20,15 @@ public interface IAgentRegistry
     /// <exception cref="EntityNotFoundException">No agent has that slug.</exception>
     Task<AgentProfile> GetAsync(string slug, CancellationToken cancellationToken = default);
 
+    /// <summary>Updates an agent's descriptive values (name, type, mode, description, constraints, tools, metadata).</summary>
+    /// <param name="slug">The agent's slug.</param>
+    /// <param name="update">The values to change; <see langword="null"/> ones are kept.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The updated profile.</returns>
+    /// <exception cref="ArgumentException">A value is empty or too long.</exception>
+    /// <exception cref="InvalidStateTransitionException">The agent is archived: its profile is frozen.</exception>
+    Task<AgentProfile> UpdateAsync(string slug, AgentProfileUpdate update, CancellationToken cancellationToken = default);
+
     /// <summary>Replaces an agent's capabilities (the JSON list and the normalised rows claims match on).</summary>
     /// <param name="slug">The agent's slug.</param>
     /// <param name="capabilities">The new capabilities.</param>

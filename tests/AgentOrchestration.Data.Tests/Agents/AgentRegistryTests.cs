@@ -111,6 +111,24 @@ public sealed class AgentRegistryTests(DatabaseProvider provider) : ProviderFixt
         Assert.That((await WithRegistry(r => r.GetAsync("worker"))).Status, Is.EqualTo(AgentStatus.Archived));
     }
 
+    [Test]
+    public async Task Descriptive_values_update_and_archived_profiles_are_frozen()
+    {
+        await WithRegistry(r => r.RegisterAsync(Registration("writer")));
+        var updated = await WithRegistry(r => r.UpdateAsync("writer", new AgentProfileUpdate
+        {
+            Name = "Docs Writer", Mode = "review", Tools = [new AgentTool { Name = "vale" }], Metadata = [new MetadataEntry { Key = "team", Value = "docs" }],
+        }));
+        Assert.That((updated.Name, updated.Mode, updated.Type), Is.EqualTo(("Docs Writer", "review", "backend-engineer")));
+
+        Assert.ThrowsAsync<ArgumentException>(() => WithRegistry(r => r.UpdateAsync("writer", new AgentProfileUpdate { Mode = new string('m', 51) })));
+        await WithRegistry(r => r.ArchiveAsync("writer"));
+        Assert.ThrowsAsync<InvalidStateTransitionException>(() => WithRegistry(r => r.UpdateAsync("writer", new AgentProfileUpdate { Name = "Other" })));
+
+        var stored = await WithRegistry(r => r.GetAsync("writer"));
+        Assert.That((stored.Name, stored.Tools!.Single().Name, stored.Metadata!.Single().Value), Is.EqualTo(("Docs Writer", "vale", "docs")));
+    }
+
     private static AgentRegistration Registration(string slug, params CapabilityEntry[] capabilities) => new()
     {
         Name = "Agent " + slug,
