@@ -10,11 +10,13 @@ namespace AgentOrchestration.Data.Sessions;
 /// <remarks>
 /// <para>
 /// <b>The work a session owns</b> (renewed by <see cref="HeartbeatAsync"/>, returned to the queue when the session fails,
-/// is halted or is reaped): the current, active assignment of each work item in the session's project that is held by
-/// the session's agent and either names the session in <see cref="WorkItem.AssignedAgentSession"/> or, when it names no
-/// other live (active or paused) session, belongs to an agent that has no other live session in the project. An agent
-/// running several sessions at once in one project links its work with <see cref="WorkItem.AssignedAgentSession"/>, so
-/// one session's failure never takes another's work. A session without an agent owns no work.
+/// is halted or is reaped) is claimed work: the current, active assignment with a lease (see <see cref="Claims.IWorkClaimer"/>)
+/// of each work item in the session's project that is held by the session's agent and either names the session in
+/// <see cref="WorkItem.AssignedAgentSession"/> or, when it names no other live (active or paused) session, belongs to an
+/// agent that has no other live session in the project. An agent running several sessions at once in one project links
+/// its work with <see cref="WorkItem.AssignedAgentSession"/>, so one session's failure never takes another's work. A
+/// session without an agent owns no work, and work delegated to an agent without a lease stays with the agent (cancel or
+/// reassign it through <see cref="Delegation.IDelegationService"/>).
 /// </para>
 /// </remarks>
 public interface ISessionService

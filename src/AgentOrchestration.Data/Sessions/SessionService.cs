@@ -147,7 +147,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
             var note = reason ?? $"session {to}";
             if (outcome != SessionStatus.Completed)
             {
-                await SessionWork.RequeueAsync(db, session, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);
+                await SessionWork.RequeueAsync(db, session, now, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);
             }
 
             await SessionWork.ReleaseLocksAsync(db, session, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);

@@ -29,9 +29,10 @@ internal static class SessionWork
     }
 
     /// <summary>
-    /// The work items (with their current assignment) the session owns: the current, active assignment held by the
-    /// session's agent in the session's project, on an item that names the session in <c>assigned_agent_session</c>, or
-    /// on any item of that agent when the agent has no other live session in the project. See <see cref="ISessionService"/>.
+    /// The work items (with their current assignment) the session owns: the current, active, leased (claimed) assignment
+    /// held by the session's agent in the session's project, on an item that names the session in
+    /// <c>assigned_agent_session</c>, or on any item of that agent when the agent has no other live session in the
+    /// project. See <see cref="ISessionService"/>.
     /// </summary>
     public static async Task<List<(Guid WorkItemId, Guid AssignmentId)>> OwnedAsync(DbContext db, AgentSession session, CancellationToken cancellationToken)
     {
@@ -42,7 +43,8 @@ internal static class SessionWork
 
         var held = await db.Set<WorkItem>().AsNoTracking()
             .Where(w => w.ProjectId == session.ProjectId && w.CurrentAssignmentId != null
-                && w.CurrentAssignment!.AgentId == agentId && ActiveAssignments.Contains(w.CurrentAssignment.Status))
+                && w.CurrentAssignment!.AgentId == agentId && ActiveAssignments.Contains(w.CurrentAssignment.Status)
+                && w.CurrentAssignment.LeaseExpiresAt != null)
             .Select(w => new { w.Id, AssignmentId = w.CurrentAssignmentId!.Value, w.AssignedAgentSession })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (held.Count == 0)
@@ -62,9 +64,12 @@ internal static class SessionWork
     /// <summary>
     /// Returns the session's work to the queue: each owned assignment is cancelled, its item unassigned (status todo, no
     /// assignee, no current assignment) and so claimable at once, with a history entry and a <c>work_item.requeued</c> event.
-    /// Items are row-locked first, in id order, so a concurrent holder write or claim of the same item waits or skips it.
+    /// Time worked on a started assignment, up to <paramref name="workedUntil"/>, is added to <c>actual_hours</c> as a
+    /// cancel through delegation does. Items are row-locked first, in id order, so a concurrent holder write or claim of
+    /// the same item waits or skips it.
     /// </summary>
-    public static async Task<List<Guid>> RequeueAsync(DbContext db, AgentSession session, DateTimeOffset now, string actor, string note, CancellationToken cancellationToken)
+    public static async Task<List<Guid>> RequeueAsync(
+        DbContext db, AgentSession session, DateTimeOffset now, DateTimeOffset workedUntil, string actor, string note, CancellationToken cancellationToken)
     {
         var owned = await OwnedAsync(db, session, cancellationToken).ConfigureAwait(false);
         var requeued = new List<Guid>(owned.Count);
@@ -81,6 +86,13 @@ internal static class SessionWork
             }
 
             var from = item.DelegationStatus;
+            if (assignment.Status == AssignmentStatus.Started
+                && item.DelegationHistory?.LastOrDefault(h => h.Action is "start" or "resume" or "unblock")?.At is { } since
+                && workedUntil > since)
+            {
+                item.ActualHours = Math.Round((item.ActualHours ?? 0m) + (decimal)(workedUntil - since).TotalHours, 2);
+            }
+
             assignment.Status = AssignmentStatus.Cancelled;
             assignment.CompletedAt = now;
             assignment.LeaseExpiresAt = null;
