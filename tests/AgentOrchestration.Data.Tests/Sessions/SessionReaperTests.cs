@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
@@ -167,6 +168,41 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
             "once it is the agent's only live session, the unlinked item is its too");
         Assert.That(await check.TaskAssignments.CountAsync(a => a.Status == AssignmentStatus.Cancelled), Is.EqualTo(3));
         Assert.That(unlinked.Id, Is.Not.EqualTo(Guid.Empty));
+    }
+
+    [Test]
+    public async Task Work_delegated_without_a_lease_stays_and_started_work_counts_time_up_to_the_last_heartbeat()
+    {
+        var claimedItem = await AddItemAsync();
+        var delegatedItem = await AddItemAsync();
+        var key = (await StartAsync(Agent.Id)).SessionId;
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var delegation = scope.ServiceProvider.GetRequiredService<IDelegationService>();
+            await delegation.AssignAsync(delegatedItem.Id, Assignee.Agent(Agent.Id));
+        }
+
+        var claimed = await ClaimAsync(Agent.Id);
+        Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(claimedItem.Id));
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IDelegationService>()
+                .StartAsync(claimedItem.Id, new DelegationOptions { FencingToken = claimed!.Lease.FencingToken });
+        }
+
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        await WithSessionsAsync(s => s.HeartbeatAsync(key, "coding"));
+        Clock.Advance(Timeout + TimeSpan.FromMinutes(10));
+        var result = await ReapAsync();
+
+        Assert.That(result.WorkItemsReturned, Is.EqualTo(new[] { claimedItem.Id }));
+        await using var check = CreateContext();
+        var requeued = await check.WorkItems.SingleAsync(w => w.Id == claimedItem.Id);
+        Assert.That(requeued.ActualHours, Is.EqualTo(0.05m), "three minutes worked up to the last heartbeat, not the silence after it");
+        Assert.That(requeued.DelegationHistory!.Select(h => h.Action), Is.EqualTo(new[] { "claim", "start", "requeue" }));
+        var delegated = await check.WorkItems.Include(w => w.CurrentAssignment).SingleAsync(w => w.Id == delegatedItem.Id);
+        Assert.That(delegated.DelegationStatus, Is.EqualTo(DelegationStatus.Assigned), "an explicit delegation is not undone by the reaper");
+        Assert.That(delegated.CurrentAssignment?.Status, Is.EqualTo(AssignmentStatus.Assigned));
     }
 
     [Test]
