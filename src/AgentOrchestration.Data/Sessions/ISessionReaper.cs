@@ -9,8 +9,8 @@ namespace AgentOrchestration.Data.Sessions;
 /// heartbeat, or its start time if it never heartbeated, is more than the timeout ago. Each session is reaped in its own
 /// transaction, holding the same per-session lock as <see cref="ISessionService"/> and re-checking silence inside it:
 /// its status (failed, end time now), the deletion of its file locks, the cancelled assignments, the requeued work items
-/// and the events <c>session.reaped</c>, <c>file_lock.released</c> and <c>work_item.requeued</c> commit together or not
-/// at all. Several reapers may run at once, in one process or many: each session is reaped exactly once, and a session
+/// and the events <c>session.reaped</c>, <c>work_item.requeued</c> and <c>file_lock.released</c> (or <c>file_lock.expired</c>,
+/// written by <see cref="Locks.IFileLockService.ReleaseAllAsync"/> joining the transaction) commit together or not at all. Several reapers may run at once, in one process or many: each session is reaped exactly once, and a session
 /// that heartbeats meanwhile is left alone. A failure on one session does not undo the sessions reaped before it. Time
 /// worked on a started assignment is added to the item's <c>actual_hours</c> up to the session's last heartbeat.
 /// </remarks>

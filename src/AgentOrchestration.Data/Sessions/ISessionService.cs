@@ -74,7 +74,8 @@ public interface ISessionService
 
     /// <summary>
     /// Ends an active or paused session, in one transaction: sets the outcome and end time, releases every file lock the
-    /// session holds (its <c>file_locks</c> rows are deleted and its <see cref="AgentSession.FileLocks"/> list cleared)
+    /// session holds (through <see cref="Locks.IFileLockService.ReleaseAllAsync"/>, joining the transaction: its
+/// <c>file_locks</c> rows are deleted and its <see cref="AgentSession.FileLocks"/> list emptied)
     /// and, when the outcome is <see cref="SessionStatus.Failed"/> or <see cref="SessionStatus.Halted"/>, returns the work
     /// it owns to the queue (assignments cancelled, items unassigned and claimable at once). A completed session leaves
     /// its work alone: complete or release it through <see cref="Claims.IWorkClaimer"/>, or its leases run out.

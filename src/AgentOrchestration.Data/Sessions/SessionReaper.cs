@@ -51,7 +51,7 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, TimeProv
                 var lastSign = session.LastHeartbeatAt ?? session.StartTime;
                 var reason = string.Create(CultureInfo.InvariantCulture, $"no heartbeat since {lastSign:O} (timeout {silence})");
                 var items = await SessionWork.RequeueAsync(db, session, now, lastSign, Actor, "reaped", cancellationToken).ConfigureAwait(false);
-                var locks = await SessionWork.ReleaseLocksAsync(db, session, now, Actor, "session reaped", cancellationToken).ConfigureAwait(false);
+                var locks = await SessionWork.ReleaseLocksAsync(orchestration, clock, session, cancellationToken).ConfigureAwait(false);
                 var from = session.Status;
                 session.Status = SessionStatus.Failed;
                 session.EndTime = now;

@@ -150,7 +150,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
                 await SessionWork.RequeueAsync(db, session, now, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);
             }
 
-            await SessionWork.ReleaseLocksAsync(db, session, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);
+            await SessionWork.ReleaseLocksAsync(orchestration, clock, session, cancellationToken).ConfigureAwait(false);
             session.EndTime = now;
             Transition(session, outcome, now, "session." + to, reason);
         }, cancellationToken);

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Locks;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sessions;
@@ -127,28 +128,17 @@ internal static class SessionWork
         return requeued;
     }
 
-    /// <summary>Deletes every file lock the session holds and clears its JSON list, with a <c>file_lock.released</c> event per lock.</summary>
-    public static async Task<int> ReleaseLocksAsync(DbContext db, AgentSession session, DateTimeOffset now, string actor, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Releases every file lock the session holds through the file lock service, joining the caller's transaction (the
+    /// session row is already locked): live locks are deleted with a <c>file_lock.released</c> event each, expired ones
+    /// with <c>file_lock.expired</c>, and <c>agent_sessions.file_locks</c> becomes empty. Returns how many live locks it released.
+    /// </summary>
+    public static async Task<int> ReleaseLocksAsync(OrchestrationContext orchestration, TimeProvider clock, AgentSession session, CancellationToken cancellationToken)
     {
-        var sessionId = session.SessionId;
-        var locks = await db.Set<FileLock>().Where(l => l.LockedBySession == sessionId)
-            .OrderBy(l => l.FilePath).ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var fileLock in locks)
-        {
-            db.Remove(fileLock);
-            Events.Append(db, now, "file_lock.released", fileLock.ProjectId, "file_lock", fileLock.Id, actor, new EventPayload
-            {
-                SessionId = sessionId,
-                Reason = reason,
-                Data =
-                [
-                    new MetadataEntry { Key = "path", Value = fileLock.FilePath },
-                    new MetadataEntry { Key = "lock_type", Value = StoredEnum.ToStore(fileLock.LockType) },
-                ],
-            });
-        }
+        var released = await new FileLockService(orchestration, clock).ReleaseAllAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
 
-        session.FileLocks = null;
-        return locks.Count;
+        // Mirror what the service wrote with a set-based update, so the returned session shows it too.
+        session.FileLocks = [];
+        return released.Count;
     }
 }

@@ -328,7 +328,9 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         Assert.That((await check.AgentSessions.SingleAsync(s => s.SessionId == other)).FileLocks, Has.Count.EqualTo(1));
         var released = await check.Events.Where(e => e.Type == "file_lock.released").OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(released.Select(e => e.Payload!.Data.Single(d => d.Key == "path").Value), Is.EqualTo(new[] { "src/app.cs", "src/lib/**" }));
-        Assert.That(released, Has.All.Matches<OrchestrationEvent>(e => e.Payload!.SessionId == key && e.Payload.Reason == "done for today"));
+        Assert.That(released, Has.All.Matches<OrchestrationEvent>(e => e.Payload!.SessionId == key && e.Payload.AgentId == Agent.Id));
+        var types = await check.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
+        Assert.That(types[^3..], Is.EqualTo(new[] { "file_lock.released", "file_lock.released", $"session.{StoredName(outcome)}" }), "one transaction, session change last");
     }
 
     [TestCase(SessionStatus.Failed)]
