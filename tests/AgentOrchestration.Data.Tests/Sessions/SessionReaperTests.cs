@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -89,7 +90,11 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
             await db.WorkItems.Where(w => w.Id == item.Id).ExecuteUpdateAsync(u => u.SetProperty(w => w.AssignedAgentSession, key));
         }
 
-        await AddLocksAsync(key, "src/app.cs");
+        await using (var lockScope = Services.CreateAsyncScope())
+        {
+            await lockScope.ServiceProvider.GetRequiredService<IFileLockService>().AcquireAsync(key, ["src/app.cs"], FileLockType.Exclusive, TimeSpan.FromHours(1));
+        }
+
         Assert.That(await ClaimAsync(rival.Id), Is.Null, "held while the session lives");
 
         Clock.Advance(Timeout + TimeSpan.FromSeconds(1));
@@ -119,7 +124,14 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
             Assert.That(await check.FileLocks.CountAsync(), Is.Zero);
             Assert.That((await check.AgentSessions.SingleAsync()).FileLocks, Is.Null.Or.Empty);
             var types = await check.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
-            Assert.That(types, Is.EqualTo(new[] { "session.started", "work_item.claimed", "work_item.requeued", "file_lock.released", "session.reaped" }));
+            Assert.That(types, Is.EqualTo(new[] { "session.started", "work_item.claimed", "file_lock.acquired", "work_item.requeued", "file_lock.released", "session.reaped" }));
+        }
+
+        await using (var lockScope = Services.CreateAsyncScope())
+        {
+            var locks = lockScope.ServiceProvider.GetRequiredService<IFileLockService>();
+            Assert.That(await locks.GetLocksAsync(Project.Id), Is.Empty);
+            Assert.ThrowsAsync<SessionNotActiveException>(() => locks.AcquireAsync(key, ["src/app.cs"], FileLockType.Exclusive, TimeSpan.FromHours(1)));
         }
 
         var second = await ClaimAsync(rival.Id);
