@@ -12,7 +12,7 @@ namespace AgentOrchestration.Data.Sessions;
 /// and the events <c>session.reaped</c>, <c>work_item.requeued</c> and <c>file_lock.released</c> (or <c>file_lock.expired</c>,
 /// written by <see cref="Locks.IFileLockService.ReleaseAllAsync"/> joining the transaction) commit together or not at all. Several reapers may run at once, in one process or many: each session is reaped exactly once, and a session
 /// that heartbeats meanwhile is left alone. A failure on one session does not undo the sessions reaped before it. Time
-/// worked on a started assignment is added to the item's <c>actual_hours</c> up to the session's last heartbeat.
+/// worked on a started (or just claimed) assignment is added to the item's <c>actual_hours</c> up to the session's last heartbeat.
 /// </remarks>
 public interface ISessionReaper
 {

@@ -65,8 +65,8 @@ internal static class SessionWork
     /// <summary>
     /// Returns the session's work to the queue: each owned assignment is cancelled, its item unassigned (status todo, no
     /// assignee, no current assignment) and so claimable at once, with a history entry and a <c>work_item.requeued</c> event.
-    /// Time worked on a started assignment, up to <paramref name="workedUntil"/>, is added to <c>actual_hours</c> as a
-    /// cancel through delegation does. Items are row-locked first, in id order, so a concurrent holder write or claim of
+    /// Time worked on a started (or just claimed) assignment, up to <paramref name="workedUntil"/>, is added to
+    /// <c>actual_hours</c> as a cancel through delegation does. Items are row-locked first, in id order, so a concurrent holder write or claim of
     /// the same item waits or skips it.
     /// </summary>
     public static async Task<List<Guid>> RequeueAsync(
@@ -87,8 +87,9 @@ internal static class SessionWork
             }
 
             var from = item.DelegationStatus;
-            if (assignment.Status == AssignmentStatus.Started
-                && item.DelegationHistory?.LastOrDefault(h => h.Action is "start" or "resume" or "unblock")?.At is { } since
+            // As delegation's cancel counts it: a started assignment, or one just claimed (a claim starts the clock).
+            if ((assignment.Status == AssignmentStatus.Started || item.DelegationHistory?.LastOrDefault()?.Action == "claim")
+                && item.DelegationHistory?.LastOrDefault(h => h.Action is "claim" or "start" or "resume" or "unblock")?.At is { } since
                 && workedUntil > since)
             {
                 item.ActualHours = Math.Round((item.ActualHours ?? 0m) + (decimal)(workedUntil - since).TotalHours, 2);

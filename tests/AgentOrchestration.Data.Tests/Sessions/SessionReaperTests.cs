@@ -212,6 +212,14 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
         var requeued = await check.WorkItems.SingleAsync(w => w.Id == claimedItem.Id);
         Assert.That(requeued.ActualHours, Is.EqualTo(0.05m), "three minutes worked up to the last heartbeat, not the silence after it");
         Assert.That(requeued.DelegationHistory!.Select(h => h.Action), Is.EqualTo(new[] { "claim", "start", "requeue" }));
+
+        // Claimed but never started: the claim started the clock, as delegation counts it.
+        var second = (await StartAsync(Agent.Id)).SessionId;
+        var again = await ClaimAsync(Agent.Id);
+        Assert.That(again?.Lease.WorkItemId, Is.EqualTo(claimedItem.Id));
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        await WithSessionsAsync(s => s.EndAsync(second, SessionStatus.Failed, "crashed"));
+        Assert.That(await check.WorkItems.Where(w => w.Id == claimedItem.Id).Select(w => w.ActualHours).SingleAsync(), Is.EqualTo(0.10m));
         var delegated = await check.WorkItems.Include(w => w.CurrentAssignment).SingleAsync(w => w.Id == delegatedItem.Id);
         Assert.That(delegated.DelegationStatus, Is.EqualTo(DelegationStatus.Assigned), "an explicit delegation is not undone by the reaper");
         Assert.That(delegated.CurrentAssignment?.Status, Is.EqualTo(AssignmentStatus.Assigned));
