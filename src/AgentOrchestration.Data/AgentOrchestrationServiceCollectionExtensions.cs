@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -44,6 +45,9 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<IFileLockService, FileLockService>();
+        services.TryAddScoped<ISessionService, SessionService>();
+        services.TryAddScoped<ISessionReaper, SessionReaper>();
+        services.TryAddSingleton(new SessionReaperOptions());
         return services;
     }
 }

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentOrchestration.Data.Sessions;
+
+/// <summary>
+/// The opt-in background reaper (<c>AddSessionReaper</c>): every <see cref="SessionReaperOptions.Interval"/> of the
+/// injected <see cref="TimeProvider"/> it runs <see cref="ISessionReaper.ReapAsync"/> in a new DI scope. A failed run is
+/// reported to <see cref="SessionReaperOptions.OnError"/> and the loop goes on; only stopping ends it.
+/// </summary>
+internal sealed class SessionReaperService(IServiceScopeFactory scopes, TimeProvider clock, SessionReaperOptions options) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Interval, clock, stoppingToken).ConfigureAwait(false);
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ISessionReaper>().ReapAsync(options.Timeout, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A background loop must survive any failure of one run (the database may be down); the host hears of it through OnError.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                try
+                {
+                    options.OnError?.Invoke(exception);
+                }
+#pragma warning disable CA1031 // Nor may a faulty error callback end the loop.
+                catch
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+using System.Security.Cryptography;
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Internal;
+using Microsoft.EntityFrameworkCore;
+
+namespace AgentOrchestration.Data.Sessions;
+
+/// <summary>
+/// The default <see cref="ISessionService"/>. Every write runs in a transaction serialized on the session
+/// (<c>session:{key}</c>, the scope the reaper takes too) and locks the session's row before reading it.
+/// </summary>
+internal sealed class SessionService(OrchestrationContext orchestration, TimeProvider clock) : ISessionService
+{
+    private static readonly string[] FromActive = ["paused", "completed", "failed", "halted"];
+    private static readonly string[] FromPaused = ["active", "completed", "failed", "halted"];
+    private static readonly string[] EndStates = ["completed", "failed", "halted"];
+
+    private readonly DbContext db = orchestration.Context;
+
+    public async Task<AgentSession> StartAsync(SessionStart start, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        var sessionId = start.SessionId is null ? NewSessionId(start.AgentType) : SessionIds.ValidNew(start.SessionId, nameof(start));
+        if (start.RiskLevel is < 0 or > SessionStart.MaxRiskLevel)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start.RiskLevel, $"The risk level {start.RiskLevel} is outside the allowed range 0 to {SessionStart.MaxRiskLevel}.");
+        }
+
+        _ = StoredEnum.ToStore(start.AgentType);
+        _ = StoredEnum.ToStore(start.OversightLevel);
+
+        db.ChangeTracker.Clear();
+        await using var transaction = await OrchestrationProviders.For(db)
+            .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
+        await ValidateReferencesAsync(sessionId, start, cancellationToken).ConfigureAwait(false);
+        if (await db.Set<AgentSession>().AnyAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new DuplicateValueException("session", "session_id", sessionId);
+        }
+
+        var now = clock.GetUtcNow();
+        var session = new AgentSession
+        {
+            Id = UuidV7.NewGuid(),
+            SessionId = sessionId,
+            ProjectId = start.ProjectId,
+            AgentId = start.AgentId,
+            ParentStoryId = start.ParentStoryId,
+            BacklogId = start.BacklogId,
+            TaskId = start.TaskId,
+            AgentType = start.AgentType,
+            Status = SessionStatus.Active,
+            CurrentAction = start.CurrentAction,
+            StartTime = now,
+            LastHeartbeatAt = now,
+            RiskLevel = start.RiskLevel,
+            OversightLevel = start.OversightLevel,
+        };
+        db.Add(session);
+        Events.Append(db, now, "session.started", session.ProjectId, SessionWork.SessionEntity, session.Id, sessionId,
+            new EventPayload { To = "active", AgentId = session.AgentId, SessionId = sessionId, WorkItemId = session.TaskId });
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        return session;
+    }
+
+    public async Task<AgentSession> HeartbeatAsync(string sessionId, string? currentAction = null, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
+    {
+        var duration = leaseDuration ?? new ClaimOptions().LeaseDuration;
+        if (duration <= TimeSpan.Zero || duration > ClaimOptions.MaxLeaseDuration)
+        {
+            throw new ArgumentOutOfRangeException(nameof(leaseDuration), duration, $"A lease lasts more than zero and at most {ClaimOptions.MaxLeaseDuration}.");
+        }
+
+        return await ChangeAsync(sessionId, "heartbeat", async (session, now) =>
+        {
+            if (!SessionWork.IsLive(session.Status))
+            {
+                throw Refused(session, "heartbeat");
+            }
+
+            session.LastHeartbeatAt = now;
+            if (currentAction is not null)
+            {
+                session.CurrentAction = currentAction;
+            }
+
+            // Conditional, single-statement renewals: an assignment completed, released, reclaimed or expired meanwhile
+            // is not touched, and a longer lease is never shortened.
+            var owned = await SessionWork.OwnedAsync(db, session, cancellationToken).ConfigureAwait(false);
+            if (owned.Count > 0)
+            {
+                var ids = owned.Select(o => o.AssignmentId).ToList();
+                var expires = now + duration;
+                await db.Set<TaskAssignment>()
+                    .Where(a => ids.Contains(a.Id)
+                        && (a.Status == AssignmentStatus.Assigned || a.Status == AssignmentStatus.Started || a.Status == AssignmentStatus.Paused)
+                        && a.LeaseExpiresAt != null && a.LeaseExpiresAt > now && a.LeaseExpiresAt < expires)
+                    .ExecuteUpdateAsync(u => u.SetProperty(a => a.LeaseExpiresAt, (DateTimeOffset?)expires).SetProperty(a => a.UpdatedAt, now), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<AgentSession> PauseAsync(string sessionId, string? reason = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(sessionId, "paused", (session, now) =>
+        {
+            if (session.Status != SessionStatus.Active)
+            {
+                throw Refused(session, "paused");
+            }
+
+            Transition(session, SessionStatus.Paused, now, "session.paused", reason);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<AgentSession> ResumeAsync(string sessionId, string? reason = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(sessionId, "active", (session, now) =>
+        {
+            if (session.Status != SessionStatus.Paused)
+            {
+                throw Refused(session, "active");
+            }
+
+            session.LastHeartbeatAt = now;
+            Transition(session, SessionStatus.Active, now, "session.resumed", reason);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public Task<AgentSession> EndAsync(string sessionId, SessionStatus outcome, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        if (outcome is not (SessionStatus.Completed or SessionStatus.Failed or SessionStatus.Halted))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, $"A session ends as one of: {string.Join(", ", EndStates)}; '{outcome}' is not an end state.");
+        }
+
+        var to = StoredEnum.ToStore(outcome);
+        return ChangeAsync(sessionId, to, async (session, now) =>
+        {
+            if (!SessionWork.IsLive(session.Status))
+            {
+                throw Refused(session, to);
+            }
+
+            var note = reason ?? $"session {to}";
+            if (outcome != SessionStatus.Completed)
+            {
+                await SessionWork.RequeueAsync(db, session, now, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);
+            }
+
+            await SessionWork.ReleaseLocksAsync(orchestration, clock, session, cancellationToken).ConfigureAwait(false);
+            session.EndTime = now;
+            Transition(session, outcome, now, "session." + to, reason);
+        }, cancellationToken);
+    }
+
+    public async Task<AgentSession?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        SessionIds.ValidLookup(sessionId, nameof(sessionId));
+        return await db.Set<AgentSession>().AsNoTracking().SingleOrDefaultAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static InvalidStateTransitionException Refused(AgentSession session, string requested) =>
+        new("session", session.SessionId, StoredEnum.ToStore(session.Status), requested, session.Status switch
+        {
+            SessionStatus.Active => FromActive,
+            SessionStatus.Paused => FromPaused,
+            _ => [],
+        });
+
+    private static string NewSessionId(SessionAgentType agentType)
+    {
+        Span<byte> random = stackalloc byte[6];
+        RandomNumberGenerator.Fill(random);
+        return $"{StoredEnum.ToStore(agentType)}-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexStringLower(random)}";
+    }
+
+    private void Transition(AgentSession session, SessionStatus to, DateTimeOffset now, string eventType, string? reason)
+    {
+        var from = session.Status;
+        session.Status = to;
+        Events.Append(db, now, eventType, session.ProjectId, SessionWork.SessionEntity, session.Id, session.SessionId, new EventPayload
+        {
+            From = StoredEnum.ToStore(from),
+            To = StoredEnum.ToStore(to),
+            AgentId = session.AgentId,
+            SessionId = session.SessionId,
+            Reason = reason,
+        });
+    }
+
+    private async Task<AgentSession> ChangeAsync(string sessionId, string requested, Func<AgentSession, DateTimeOffset, Task> change, CancellationToken cancellationToken)
+    {
+        SessionIds.ValidLookup(sessionId, nameof(sessionId));
+        db.ChangeTracker.Clear();
+        try
+        {
+            await using var transaction = await OrchestrationProviders.For(db)
+                .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
+            var session = await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false)
+                ?? throw new EntityNotFoundException("session", sessionId);
+            var now = clock.GetUtcNow();
+            await change(session, now).ConfigureAwait(false);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        finally
+        {
+            // A refusal rolls back (the transaction is disposed uncommitted); nothing half-made stays tracked either.
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private async Task ValidateReferencesAsync(string sessionId, SessionStart start, CancellationToken cancellationToken)
+    {
+        if (!await db.Set<Project>().AnyAsync(p => p.Id == start.ProjectId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new EntityNotFoundException("project", start.ProjectId);
+        }
+
+        if (start.AgentId is { } agentId)
+        {
+            var agent = await db.Set<AgentProfile>().AsNoTracking().Where(a => a.Id == agentId)
+                .Select(a => new { a.Slug, a.Status }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new EntityNotFoundException("agent", agentId);
+            if (agent.Status != AgentStatus.Active)
+            {
+                throw new InvalidStateTransitionException("agent", agent.Slug, StoredEnum.ToStore(agent.Status), "start a session", ["active agents start sessions"]);
+            }
+        }
+
+        var subject = $"session '{sessionId}'";
+        await ValidateWorkItemAsync(subject, start.ProjectId, start.ParentStoryId, "story", nameof(SessionStart.ParentStoryId), [WorkItemType.Story], cancellationToken).ConfigureAwait(false);
+        await ValidateWorkItemAsync(subject, start.ProjectId, start.TaskId, "task", nameof(SessionStart.TaskId), [WorkItemType.Task, WorkItemType.Bug], cancellationToken).ConfigureAwait(false);
+        if (start.BacklogId is { } backlogId)
+        {
+            var project = await db.Set<BacklogItem>().Where(b => b.Id == backlogId).Select(b => (Guid?)b.ProjectId)
+                .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new EntityNotFoundException("backlog item", backlogId);
+            if (project != start.ProjectId)
+            {
+                throw new ProjectIsolationException(subject, start.ProjectId, project);
+            }
+        }
+    }
+
+    private async Task ValidateWorkItemAsync(string subject, Guid projectId, Guid? id, string kind, string field, WorkItemType[] allowed, CancellationToken cancellationToken)
+    {
+        if (id is not { } workItemId)
+        {
+            return;
+        }
+
+        var item = await db.Set<WorkItem>().AsNoTracking().Where(w => w.Id == workItemId).Select(w => new { w.ProjectId, w.Type })
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException(kind, workItemId);
+        if (item.ProjectId != projectId)
+        {
+            throw new ProjectIsolationException(subject, projectId, item.ProjectId);
+        }
+
+        if (!allowed.Contains(item.Type))
+        {
+            throw new ArgumentException(
+                $"The work item '{workItemId}' is a {StoredEnum.ToStore(item.Type)}; {field} must name a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))}.");
+        }
+    }
+}
