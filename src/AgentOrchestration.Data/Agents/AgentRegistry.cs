@@ -51,7 +51,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProv
         Events.Append(db, now, "agent.registered", null, "agent", agent.Id, agent.Slug);
         try
         {
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await SerializedSave.SaveAsync(db, "agents", cancellationToken).ConfigureAwait(false);
         }
         catch (DbUpdateException)
         {
@@ -163,7 +163,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProv
         agent.UpdatedAt = now;
         Events.Append(db, now, eventType, null, "agent", agent.Id, agent.Slug,
             new EventPayload { From = before, To = StoredEnum.ToStore(agent.Status), AgentId = agent.Id });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await SerializedSave.SaveAsync(db, "agents", cancellationToken).ConfigureAwait(false);
         db.ChangeTracker.Clear();
         return agent;
     }

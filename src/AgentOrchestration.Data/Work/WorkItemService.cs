@@ -246,7 +246,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await SerializedSave.SaveAsync(db, "work", cancellationToken).ConfigureAwait(false);
         }
         finally
         {
