@@ -18,7 +18,7 @@ namespace AgentOrchestration.Data.PostgreSql.Claims;
 /// </summary>
 internal static class PostgreSqlClaimStrategy
 {
-    private static readonly ConditionalWeakTable<IModel, string> SqlByModel = [];
+    private static readonly ConditionalWeakTable<IModel, ClaimSql> SqlByModel = [];
 
     public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, ClaimRequest request, CancellationToken cancellationToken)
     {
@@ -27,10 +27,18 @@ internal static class PostgreSqlClaimStrategy
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = new NpgsqlCommand(sql, connection)
+            // Two statements, one round trip, one implicit transaction: the first waits for the agent's row lock, so the
+            // claim statement's snapshot is taken after any concurrent claim of the same agent has committed, and its
+            // count of held assignments (the concurrency limit) is current.
+            await using var batch = new NpgsqlBatch(connection)
             {
                 Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
             };
+            var lockAgent = new NpgsqlBatchCommand(sql.LockAgent);
+            lockAgent.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
+            var command = new NpgsqlBatchCommand(sql.Claim);
+            batch.BatchCommands.Add(lockAgent);
+            batch.BatchCommands.Add(command);
             var now = UtcTimestampConverter.ToStore(request.Now);
             command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
             command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Uuid) { Value = request.ProjectId });
@@ -43,7 +51,8 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4)));
@@ -57,7 +66,7 @@ internal static class PostgreSqlClaimStrategy
         }
     }
 
-    private static string BuildSql(StoreNames n)
+    private static ClaimSql BuildSql(StoreNames n)
     {
         string W(string p) => n.Column<WorkItem>(p);
         string T(string p) => n.Column<TaskAssignment>(p);
@@ -69,7 +78,8 @@ internal static class PostgreSqlClaimStrategy
         var ta = n.Table<TaskAssignment>();
         var active = "('assigned', 'started', 'paused')";
 
-        return $"""
+        var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR UPDATE";
+        var claim = $"""
             WITH agent AS (
                 SELECT a.{A("Id")} AS id, a.{A("MaxConcurrentTasks")} AS max_tasks
                 FROM {n.Table<AgentProfile>()} a
@@ -106,8 +116,9 @@ internal static class PostgreSqlClaimStrategy
                        coalesce((SELECT max(t.{T("FencingToken")}) FROM {ta} t WHERE t.{T("WorkItemId")} = n.id), 0) + 1 AS token
                 FROM numbered n JOIN unnest(@ids) WITH ORDINALITY AS ids(assignment_id, rn) ON ids.rn = n.rn
             ), expired AS (
-                UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = @now, {T("Notes")} = 'lease expired', {T("UpdatedAt")} = @now
-                FROM picked p WHERE t.{T("Id")} = p.old_assignment
+                UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = @now, {T("Notes")} = 'lease expired',
+                    {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = @now
+                FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("LeaseExpiresAt")} <= @now
             ), inserted AS (
                 INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")})
                 SELECT p.assignment_id, p.id, @agent, @now, 'assigned', @expires, p.token,
@@ -128,5 +139,8 @@ internal static class PostgreSqlClaimStrategy
             )
             SELECT p.id, p.assignment_id, p.token, p.title, p.priority FROM picked p ORDER BY p.priority, p.id
             """;
+        return new ClaimSql(lockAgent, claim);
     }
+
+    private sealed record ClaimSql(string LockAgent, string Claim);
 }

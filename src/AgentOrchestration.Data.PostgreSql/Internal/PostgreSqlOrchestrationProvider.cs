@@ -17,7 +17,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 {
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {
-        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
         try
         {
             // Released by the server at commit or rollback, even if this process dies.
@@ -33,7 +33,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
     public async Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken)
     {
-        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
         try
         {
             // The same row lock a claim takes: a claim skips the row while the holder writes, and re-checks it after.
@@ -54,6 +54,12 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
+
+    /// <summary>Inside the caller's transaction the locks are taken there and held until the caller ends it.</summary>
+    private static async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken) =>
+        context.Database.CurrentTransaction is { } ambient
+            ? new JoinedTransaction(ambient)
+            : await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>A stable 64-bit key for a scope name (the same in every process, unlike <see cref="string.GetHashCode()"/>).</summary>
     internal static long AdvisoryKey(string scope) =>

@@ -36,6 +36,12 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {
+        if (context.Database.CurrentTransaction is { } ambient)
+        {
+            // Inside the caller's transaction: SQLite has one writer per database, so the caller's transaction decides.
+            return new JoinedTransaction(ambient);
+        }
+
         var gate = Gates.GetOrAdd(GateKey(context), static _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -57,6 +63,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             // soon as SQLite does, and the wait continues here without holding a thread.
             var previousTimeout = connection.DefaultTimeout;
             connection.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
+            var giveUpAt = Environment.TickCount64 + (Math.Max(previousTimeout, 1) * 1000L);
             try
             {
                 for (var attempt = 0; ; attempt++)
@@ -69,6 +76,14 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                     }
                     catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
                     {
+                        if (Environment.TickCount64 >= giveUpAt)
+                        {
+                            // The connection's command timeout bounds the whole wait, as it would without this retry.
+                            throw new TimeoutException(
+                                $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {Math.Max(previousTimeout, 1)} s (the connection's Default Timeout); nothing was written.",
+                                exception);
+                        }
+
                         await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
                     }
                 }

@@ -910,6 +910,10 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                     b.HasIndex("Status", "LeaseExpiresAt")
                         .HasDatabaseName("ix_task_assignments_lease");
 
+                    b.HasIndex("WorkItemId", "FencingToken")
+                        .IsUnique()
+                        .HasDatabaseName("ux_task_assignments_work_item_fencing_token");
+
                     b.ToTable("task_assignments", null, t =>
                         {
                             t.HasCheckConstraint("ck_task_assignments_fencing_token", "\"fencing_token\" >= 0");

@@ -9,6 +9,7 @@ namespace AgentOrchestration.Data.Claims;
 internal sealed class WorkClaimer(OrchestrationContext orchestration, DelegationService delegation, TimeProvider clock) : IWorkClaimer
 {
     private const int MaxBatch = 1000;
+    private const int MaxClaimAttempts = 5;
     private readonly DbContext db = orchestration.Context;
 
     public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -62,7 +63,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
                 $"The idempotency key '{key}' is not valid: 1 to {ClaimOptions.MaxIdempotencyKeyLength} characters, without '#'.", nameof(options));
         }
 
-        if (key is not null && await ReplayAsync(agentId, key, cancellationToken).ConfigureAwait(false) is { } replayed)
+        if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } replayed)
         {
             return replayed;
         }
@@ -73,16 +74,23 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
         var provider = OrchestrationProviders.For(db);
         IReadOnlyList<ClaimRow> rows;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            rows = await provider.ClaimAsync(db, request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (key is not null && provider.IsUniqueViolation(exception))
-        {
-            // A concurrent retry with the same key won; its claim (rolled back here) is the answer.
-            db.ChangeTracker.Clear();
-            return await ReplayAsync(agentId, key, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException(
-                $"The claim with idempotency key '{key}' collided with another but its assignments cannot be found.", exception);
+            try
+            {
+                rows = await provider.ClaimAsync(db, request, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception exception) when (provider.IsUniqueViolation(exception) && attempt < MaxClaimAttempts)
+            {
+                // Either a concurrent retry with the same key won (its claim is the answer), or a concurrent change of
+                // an item made this claim compute a fencing token that is taken; the statement wrote nothing.
+                db.ChangeTracker.Clear();
+                if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } winner)
+                {
+                    return winner;
+                }
+            }
         }
 
         if (rows.Count == 0)
@@ -97,11 +105,11 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
     }
 
     /// <summary>What an earlier claim of this agent with this key took, or <see langword="null"/> if there was none.</summary>
-    private async Task<IReadOnlyList<ClaimedWork>?> ReplayAsync(Guid agentId, string key, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ClaimedWork>?> ReplayAsync(Guid agentId, Guid projectId, string key, CancellationToken cancellationToken)
     {
         var batchPrefix = key + "#";
         var earlier = await db.Set<TaskAssignment>().AsNoTracking()
-            .Where(a => a.AgentId == agentId && (a.IdempotencyKey == key || a.IdempotencyKey!.StartsWith(batchPrefix)))
+            .Where(a => a.AgentId == agentId && a.WorkItem!.ProjectId == projectId && (a.IdempotencyKey == key || a.IdempotencyKey!.StartsWith(batchPrefix)))
             .Select(a => new { a.Id, a.WorkItemId, a.FencingToken, a.LeaseExpiresAt, a.AssignedAt, a.WorkItem!.ProjectId, a.WorkItem.Title, a.WorkItem.Priority })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return earlier.Count == 0
@@ -129,9 +137,20 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
     private async Task<ClaimedWork> WithLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
     {
-        var provider = OrchestrationProviders.For(db);
         db.ChangeTracker.Clear();
-        await using var transaction = await provider.BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await WithLockedLeaseAsync(lease, change, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private async Task<ClaimedWork> WithLockedLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
+    {
+        await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var assignment = await db.Set<TaskAssignment>().SingleOrDefaultAsync(a => a.Id == lease.AssignmentId, cancellationToken).ConfigureAwait(false);
         var item = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false);
@@ -150,7 +169,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         change(item!, assignment!, now);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        db.ChangeTracker.Clear();
+        
         return new ClaimedWork(lease, item!.ProjectId, item.Title, item.Priority, assignment!.LeaseExpiresAt ?? now);
     }
 

@@ -37,6 +37,9 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
         builder.HasIndex(x => new { x.AgentId, x.Status }).HasDatabaseName(names.Index("ix_task_assignments_agent_status"));
         builder.HasIndex(x => new { x.Status, x.LeaseExpiresAt }).HasDatabaseName(names.Index("ix_task_assignments_lease"));
 
+        // A fencing token names one assignment of its work item: a claim that raced to the same number fails and retries.
+        builder.HasIndex(x => new { x.WorkItemId, x.FencingToken }).IsUnique().HasDatabaseName(names.Index("ux_task_assignments_work_item_fencing_token"));
+
         // A retried claim finds the first one's assignments; two racing retries cannot both insert.
         builder.HasIndex(x => new { x.AgentId, x.IdempotencyKey }).IsUnique().HasDatabaseName(names.Index("ux_task_assignments_agent_idempotency_key"));
     }

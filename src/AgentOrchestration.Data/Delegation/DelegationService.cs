@@ -141,6 +141,20 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
     {
         options ??= new DelegationOptions();
         db.ChangeTracker.Clear();
+        try
+        {
+            return await ChangeLockedAsync(workItemId, action, from, to, options, apply, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A refused change must not leave half-applied entities for the next SaveChanges of this scope.
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private async Task<WorkItem> ChangeLockedAsync(
+        Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
+    {
         await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, workItemId, cancellationToken).ConfigureAwait(false);
         var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment)
             .SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false)
@@ -175,7 +189,6 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
         });
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        db.ChangeTracker.Clear();
         return item;
     }
 

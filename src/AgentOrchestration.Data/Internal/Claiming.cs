@@ -16,6 +16,7 @@ internal static class Claiming
             expired.Status = AssignmentStatus.Cancelled;
             expired.CompletedAt = now;
             expired.Notes = "lease expired";
+            expired.LeaseExpiresAt = null;
             expired.UpdatedAt = now;
         }
 

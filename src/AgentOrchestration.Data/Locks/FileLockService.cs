@@ -375,6 +375,12 @@ internal sealed class FileLockService(OrchestrationContext orchestration, TimePr
             RefuseAmbientTransaction();
         }
 
+        if (!ambient)
+        {
+            // Nothing another call left tracked (refused or not) may ride along with this save.
+            Db.ChangeTracker.Clear();
+        }
+
         var transaction = ambient
             ? null
             : await OrchestrationProviders.For(Db).BeginSerializedAsync(Db, $"locks:{projectId}", cancellationToken).ConfigureAwait(false);

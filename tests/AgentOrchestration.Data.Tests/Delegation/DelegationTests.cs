@@ -163,6 +163,25 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
         Assert.That(await check.Events.CountAsync(), Is.Zero);
     }
 
+    [Test]
+    public async Task A_refused_change_leaves_nothing_for_the_next_save_in_the_scope()
+    {
+        await using var scope = services.CreateAsyncScope();
+        var delegation = scope.ServiceProvider.GetRequiredService<IDelegationService>();
+        var work = scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.Work.IWorkItemService>();
+        await delegation.AssignAsync(task.Id, Assignee.Agent(coder.Id));
+
+        // The reassign cancels the old assignment in memory, then finds no such agent.
+        Assert.ThrowsAsync<EntityNotFoundException>(() => delegation.ReassignAsync(task.Id, Assignee.Agent(Guid.NewGuid())));
+        await work.CreateProjectAsync("after-refusal", "A later write in the same scope");
+
+        await using var db = CreateContext();
+        var item = await db.WorkItems.Include(w => w.CurrentAssignment).SingleAsync(w => w.Id == task.Id);
+        Assert.That(item.DelegationStatus, Is.EqualTo(DelegationStatus.Assigned));
+        Assert.That(item.CurrentAssignment?.Status, Is.EqualTo(AssignmentStatus.Assigned), "the refused reassign cancelled nothing");
+        Assert.That(item.DelegationHistory, Has.Count.EqualTo(1));
+    }
+
     private async Task<WorkItem> Delegate(Func<IDelegationService, Task<WorkItem>> action)
     {
         await using var scope = services.CreateAsyncScope();

@@ -15,7 +15,7 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     private static readonly string[] Steps =
     [
         "Baseline", "AgentProfiles", "WorkItemOrchestrationFields", "TaskAssignmentsAndCapabilities", "KeyIndexes",
-        "BacklogSessionsQaResultsAndFileLocks", "TaskAndStoryColumns", "LibraryAdditions", "ClaimIdempotency",
+        "BacklogSessionsQaResultsAndFileLocks", "TaskAndStoryColumns", "LibraryAdditions", "ClaimIdempotency", "UniqueFencingTokens",
     ];
 
     private static readonly string[] LibraryTables =

@@ -87,6 +87,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("work_items", "ix_work_items_claim", ["project_id", "delegation_status", "priority", "created_at"], false),
         ("task_assignments", "ix_task_assignments_lease", ["status", "lease_expires_at"], false),
         ("task_assignments", "ux_task_assignments_agent_idempotency_key", ["agent_id", "idempotency_key"], true),
+        ("task_assignments", "ux_task_assignments_work_item_fencing_token", ["work_item_id", "fencing_token"], true),
         ("agent_sessions", "ix_agent_sessions_status_heartbeat", ["status", "last_heartbeat_at"], false),
         ("file_locks", "ix_file_locks_project_path", ["project_id", "file_path"], false),
         ("agent_capabilities", "ux_agent_capabilities_agent_capability", ["agent_id", "capability"], true),
