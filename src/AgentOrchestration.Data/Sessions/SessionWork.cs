@@ -42,6 +42,11 @@ internal static class SessionWork
             return [];
         }
 
+        // Two sessions of one agent reaped or ended at once would each see the other as live and requeue nothing:
+        // the agent's row lock (a no-op update) orders them, and the queries below then see the other's outcome.
+        await db.Set<AgentProfile>().Where(a => a.Id == agentId)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, a => a.Status), cancellationToken).ConfigureAwait(false);
+
         var held = await db.Set<WorkItem>().AsNoTracking()
             .Where(w => w.ProjectId == session.ProjectId && w.CurrentAssignmentId != null
                 && w.CurrentAssignment!.AgentId == agentId && ActiveAssignments.Contains(w.CurrentAssignment.Status)
