@@ -13,56 +13,30 @@ namespace AgentOrchestration.Data.Tests.Claims;
 /// Interleavings pinned down by hand on PostgreSQL, where claims run concurrently (SQLite serializes every writer):
 /// a claim that waited on a lock must still see what committed meanwhile.
 /// </summary>
-public sealed class ClaimRaceTests(DatabaseProvider provider) : ProviderFixture(provider)
+public sealed class ClaimRaceTests(DatabaseProvider provider) : ClaimFixture(provider, agentLimit: 1)
 {
-    private FakeTimeProvider clock = null!;
-    private ServiceProvider services = null!;
-    private Project project = null!;
-    private AgentProfile agent = null!;
-
-    [SetUp]
-    public async Task SeedAsync()
-    {
-        clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using (await MigratedContextAsync())
-        {
-        }
-
-        services = OrchestrationServices.Create(Database, clock);
-        project = Fakes.Project();
-        agent = Fakes.Agent();
-        agent.MaxConcurrentTasks = 1;
-        agent.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = clock.GetUtcNow() });
-        await using var db = CreateContext();
-        db.AddRange(project, agent);
-        await db.SaveChangesAsync();
-    }
-
-    [TearDown]
-    public async Task DisposeServicesAsync() => await services.DisposeAsync();
-
     [Test]
     public async Task A_claim_that_waited_for_another_claim_of_its_agent_respects_the_limit()
     {
         await AddItemAsync(1);
         await AddItemAsync(2);
-        await using var scopeA = services.CreateAsyncScope();
+        await using var scopeA = Services.CreateAsyncScope();
         var dbA = scopeA.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         await using var holdA = await dbA.Database.BeginTransactionAsync();
-        var a = await scopeA.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id);
+        var a = await scopeA.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(Agent.Id, Project.Id);
         Assert.That(a, Is.Not.Null);
 
         var b = Task.Run(async () =>
         {
-            await using var scopeB = services.CreateAsyncScope();
-            return await scopeB.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id);
+            await using var scopeB = Services.CreateAsyncScope();
+            return await scopeB.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(Agent.Id, Project.Id);
         });
         await Task.Delay(Provider == DatabaseProvider.PostgreSql ? 1000 : 100);
         await holdA.CommitAsync();
 
         Assert.That(await b, Is.Null, "the agent already holds its one task");
         await using var check = CreateContext();
-        Assert.That(await check.TaskAssignments.CountAsync(t => t.AgentId == agent.Id && t.Status == AssignmentStatus.Assigned), Is.EqualTo(1));
+        Assert.That(await check.TaskAssignments.CountAsync(t => t.AgentId == Agent.Id && t.Status == AssignmentStatus.Assigned), Is.EqualTo(1));
     }
 
     [Test]
@@ -79,7 +53,7 @@ public sealed class ClaimRaceTests(DatabaseProvider provider) : ProviderFixture(
         if (Provider == DatabaseProvider.Sqlite)
         {
             // SQLite has one writer: the assign and cancel run in a host transaction the claim has to wait for.
-            await using var host = services.CreateAsyncScope();
+            await using var host = Services.CreateAsyncScope();
             var hostDb = host.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
             await using var hostTransaction = await hostDb.Database.BeginTransactionAsync();
             var hostDelegation = host.ServiceProvider.GetRequiredService<IDelegationService>();
@@ -87,8 +61,8 @@ public sealed class ClaimRaceTests(DatabaseProvider provider) : ProviderFixture(
             await hostDelegation.CancelAsync(item.Id);
             var waiting = Task.Run(async () =>
             {
-                await using var scope = services.CreateAsyncScope();
-                return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id);
+                await using var scope = Services.CreateAsyncScope();
+                return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(Agent.Id, Project.Id);
             });
             await Task.Delay(300);
             await hostTransaction.CommitAsync();
@@ -103,19 +77,19 @@ public sealed class ClaimRaceTests(DatabaseProvider provider) : ProviderFixture(
         await using var blockTransaction = await blocker.BeginTransactionAsync();
         await using (var command = new NpgsqlCommand("SELECT 1 FROM agent_profiles WHERE id = @id FOR UPDATE", blocker, blockTransaction))
         {
-            command.Parameters.AddWithValue("id", agent.Id);
+            command.Parameters.AddWithValue("id", Agent.Id);
             await command.ExecuteNonQueryAsync();
         }
 
         var claim = Task.Run(async () =>
         {
-            await using var scope = services.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id);
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(Agent.Id, Project.Id);
         });
         await Task.Delay(1000);
 
         long otherToken;
-        await using (var scope = services.CreateAsyncScope())
+        await using (var scope = Services.CreateAsyncScope())
         {
             var delegation = scope.ServiceProvider.GetRequiredService<IDelegationService>();
             await delegation.AssignAsync(item.Id, Assignee.Agent(other.Id));
@@ -128,20 +102,5 @@ public sealed class ClaimRaceTests(DatabaseProvider provider) : ProviderFixture(
         var claimed = await claim;
         Assert.That(claimed, Is.Not.Null);
         Assert.That(claimed!.Lease.FencingToken, Is.GreaterThan(otherToken), "a new holder gets a token no earlier holder had");
-    }
-
-    private async Task<WorkItem> AddItemAsync(int priority)
-    {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(project);
-        item.Project = null;
-        item.ProjectId = project.Id;
-        item.Priority = priority;
-        item.RequiredCapabilities = ["csharp"];
-        item.CreatedAt = clock.GetUtcNow();
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        db.Add(item);
-        await db.SaveChangesAsync();
-        return item;
     }
 }

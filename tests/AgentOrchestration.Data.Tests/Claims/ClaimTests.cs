@@ -8,47 +8,20 @@ using Microsoft.Extensions.Time.Testing;
 namespace AgentOrchestration.Data.Tests.Claims;
 
 /// <summary>Claim-next, batch claims, leases and fencing, on each provider.</summary>
-public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(provider)
+public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provider, agentLimit: 10)
 {
-    // NUnit shares one fixture instance between its tests: every test gets a fresh clock.
-    private FakeTimeProvider clock = null!;
-    private ServiceProvider services = null!;
-    private Project project = null!;
-    private AgentProfile agent = null!;
-
-    [SetUp]
-    public async Task SeedAsync()
-    {
-        clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using (var context = await MigratedContextAsync())
-        {
-        }
-
-        services = OrchestrationServices.Create(Database, clock);
-        project = Fakes.Project();
-        agent = Fakes.Agent();
-        agent.MaxConcurrentTasks = 10;
-        agent.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = clock.GetUtcNow() });
-        await using var db = CreateContext();
-        db.AddRange(project, agent);
-        await db.SaveChangesAsync();
-    }
-
-    [TearDown]
-    public async Task DisposeServicesAsync() => await services.DisposeAsync();
-
     [Test]
     public async Task Claims_the_highest_priority_ready_item_and_records_it()
     {
         var low = await AddItemAsync(priority: 4);
         var high = await AddItemAsync(priority: 1);
 
-        var claimed = await ClaimAsync(agent.Id);
+        var claimed = await ClaimAsync(Agent.Id);
 
         Assert.That(claimed, Is.Not.Null);
         Assert.That(claimed!.Lease.WorkItemId, Is.EqualTo(high.Id));
         Assert.That(claimed.Lease.FencingToken, Is.EqualTo(1));
-        Assert.That(claimed.LeaseExpiresAt, Is.EqualTo(clock.GetUtcNow() + TimeSpan.FromMinutes(5)));
+        Assert.That(claimed.LeaseExpiresAt, Is.EqualTo(Clock.GetUtcNow() + TimeSpan.FromMinutes(5)));
 
         await using var db = CreateContext();
         var item = await db.WorkItems.Include(w => w.CurrentAssignment).SingleAsync(w => w.Id == high.Id);
@@ -56,19 +29,19 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
         {
             Assert.That(item.DelegationStatus, Is.EqualTo(DelegationStatus.Assigned));
             Assert.That(item.AssigneeType, Is.EqualTo(AssigneeType.Agent));
-            Assert.That(item.AssigneeId, Is.EqualTo(agent.Id));
-            Assert.That(item.AssignedAgentId, Is.EqualTo(agent.Id));
+            Assert.That(item.AssigneeId, Is.EqualTo(Agent.Id));
+            Assert.That(item.AssignedAgentId, Is.EqualTo(Agent.Id));
             Assert.That(item.CurrentAssignment?.Id, Is.EqualTo(claimed.Lease.AssignmentId));
             Assert.That(item.CurrentAssignment?.Status, Is.EqualTo(AssignmentStatus.Assigned));
             Assert.That(item.CurrentAssignment?.LeaseExpiresAt, Is.EqualTo(claimed.LeaseExpiresAt));
             Assert.That(item.DelegationHistory?.Single().Action, Is.EqualTo("claim"));
-            Assert.That(item.DelegationHistory?.Single().At, Is.EqualTo(clock.GetUtcNow()));
+            Assert.That(item.DelegationHistory?.Single().At, Is.EqualTo(Clock.GetUtcNow()));
             Assert.That(item.DelegationHistory?.Single().ToStatus, Is.EqualTo(DelegationStatus.Assigned));
             Assert.That(item.DelegationHistory?.Single().AssignmentId, Is.EqualTo(claimed.Lease.AssignmentId));
         });
         var claimedEvent = await db.Events.SingleAsync(e => e.Type == "work_item.claimed");
         Assert.That(claimedEvent.EntityId, Is.EqualTo(high.Id));
-        Assert.That(claimedEvent.Payload?.AgentId, Is.EqualTo(agent.Id));
+        Assert.That(claimedEvent.Payload?.AgentId, Is.EqualTo(Agent.Id));
         Assert.That(claimedEvent.Payload?.To, Is.EqualTo("assigned"));
         Assert.That(await db.WorkItems.Where(w => w.Id == low.Id).Select(w => w.DelegationStatus).SingleAsync(), Is.EqualTo(DelegationStatus.Unassigned));
     }
@@ -83,7 +56,7 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
         var elsewhere = Fakes.Project();
         await using (var db = CreateContext())
         {
-            db.Add(new WorkItemDependency { WorkItemId = blocked.Id, DependsOnId = blocker.Id, CreatedAt = clock.GetUtcNow() });
+            db.Add(new WorkItemDependency { WorkItemId = blocked.Id, DependsOnId = blocker.Id, CreatedAt = Clock.GetUtcNow() });
             db.Add(elsewhere);
             var foreign = Fakes.WorkItem(elsewhere);
             foreign.Priority = 1;
@@ -91,12 +64,12 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
             await db.SaveChangesAsync();
         }
 
-        var first = await ClaimAsync(agent.Id);
+        var first = await ClaimAsync(Agent.Id);
         Assert.That(first?.Lease.WorkItemId, Is.EqualTo(blocker.Id), "blocked, capability-less, story and foreign items are skipped");
-        Assert.That(await ClaimAsync(agent.Id), Is.Null, "the blocked item waits for its dependency");
+        Assert.That(await ClaimAsync(Agent.Id), Is.Null, "the blocked item waits for its dependency");
 
         await CompleteAsync(first!.Lease);
-        var second = await ClaimAsync(agent.Id);
+        var second = await ClaimAsync(Agent.Id);
         Assert.That(second?.Lease.WorkItemId, Is.EqualTo(blocked.Id), "ready once its dependency is done");
         Assert.That(needsPython.Id, Is.Not.EqualTo(second!.Lease.WorkItemId));
         Assert.That(story.Id, Is.Not.EqualTo(second.Lease.WorkItemId));
@@ -112,17 +85,17 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
 
         await using (var db = CreateContext())
         {
-            await db.AgentProfiles.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.MaxConcurrentTasks, 2));
+            await db.AgentProfiles.Where(a => a.Id == Agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.MaxConcurrentTasks, 2));
         }
 
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
-        var batch = await claimer.ClaimBatchAsync(agent.Id, project.Id, 5);
+        var batch = await claimer.ClaimBatchAsync(Agent.Id, Project.Id, 5);
         Assert.That(batch, Has.Count.EqualTo(2));
-        Assert.That(await claimer.ClaimNextAsync(agent.Id, project.Id), Is.Null);
+        Assert.That(await claimer.ClaimNextAsync(Agent.Id, Project.Id), Is.Null);
 
         await claimer.CompleteAsync(batch[0].Lease);
-        Assert.That(await claimer.ClaimNextAsync(agent.Id, project.Id), Is.Not.Null, "completing frees a slot");
+        Assert.That(await claimer.ClaimNextAsync(Agent.Id, Project.Id), Is.Not.Null, "completing frees a slot");
     }
 
     [Test]
@@ -134,8 +107,8 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
             items.Add(await AddItemAsync(priority));
         }
 
-        await using var scope = services.CreateAsyncScope();
-        var batch = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimBatchAsync(agent.Id, project.Id, 3);
+        await using var scope = Services.CreateAsyncScope();
+        var batch = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimBatchAsync(Agent.Id, Project.Id, 3);
 
         Assert.That(batch.Select(b => b.Priority), Is.EqualTo(new[] { 1, 2, 3 }));
         Assert.That(batch.Select(b => b.Lease.AssignmentId).Distinct().Count(), Is.EqualTo(3));
@@ -146,22 +119,22 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
     {
         await AddItemAsync(priority: 2);
         var other = Fakes.Agent();
-        other.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = clock.GetUtcNow() });
+        other.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = Clock.GetUtcNow() });
         await using (var db = CreateContext())
         {
             db.Add(other);
             await db.SaveChangesAsync();
         }
 
-        var first = await ClaimAsync(agent.Id);
+        var first = await ClaimAsync(Agent.Id);
         Assert.That(await ClaimAsync(other.Id), Is.Null, "a live lease is not reclaimed");
 
-        clock.Advance(TimeSpan.FromMinutes(6));
+        Clock.Advance(TimeSpan.FromMinutes(6));
         var second = await ClaimAsync(other.Id);
         Assert.That(second?.Lease.WorkItemId, Is.EqualTo(first!.Lease.WorkItemId));
         Assert.That(second!.Lease.FencingToken, Is.EqualTo(first.Lease.FencingToken + 1));
 
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
         var refused = Assert.ThrowsAsync<LeaseLostException>(() => claimer.CompleteAsync(first.Lease));
         Assert.That(refused!.Message, Does.Contain(first.Lease.FencingToken.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -181,17 +154,17 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
     public async Task Renewing_extends_the_lease_and_releasing_requeues()
     {
         await AddItemAsync(priority: 2);
-        var claimed = await ClaimAsync(agent.Id);
+        var claimed = await ClaimAsync(Agent.Id);
 
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
-        clock.Advance(TimeSpan.FromMinutes(4));
+        Clock.Advance(TimeSpan.FromMinutes(4));
         var renewed = await claimer.RenewAsync(claimed!.Lease, TimeSpan.FromMinutes(10));
-        Assert.That(renewed.LeaseExpiresAt, Is.EqualTo(clock.GetUtcNow() + TimeSpan.FromMinutes(10)));
+        Assert.That(renewed.LeaseExpiresAt, Is.EqualTo(Clock.GetUtcNow() + TimeSpan.FromMinutes(10)));
 
-        clock.Advance(TimeSpan.FromMinutes(8));
+        Clock.Advance(TimeSpan.FromMinutes(8));
         await claimer.ReleaseAsync(claimed.Lease, "needs a human");
-        var again = await claimer.ClaimNextAsync(agent.Id, project.Id);
+        var again = await claimer.ClaimNextAsync(Agent.Id, Project.Id);
         Assert.That(again?.Lease.WorkItemId, Is.EqualTo(claimed.Lease.WorkItemId));
         Assert.That(again!.Lease.FencingToken, Is.EqualTo(2));
     }
@@ -199,23 +172,23 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
     [Test]
     public async Task Refusals_name_the_problem()
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
 
-        Assert.ThrowsAsync<EntityNotFoundException>(() => claimer.ClaimNextAsync(Guid.NewGuid(), project.Id));
-        Assert.ThrowsAsync<EntityNotFoundException>(() => claimer.ClaimNextAsync(agent.Id, Guid.NewGuid()));
-        var range = Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimBatchAsync(agent.Id, project.Id, 0));
+        Assert.ThrowsAsync<EntityNotFoundException>(() => claimer.ClaimNextAsync(Guid.NewGuid(), Project.Id));
+        Assert.ThrowsAsync<EntityNotFoundException>(() => claimer.ClaimNextAsync(Agent.Id, Guid.NewGuid()));
+        var range = Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimBatchAsync(Agent.Id, Project.Id, 0));
         Assert.That(range!.Message, Does.Contain("1 to 1000"));
-        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimNextAsync(agent.Id, project.Id, new ClaimOptions { LeaseDuration = TimeSpan.Zero }));
+        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { LeaseDuration = TimeSpan.Zero }));
 
         await AddItemAsync(priority: 1);
         await using (var db = CreateContext())
         {
-            await db.AgentProfiles.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, AgentStatus.Archived));
+            await db.AgentProfiles.Where(a => a.Id == Agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, AgentStatus.Archived));
         }
 
-        var archived = Assert.ThrowsAsync<InvalidStateTransitionException>(() => claimer.ClaimNextAsync(agent.Id, project.Id));
-        Assert.That(archived!.Message, Does.Contain("archived").And.Contain(agent.Slug));
+        var archived = Assert.ThrowsAsync<InvalidStateTransitionException>(() => claimer.ClaimNextAsync(Agent.Id, Project.Id));
+        Assert.That(archived!.Message, Does.Contain("archived").And.Contain(Agent.Slug));
         await using var check = CreateContext();
         Assert.That(await check.TaskAssignments.CountAsync(), Is.Zero, "refusals write nothing");
         Assert.That(await check.Events.CountAsync(), Is.Zero);
@@ -230,9 +203,9 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
         {
             for (var i = 0; i < items; i++)
             {
-                var item = Fakes.WorkItem(project);
+                var item = Fakes.WorkItem(Project);
                 item.Project = null;
-                item.ProjectId = project.Id;
+                item.ProjectId = Project.Id;
                 item.Priority = (i % 5) + 1;
                 db.Add(item);
             }
@@ -246,9 +219,9 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
         var claims = await Task.WhenAll(workerAgents.Select(agentId => Task.Run(async () =>
         {
             var mine = new List<Guid>();
-            await using var scope = services.CreateAsyncScope();
+            await using var scope = Services.CreateAsyncScope();
             var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
-            while (await claimer.ClaimNextAsync(agentId, project.Id) is { } claimed)
+            while (await claimer.ClaimNextAsync(agentId, Project.Id) is { } claimed)
             {
                 mine.Add(claimed.Lease.WorkItemId);
                 await claimer.CompleteAsync(claimed.Lease);
@@ -274,17 +247,17 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
         await AddItemAsync(priority: 2);
         var options = new ClaimOptions { IdempotencyKey = "worker-7/attempt-1" };
 
-        var first = await ClaimWithAsync(agent.Id, options);
-        clock.Advance(TimeSpan.FromSeconds(30));
-        var retried = await ClaimWithAsync(agent.Id, options);
+        var first = await ClaimWithAsync(Agent.Id, options);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var retried = await ClaimWithAsync(Agent.Id, options);
 
         Assert.That(retried, Is.EqualTo(first), "same item, assignment, fencing token and expiry");
-        var other = await ClaimWithAsync(agent.Id, new ClaimOptions { IdempotencyKey = "worker-7/attempt-2" });
+        var other = await ClaimWithAsync(Agent.Id, new ClaimOptions { IdempotencyKey = "worker-7/attempt-2" });
         Assert.That(other!.Lease.WorkItemId, Is.Not.EqualTo(first!.Lease.WorkItemId), "a new key claims anew");
         await using var db = CreateContext();
         Assert.That(await db.TaskAssignments.CountAsync(), Is.EqualTo(2));
         Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.claimed"), Is.EqualTo(2));
-        Assert.ThrowsAsync<ArgumentException>(() => ClaimWithAsync(agent.Id, new ClaimOptions { IdempotencyKey = "has#hash" }));
+        Assert.ThrowsAsync<ArgumentException>(() => ClaimWithAsync(Agent.Id, new ClaimOptions { IdempotencyKey = "has#hash" }));
     }
 
     [Test]
@@ -297,9 +270,9 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
-            await using var scope = services.CreateAsyncScope();
+            await using var scope = Services.CreateAsyncScope();
             return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>()
-                .ClaimBatchAsync(agent.Id, project.Id, 2, new ClaimOptions { IdempotencyKey = "batch-1" });
+                .ClaimBatchAsync(Agent.Id, Project.Id, 2, new ClaimOptions { IdempotencyKey = "batch-1" });
         })));
 
         var distinct = results.Select(r => string.Join(",", r.Select(c => c.Lease.AssignmentId).Order())).Distinct().ToList();
@@ -311,36 +284,21 @@ public sealed class ClaimTests(DatabaseProvider provider) : ProviderFixture(prov
 
     private async Task<ClaimedWork?> ClaimWithAsync(Guid agentId, ClaimOptions options)
     {
-        await using var scope = services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, project.Id, options);
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, Project.Id, options);
     }
 
     private List<Guid> workerAgents = [];
 
     private async Task<ClaimedWork?> ClaimAsync(Guid agentId)
     {
-        await using var scope = services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, project.Id);
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, Project.Id);
     }
 
     private async Task CompleteAsync(WorkLease lease)
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().CompleteAsync(lease);
-    }
-
-    private async Task<WorkItem> AddItemAsync(int priority, List<string>? capabilities = null, WorkItemType type = WorkItemType.Task)
-    {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(project, type);
-        item.Project = null;
-        item.ProjectId = project.Id;
-        item.Priority = priority;
-        item.RequiredCapabilities = capabilities ?? ["csharp"];
-        item.CreatedAt = clock.GetUtcNow();
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        db.Add(item);
-        await db.SaveChangesAsync();
-        return item;
     }
 }
