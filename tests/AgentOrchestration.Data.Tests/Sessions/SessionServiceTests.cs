@@ -115,7 +115,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
             "a heartbeat is news only when it changes the current action");
         Assert.That(events.Select(e => (e.Payload?.From, e.Payload?.To)), Is.EqualTo(new (string?, string?)[]
         {
-            (null, "active"), ("active", "paused"), ("paused", "active"), ("active", "completed"),
+            (null, "active"), (null, null), ("active", "paused"), (null, null), ("paused", "active"), ("active", "completed"),
         }));
         Assert.That(events[1].Payload?.Reason, Is.EqualTo("waiting for a human"));
         Assert.That(events[3].Payload?.Reason, Is.EqualTo("all green"));
