@@ -110,15 +110,15 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         Assert.That(stored?.Status, Is.EqualTo(SessionStatus.Completed));
         Assert.That(stored?.EndTime, Is.EqualTo(Clock.GetUtcNow()));
         var events = await check.Events.OrderBy(e => e.Sequence).ToListAsync();
-        Assert.That(events.Select(e => e.Type), 
+        Assert.That(events.Select(e => e.Type),
             Is.EqualTo(new[] { "session.started", "session.action_changed", "session.paused", "session.action_changed", "session.resumed", "session.completed" }),
             "a heartbeat is news only when it changes the current action");
         Assert.That(events.Select(e => (e.Payload?.From, e.Payload?.To)), Is.EqualTo(new (string?, string?)[]
         {
             (null, "active"), (null, null), ("active", "paused"), (null, null), ("paused", "active"), ("active", "completed"),
         }));
-        Assert.That(events[1].Payload?.Reason, Is.EqualTo("waiting for a human"));
-        Assert.That(events[3].Payload?.Reason, Is.EqualTo("all green"));
+        Assert.That(events[2].Payload?.Reason, Is.EqualTo("waiting for a human"));
+        Assert.That(events[5].Payload?.Reason, Is.EqualTo("all green"));
         Assert.That(events, Has.All.Matches<OrchestrationEvent>(e => e.EntityId == session.Id && e.Payload!.SessionId == key && e.Actor == key));
         Assert.That(await WithSessionsAsync(s => s.GetAsync("no-such-session")), Is.Null);
     }
