@@ -223,34 +223,43 @@ internal sealed class SprintService(OrchestrationContext orchestration, TimeProv
 
     public async Task<SprintProgress> GetProgressAsync(Guid sprintId, CancellationToken cancellationToken = default)
     {
-        // One round trip: the sprint's header with its items grouped by status and agent, summed in SQL.
-        var row = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId)
-            .Select(s => new
-            {
-                s.ProjectId,
-                s.Name,
-                s.Status,
-                s.StartsAt,
-                s.EndsAt,
-                Groups = s.WorkItems
-                    .GroupBy(w => new { w.Status, w.AssignedAgentId, Slug = w.AssignedAgent!.Slug })
-                    .Select(g => new
-                    {
-                        g.Key.Status,
-                        g.Key.AssignedAgentId,
-                        g.Key.Slug,
-                        Count = g.Count(),
-                        Estimated = g.Sum(w => w.EstimatedHours),
-                        Actual = g.Sum(w => w.ActualHours),
-                    })
-                    .ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new EntityNotFoundException("sprint", sprintId);
+        // One round trip: the sprint left-joined to its items and their agents, grouped by item status and agent and
+        // summed in SQL; a sprint without items yields one row with no status. (A grouped collection projection would
+        // need APPLY, which SQLite lacks.)
+        var rows = await (
+                from s in db.Set<Sprint>().AsNoTracking()
+                where s.Id == sprintId
+                join w in db.Set<WorkItem>().AsNoTracking() on (Guid?)s.Id equals w.SprintId into items
+                from w in items.DefaultIfEmpty()
+                join a in db.Set<AgentProfile>().AsNoTracking() on w.AssignedAgentId equals (Guid?)a.Id into owners
+                from a in owners.DefaultIfEmpty()
+                group new { w.EstimatedHours, w.ActualHours, Counted = w == null ? 0 : 1 }
+                    by new { s.ProjectId, s.Name, SprintStatus = s.Status, s.StartsAt, s.EndsAt, Status = (WorkItemStatus?)w.Status, AssignedAgentId = (Guid?)a.Id, Slug = a.Slug } into g
+                select new
+                {
+                    g.Key.ProjectId,
+                    g.Key.Name,
+                    g.Key.SprintStatus,
+                    g.Key.StartsAt,
+                    g.Key.EndsAt,
+                    g.Key.Status,
+                    g.Key.AssignedAgentId,
+                    g.Key.Slug,
+                    Count = g.Sum(x => x.Counted),
+                    Estimated = g.Sum(x => x.EstimatedHours),
+                    Actual = g.Sum(x => x.ActualHours),
+                })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            throw new EntityNotFoundException("sprint", sprintId);
+        }
 
-        var byStatus = Enum.GetValues<WorkItemStatus>().ToDictionary(s => s, s => row.Groups.Where(g => g.Status == s).Sum(g => g.Count));
-        var agents = row.Groups.Where(g => g.AssignedAgentId is not null)
-            .GroupBy(g => (Id: g.AssignedAgentId!.Value, g.Slug))
+        var header = rows[0];
+        var groups = rows.Where(r => r.Status is not null).ToList();
+        var byStatus = Enum.GetValues<WorkItemStatus>().ToDictionary(s => s, s => groups.Where(g => g.Status == s).Sum(g => g.Count));
+        var agents = groups.Where(g => g.AssignedAgentId is not null)
+            .GroupBy(g => (Id: g.AssignedAgentId!.Value, Slug: g.Slug!))
             .Select(a => new SprintAgentWorkload(
                 a.Key.Id,
                 a.Key.Slug,
@@ -262,17 +271,17 @@ internal sealed class SprintService(OrchestrationContext orchestration, TimeProv
             .ToList();
         return new SprintProgress(
             sprintId,
-            row.ProjectId,
-            row.Name,
-            row.Status,
-            row.StartsAt,
-            row.EndsAt,
+            header.ProjectId,
+            header.Name,
+            header.SprintStatus,
+            header.StartsAt,
+            header.EndsAt,
             byStatus,
-            row.Groups.Sum(g => g.Estimated ?? 0),
-            row.Groups.Where(g => g.Status == WorkItemStatus.Done).Sum(g => g.Estimated ?? 0),
-            row.Groups.Sum(g => g.Actual ?? 0),
+            groups.Sum(g => g.Estimated ?? 0),
+            groups.Where(g => g.Status == WorkItemStatus.Done).Sum(g => g.Estimated ?? 0),
+            groups.Sum(g => g.Actual ?? 0),
             agents,
-            row.Groups.Where(g => g.AssignedAgentId is null).Sum(g => g.Count));
+            groups.Where(g => g.AssignedAgentId is null).Sum(g => g.Count));
     }
 
     public Task<Sprint?> GetActiveAsync(Guid projectId, CancellationToken cancellationToken = default) =>
