@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
@@ -53,6 +54,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
+        services.TryAddScoped<IEventLog, EventLog>();
+        services.TryAddSingleton(new EventLogOptions());
         return services;
     }
 }
