@@ -43,4 +43,42 @@ public sealed class SprintRaceTests(DatabaseProvider provider) : SprintFixture(p
             await SprintsAsync(s => s.CompleteAsync(started[0]));
         }
     }
+
+    [Test]
+    public async Task A_writer_bypassing_the_library_is_stopped_by_the_unique_index_and_reported_the_same_way()
+    {
+        if (Provider != DatabaseProvider.PostgreSql)
+        {
+            Assert.Ignore("Only PostgreSQL lets another writer hold an uncommitted activation while the library checks (SQLite has one writer at a time).");
+        }
+
+        var outside = await PlanAsync("outside");
+        var ours = await PlanAsync("ours");
+        var events = await EventTypesAsync();
+
+        // A raw writer activates a sprint without the library's lock and keeps its transaction open: the library's
+        // check cannot see it yet, so only the unique index can stop the second activation.
+        await using var raw = CreateContext();
+        await using var transaction = await raw.Database.BeginTransactionAsync();
+        var row = await raw.Sprints.SingleAsync(s => s.Id == outside.Id);
+        row.Status = SprintStatus.Active;
+        await raw.SaveChangesAsync();
+
+        var start = Task.Run(() => SprintsAsync(s => s.StartAsync(ours.Id)));
+        await using (var probe = CreateContext())
+        {
+            // Wait (bounded) until the library's write waits on the raw writer's index entry.
+            for (var i = 0; i < 500 && !start.IsCompleted && Convert.ToInt64(await RawSql.ScalarAsync(probe, "SELECT COUNT(*) FROM pg_locks WHERE NOT granted"), System.Globalization.CultureInfo.InvariantCulture) == 0; i++)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        await transaction.CommitAsync();
+        var refused = Assert.ThrowsAsync<SprintAlreadyActiveException>(async () => await start);
+        Assert.That((refused!.ActiveSprintId, refused.RequestedSprintId), Is.EqualTo((outside.Id, ours.Id)));
+        await using var db = CreateContext();
+        Assert.That(await db.Sprints.Where(s => s.Status == SprintStatus.Active).Select(s => s.Id).ToListAsync(), Is.EqualTo(new[] { outside.Id }));
+        Assert.That(await EventTypesAsync(), Is.EqualTo(events));
+    }
 }
