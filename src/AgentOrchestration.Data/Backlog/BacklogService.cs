@@ -76,7 +76,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, TimePro
                 To = "backlog",
                 Data = [Entry("risk_score", score), new MetadataEntry { Key = "complexity", Value = StoredEnum.ToStore(item.EstimatedComplexity) }],
             });
-            await SerializedSave.SaveAsync(db, Entity, cancellationToken).ConfigureAwait(false);
+            await SerializedSave.SaveAsync(db, $"{Entity}:{item.ProjectId}", cancellationToken).ConfigureAwait(false);
             return item;
         }
         finally
