@@ -1,5 +1,6 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Agents;
+using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.EventLog;
@@ -7,6 +8,7 @@ using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -43,6 +45,9 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<IWorkItemService, WorkItemService>();
+        services.TryAddScoped<ISprintService, SprintService>();
+        services.TryAddScoped<IBacklogService, BacklogService>();
+        services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<IFileLockService, FileLockService>();
