@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Sprints;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Docs.Snippets;
@@ -26,6 +27,15 @@ internal static class Migrations
         }
 
         await migrator.MigrateAsync();
+        #endregion
+    }
+
+    public static async Task PlanSprintAsync(AsyncServiceScope scope, Guid projectId)
+    {
+        #region upgrade-plan-sprint
+        // 0.x before: await work.CreateSprintAsync(projectId, "Sprint 12", goal: "Ship claims");
+        var sprint = await scope.ServiceProvider.GetRequiredService<ISprintService>()
+            .PlanAsync(new SprintPlan(projectId, "Sprint 12") { Goal = "Ship claims" });
         #endregion
     }
 }
