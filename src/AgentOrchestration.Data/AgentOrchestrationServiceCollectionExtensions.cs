@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,6 +49,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
+        services.TryAddSingleton(new QaPolicy());
+        services.TryAddScoped<IQaService, QaService>();
         return services;
     }
 }

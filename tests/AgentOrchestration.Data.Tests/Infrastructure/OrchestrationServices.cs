@@ -2,10 +2,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Tests.Infrastructure;
 
-/// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock.</summary>
+/// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock and more configuration.</summary>
 public static class OrchestrationServices
 {
-    public static ServiceProvider Create(TestDatabase database, TimeProvider? clock = null)
+    /// <summary>
+    /// For fixtures that test coordination (claims, delegation, sessions) rather than QA: completion is not gated. The
+    /// default policy and the gate itself are tested in Qa/.
+    /// </summary>
+    public static readonly Action<AgentOrchestrationBuilder> WithoutQaGate = o => o.ConfigureQa(p => p.RequireNone());
+
+    public static ServiceProvider Create(TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null)
     {
         var services = new ServiceCollection();
         if (clock is not null)
@@ -23,6 +29,8 @@ public static class OrchestrationServices
             {
                 o.UsePostgreSql(database.ConnectionString);
             }
+
+            configure?.Invoke(o);
         });
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
