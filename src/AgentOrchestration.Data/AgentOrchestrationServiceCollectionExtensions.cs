@@ -2,6 +2,7 @@ using AgentOrchestration.Data;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
@@ -51,6 +52,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddSingleton(new SessionReaperOptions());
         services.TryAddSingleton(new QaPolicy());
         services.TryAddScoped<IQaService, QaService>();
+        services.TryAddScoped<IEventLog, EventLog>();
+        services.TryAddSingleton(new EventLogOptions());
         return services;
     }
 }

@@ -11,13 +11,16 @@ public static class OrchestrationServices
     /// </summary>
     public static readonly Action<AgentOrchestrationBuilder> WithoutQaGate = o => o.ConfigureQa(p => p.RequireNone());
 
-    public static ServiceProvider Create(TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null)
+    public static ServiceProvider Create(
+        TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null, Action<IServiceCollection>? before = null)
     {
         var services = new ServiceCollection();
         if (clock is not null)
         {
             services.AddSingleton(clock);
         }
+
+        before?.Invoke(services);
 
         services.AddAgentOrchestration(o =>
         {
