@@ -7,6 +7,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Work;
@@ -54,6 +55,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
+        services.TryAddSingleton(new QaPolicy());
+        services.TryAddScoped<IQaService, QaService>();
         services.TryAddScoped<IEventLog, EventLog>();
         services.TryAddSingleton(new EventLogOptions());
         return services;
