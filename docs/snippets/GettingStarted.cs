@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,25 +39,31 @@ internal static class GettingStarted
         if (await claimer.ClaimNextAsync(agent.Id, project.Id) is { } claimed)
         {
             Console.WriteLine($"{agent.Slug} took '{claimed.Title}' until {claimed.LeaseExpiresAt:O}");
-            await claimer.CompleteAsync(claimed.Lease);
         }
         #endregion
     }
 
-    public static async Task AgentLoopAsync(IServiceProvider provider, Guid agentId, Guid projectId, CancellationToken stopping)
+    public static async Task AgentLoopAsync(IServiceProvider provider, Guid agentId, Guid projectId, string reviewerSessionId, CancellationToken stopping)
     {
         #region agent-loop
         await using var scope = provider.CreateAsyncScope();
         var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
         var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        var qa = scope.ServiceProvider.GetRequiredService<IQaService>();
 
         var session = await sessions.StartAsync(new SessionStart(projectId, SessionAgentType.Implementation) { AgentId = agentId }, stopping);
         try
         {
-            while (await claimer.ClaimNextAsync(agentId, projectId, cancellationToken: stopping) is { } task)
+            // Claiming through the session makes it the task's implementing session (what QA checks against).
+            while (await claimer.ClaimNextAsync(agentId, projectId, new ClaimOptions { SessionId = session.SessionId }, stopping) is { } task)
             {
                 // ... edit, build, test; every few seconds:
                 await sessions.HeartbeatAsync(session.SessionId, $"working on '{task.Title}'", cancellationToken: stopping); // also renews the lease
+
+                // Another session (a reviewer agent) checks the work; the QA gate refuses completion until it passes.
+                var taskId = task.Lease.WorkItemId;
+                await qa.RecordResultAsync(new NewQaResult(taskId, reviewerSessionId, QaType.CodeReview, QaResultStatus.Pass), stopping);
+                await qa.RecordResultAsync(new NewQaResult(taskId, reviewerSessionId, QaType.SuccessCriteria, QaResultStatus.Pass), stopping);
                 await claimer.CompleteAsync(task.Lease, stopping);
             }
 
