@@ -28,16 +28,4 @@ internal static class Packages
         services.AddAgentOrchestration(o => o.UsePostgreSql("Host=db;Database=agents;Username=app;Password=..."));
         #endregion
     }
-
-    public static async Task ReadmeAsync(IServiceCollection services)
-    {
-        #region readme-quick-start
-        services.AddAgentOrchestration(o => o.UseSqlite("Data Source=agents.db"));
-        // or: o.UsePostgreSql("Host=localhost;Database=agents;Username=app;Password=...")
-
-        await using var provider = services.BuildServiceProvider();
-        await using var scope = provider.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IAgentOrchestrationMigrator>().MigrateAsync();
-        #endregion
-    }
 }
