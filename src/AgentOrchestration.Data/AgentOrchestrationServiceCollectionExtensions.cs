@@ -1,6 +1,7 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
@@ -48,6 +49,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
+        services.TryAddScoped<IOrchestrationDashboard, OrchestrationDashboard>();
         return services;
     }
 }
