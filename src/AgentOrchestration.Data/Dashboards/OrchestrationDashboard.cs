@@ -34,12 +34,15 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
         ValidatePage(skip, take);
         var now = clock.GetUtcNow();
 
-        // Starts from the few active assignments (ix_task_assignments_lease), not from the project's many work items.
+        // The library keeps an item assigned, in progress or blocked while it has an active assignment, so the delegation
+        // filter changes no result; it lets the database start from the project's work in flight (ix_work_items_claim)
+        // instead of every active assignment of every project.
         var held =
-            from a in db.Set<TaskAssignment>()
+            from w in InScope(db.Set<WorkItem>(), projectId, sprintId)
+            where w.DelegationStatus == DelegationStatus.Assigned || w.DelegationStatus == DelegationStatus.InProgress || w.DelegationStatus == DelegationStatus.Blocked
+            join a in db.Set<TaskAssignment>() on w.Id equals a.WorkItemId
             where (a.Status == AssignmentStatus.Assigned || a.Status == AssignmentStatus.Started || a.Status == AssignmentStatus.Paused)
                 && (a.LeaseExpiresAt == null || a.LeaseExpiresAt > now)
-            join w in InScope(db.Set<WorkItem>(), projectId, sprintId) on a.WorkItemId equals w.Id
             select new { a.AgentId, w.EstimatedHours, w.ActualHours };
         var perAgent =
             from h in held
