@@ -38,7 +38,7 @@ public static class AgentOrchestrationModelBuilderExtensions
             .ApplyConfiguration(new AgentSessionConfiguration(names))
             .ApplyConfiguration(new QaResultConfiguration(names))
             .ApplyConfiguration(new FileLockConfiguration(names))
-            .ApplyConfiguration(new OrchestrationEventConfiguration(names));
+            .ApplyConfiguration(new OrchestrationEventConfiguration(names, ModelProvider.IsPostgreSql(modelBuilder)));
         MigrationStaging.Apply(modelBuilder, names, stage);
         ModelFinisher.Finish(modelBuilder, names);
         return modelBuilder;

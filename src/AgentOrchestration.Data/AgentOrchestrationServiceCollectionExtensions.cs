@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
@@ -49,6 +50,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
+        services.TryAddScoped<IEventLog, EventLog>();
+        services.TryAddSingleton(new EventLogOptions());
         services.TryAddScoped<IOrchestrationDashboard, OrchestrationDashboard>();
         return services;
     }

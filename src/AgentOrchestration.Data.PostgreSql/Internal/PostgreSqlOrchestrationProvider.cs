@@ -4,6 +4,7 @@ using System.Text;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.PostgreSql.Claims;
+using AgentOrchestration.Data.PostgreSql.EventLog;
 using AgentOrchestration.Data.PostgreSql.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -15,6 +16,15 @@ namespace AgentOrchestration.Data.PostgreSql.Internal;
 /// <summary>PostgreSQL behaviour: advisory locks serialize writers of one scope across processes and machines.</summary>
 internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 {
+    public Task<EventCursor?> FindEventCursorAsync(DbContext context, long sequence, CancellationToken cancellationToken) =>
+        PostgreSqlEventReader.FindCursorAsync(context, sequence, cancellationToken);
+
+    public Task<EventBatch> ReadEventsAsync(DbContext context, EventCursor after, int take, Guid? projectId, CancellationToken cancellationToken) =>
+        PostgreSqlEventReader.ReadAsync(context, after, take, projectId, cancellationToken);
+
+    public Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken) =>
+        PostgreSqlEventListener.StartAsync(context, cancellationToken);
+
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {
         var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);

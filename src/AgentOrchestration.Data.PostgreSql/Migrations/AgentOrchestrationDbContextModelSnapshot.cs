@@ -543,6 +543,12 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("project_id");
 
+                    b.Property<ulong>("TransactionId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("xid8")
+                        .HasColumnName("transaction_id")
+                        .HasDefaultValueSql("(pg_notify('orchestration_events', '')::text || pg_current_xact_id()::text)::xid8");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -597,7 +603,12 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                     b.HasIndex("ProjectId", "Sequence")
                         .HasDatabaseName("ix_orchestration_events_project_sequence");
 
+                    b.HasIndex("TransactionId", "Sequence")
+                        .HasDatabaseName("ix_orchestration_events_transaction_sequence");
+
                     b.ToTable("orchestration_events", (string)null);
+
+                    b.HasAnnotation("AgentOrchestration:EventChannel", "orchestration_events");
                 });
 
             modelBuilder.Entity("AgentOrchestration.Data.Entities.Project", b =>
@@ -787,6 +798,11 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_sprints");
+
+                    b.HasIndex("ProjectId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_sprints_project_active")
+                        .HasFilter("status = 'active'");
 
                     b.HasIndex("ProjectId", "Status")
                         .HasDatabaseName("ix_sprints_project_status");

@@ -3,6 +3,7 @@ using System.Data;
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Sqlite.Claims;
+using AgentOrchestration.Data.Sqlite.EventLog;
 using AgentOrchestration.Data.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -33,6 +34,15 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// waits on SQLite's lock; other processes are handled by the busy handler and the retry below.
     /// </summary>
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    public Task<EventCursor?> FindEventCursorAsync(DbContext context, long sequence, CancellationToken cancellationToken) =>
+        SqliteEventReader.FindCursorAsync(context, sequence, cancellationToken);
+
+    public Task<EventBatch> ReadEventsAsync(DbContext context, EventCursor after, int take, Guid? projectId, CancellationToken cancellationToken) =>
+        SqliteEventReader.ReadAsync(context, after, take, projectId, cancellationToken);
+
+    public Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<IEventWakeup>(new PollingWakeup());
 
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {

@@ -781,6 +781,11 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_sprints");
 
+                    b.HasIndex("ProjectId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_sprints_project_active")
+                        .HasFilter("status = 'active'");
+
                     b.HasIndex("ProjectId", "Status")
                         .HasDatabaseName("ix_sprints_project_status");
 

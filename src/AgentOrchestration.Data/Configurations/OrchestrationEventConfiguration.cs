@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace AgentOrchestration.Data.Configurations;
 
 /// <summary>Maps <see cref="OrchestrationEvent"/> to <c>orchestration_events</c>, the append-only dashboard feed.</summary>
-internal sealed class OrchestrationEventConfiguration(SchemaNames names) : IEntityTypeConfiguration<OrchestrationEvent>
+internal sealed class OrchestrationEventConfiguration(SchemaNames names, bool postgreSql) : IEntityTypeConfiguration<OrchestrationEvent>
 {
     public const string Table = "orchestration_events";
 
@@ -23,5 +23,16 @@ internal sealed class OrchestrationEventConfiguration(SchemaNames names) : IEnti
         // No foreign keys: the log outlives what it describes.
         builder.HasIndex(x => new { x.ProjectId, x.Sequence }).HasDatabaseName(names.Index("ix_orchestration_events_project_sequence"));
         builder.HasIndex(x => new { x.EntityType, x.EntityId }).HasDatabaseName(names.Index("ix_orchestration_events_entity"));
+
+        if (postgreSql)
+        {
+            // Sequence values are taken at insert but become visible at commit, so on PostgreSQL the feed follows
+            // (transaction_id, sequence) and only reads transactions older than any still running; see EventFeed.
+            builder.HasAnnotation(EventFeedSchema.ChannelAnnotation, EventFeedSchema.Channel(names));
+            builder.Property<ulong>(EventFeedSchema.TransactionIdProperty).HasColumnType("xid8")
+                .HasDefaultValueSql(EventFeedSchema.TransactionIdDefaultSql(names));
+            builder.HasIndex(EventFeedSchema.TransactionIdProperty, nameof(OrchestrationEvent.Sequence))
+                .HasDatabaseName(names.Index("ix_orchestration_events_transaction_sequence"));
+        }
     }
 }

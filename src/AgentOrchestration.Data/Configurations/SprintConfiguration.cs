@@ -21,5 +21,9 @@ internal sealed class SprintConfiguration(SchemaNames names) : IEntityTypeConfig
             .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "project_id"));
 
         builder.HasIndex(x => new { x.ProjectId, x.Status }).HasDatabaseName(names.Index("ix_sprints_project_status"));
+
+        // One active sprint per project, whoever writes: the sprint service refuses a second start with a clear error,
+        // this is the backstop against a writer that bypasses it.
+        builder.HasIndex(x => x.ProjectId).IsUnique().HasFilter("status = 'active'").HasDatabaseName(names.Index("ux_sprints_project_active"));
     }
 }

@@ -44,4 +44,29 @@ internal interface IOrchestrationProvider
     /// <param name="exception">The exception a write threw.</param>
     /// <returns><see langword="true"/> for a unique violation.</returns>
     bool IsUniqueViolation(Exception exception);
+
+    /// <summary>Finds the position of the event <paramref name="sequence"/>, or <see langword="null"/> when there is none.</summary>
+    /// <param name="context">The context to read through.</param>
+    /// <param name="sequence">The event's sequence (greater than 0).</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The cursor, or <see langword="null"/>.</returns>
+    Task<EventCursor?> FindEventCursorAsync(DbContext context, long sequence, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads up to <paramref name="take"/> events after <paramref name="after"/> in the log's order, only events that no
+    /// still-running transaction can precede (on SQLite, every committed event).
+    /// </summary>
+    /// <param name="context">The context to read through.</param>
+    /// <param name="after">Where the reader stands.</param>
+    /// <param name="take">The page size.</param>
+    /// <param name="projectId">Only this project's events, or all.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The page.</returns>
+    Task<EventBatch> ReadEventsAsync(DbContext context, EventCursor after, int take, Guid? projectId, CancellationToken cancellationToken);
+
+    /// <summary>Starts waiting for new events of the context's log: <c>LISTEN</c> on PostgreSQL (before the first read, so nothing is missed), a timer on SQLite.</summary>
+    /// <param name="context">A context of the watched database; only its connection settings are used.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The wakeup; dispose it when the watch ends.</returns>
+    Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken);
 }

@@ -82,9 +82,17 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
             }
 
             session.LastHeartbeatAt = now;
-            if (currentAction is not null)
+            // A heartbeat alone is liveness (last_heartbeat_at), not news: only a new current action reaches the event
+            // log, so dashboards follow what agents do without a flood of heartbeats.
+            if (currentAction is not null && currentAction != session.CurrentAction)
             {
                 session.CurrentAction = currentAction;
+                Events.Append(db, now, "session.action_changed", session.ProjectId, SessionWork.SessionEntity, session.Id, session.SessionId, new EventPayload
+                {
+                    SessionId = session.SessionId,
+                    AgentId = session.AgentId,
+                    Data = [new MetadataEntry { Key = "action", Value = currentAction }],
+                });
             }
 
             // Conditional, single-statement renewals: an assignment completed, released, reclaimed or expired meanwhile

@@ -5,13 +5,15 @@ namespace AgentOrchestration.Data.Tests.Infrastructure;
 /// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock.</summary>
 public static class OrchestrationServices
 {
-    public static ServiceProvider Create(TestDatabase database, TimeProvider? clock = null)
+    public static ServiceProvider Create(TestDatabase database, TimeProvider? clock = null, Action<IServiceCollection>? before = null)
     {
         var services = new ServiceCollection();
         if (clock is not null)
         {
             services.AddSingleton(clock);
         }
+
+        before?.Invoke(services);
 
         services.AddAgentOrchestration(o =>
         {

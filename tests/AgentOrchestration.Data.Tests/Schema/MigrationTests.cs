@@ -16,6 +16,7 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     [
         "Baseline", "AgentProfiles", "WorkItemOrchestrationFields", "TaskAssignmentsAndCapabilities", "KeyIndexes",
         "BacklogSessionsQaResultsAndFileLocks", "TaskAndStoryColumns", "LibraryAdditions", "ClaimIdempotency", "UniqueFencingTokens",
+        "EventFeedAndSprintRules",
     ];
 
     private static readonly string[] LibraryTables =

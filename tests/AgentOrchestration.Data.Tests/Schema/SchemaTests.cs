@@ -1,4 +1,6 @@
+using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Scaffolding.Metadata;
 
@@ -93,6 +95,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("agent_capabilities", "ux_agent_capabilities_agent_capability", ["agent_id", "capability"], true),
         ("qa_results", "ix_qa_results_task_type_timestamp", ["task_id", "qa_type", "timestamp"], false),
         ("projects", "ux_projects_key", ["key"], true),
+        ("sprints", "ux_sprints_project_active", ["project_id"], true),
     ];
 
     private DatabaseModel schema = null!;
@@ -170,6 +173,51 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
             AssertForeignKey("task_assignments", "agent_id", "agent_profiles", ReferentialAction.Restrict);
             AssertForeignKey("agent_capabilities", "agent_id", "agent_profiles", ReferentialAction.Cascade);
             AssertForeignKey("work_items", "created_from_backlog_id", "backlog", ReferentialAction.SetNull);
+        });
+    }
+
+    [Test]
+    public async Task Only_one_sprint_per_project_can_be_active_whoever_writes()
+    {
+        await using var db = CreateContext();
+        var project = Fakes.Project();
+        var other = Fakes.Project();
+        db.AddRange(project, other);
+        await db.SaveChangesAsync();
+        Sprint NewSprint(Project p, SprintStatus status) =>
+            new() { ProjectId = p.Id, Name = $"{status} sprint", Status = status, CreatedAt = Fakes.Now, UpdatedAt = Fakes.Now };
+
+        // Planned and completed sprints are unlimited, and each project has its own active one.
+        db.AddRange(NewSprint(project, SprintStatus.Active), NewSprint(project, SprintStatus.Planned), NewSprint(project, SprintStatus.Planned),
+            NewSprint(project, SprintStatus.Completed), NewSprint(project, SprintStatus.Completed), NewSprint(other, SprintStatus.Active));
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+
+        db.Add(NewSprint(project, SprintStatus.Active));
+        Assert.That(() => db.SaveChangesAsync(), Throws.InstanceOf<DbUpdateException>());
+        db.ChangeTracker.Clear();
+        Assert.That(await db.Set<Sprint>().CountAsync(s => s.ProjectId == project.Id && s.Status == SprintStatus.Active), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void On_postgresql_every_event_records_its_writing_transaction_for_the_feed()
+    {
+        var events = Table("orchestration_events");
+        var column = events.Columns.SingleOrDefault(c => c.Name == "transaction_id");
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            // One writer at a time: SQLite commits in sequence order and needs no transaction column.
+            Assert.That(column, Is.Null);
+            return;
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(column?.StoreType, Is.EqualTo("xid8"));
+            Assert.That(column?.IsNullable, Is.False);
+            Assert.That(column?.DefaultValueSql, Does.Contain("pg_current_xact_id()").And.Contain("pg_notify('orchestration_events'"));
+            Assert.That(events.Indexes.SingleOrDefault(i => i.Name == "ix_orchestration_events_transaction_sequence")?.Columns.Select(c => c.Name),
+                Is.EqualTo(new[] { "transaction_id", "sequence" }));
         });
     }
 

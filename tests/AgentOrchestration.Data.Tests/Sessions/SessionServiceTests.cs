@@ -110,13 +110,15 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         Assert.That(stored?.Status, Is.EqualTo(SessionStatus.Completed));
         Assert.That(stored?.EndTime, Is.EqualTo(Clock.GetUtcNow()));
         var events = await check.Events.OrderBy(e => e.Sequence).ToListAsync();
-        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "session.started", "session.paused", "session.resumed", "session.completed" }), "heartbeats are not state changes");
+        Assert.That(events.Select(e => e.Type),
+            Is.EqualTo(new[] { "session.started", "session.action_changed", "session.paused", "session.action_changed", "session.resumed", "session.completed" }),
+            "a heartbeat is news only when it changes the current action");
         Assert.That(events.Select(e => (e.Payload?.From, e.Payload?.To)), Is.EqualTo(new (string?, string?)[]
         {
-            (null, "active"), ("active", "paused"), ("paused", "active"), ("active", "completed"),
+            (null, "active"), (null, null), ("active", "paused"), (null, null), ("paused", "active"), ("active", "completed"),
         }));
-        Assert.That(events[1].Payload?.Reason, Is.EqualTo("waiting for a human"));
-        Assert.That(events[3].Payload?.Reason, Is.EqualTo("all green"));
+        Assert.That(events[2].Payload?.Reason, Is.EqualTo("waiting for a human"));
+        Assert.That(events[5].Payload?.Reason, Is.EqualTo("all green"));
         Assert.That(events, Has.All.Matches<OrchestrationEvent>(e => e.EntityId == session.Id && e.Payload!.SessionId == key && e.Actor == key));
         Assert.That(await WithSessionsAsync(s => s.GetAsync("no-such-session")), Is.Null);
     }
@@ -412,7 +414,9 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         Assert.That(await LeaseAsync(claimed.Lease), Is.EqualTo(expired), "an expired lease is not revived");
 
         await using var check = CreateContext();
-        Assert.That(await check.Events.CountAsync(e => e.Type != "session.started" && e.Type != "work_item.claimed"), Is.Zero, "heartbeats append no events");
+        // Five heartbeats, one of which set the current action: only that one is news.
+        var events = await check.Events.Where(e => e.Type != "session.started" && e.Type != "work_item.claimed").ToListAsync();
+        Assert.That(events.Select(e => (e.Type, e.Payload!.SessionId, e.Payload.Data.Single().Value)), Is.EqualTo(new[] { ("session.action_changed", (string?)key, (string?)"coding") }));
     }
 
     private async Task<DateTimeOffset?> LeaseAsync(WorkLease lease)
