@@ -72,6 +72,20 @@ public interface IOrchestrationDashboard
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The page of events by descending sequence.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="skip"/> is negative or <paramref name="take"/> is outside 1 to <see cref="MaxPageSize"/>.</exception>
-    /// <remarks>This is a snapshot for display. To follow the log without missing events that commit late, use the event feed, which pages by sequence safely.</remarks>
+    /// <remarks>This is a view for display. To follow the log without missing events that commit late, use the event feed, which pages by sequence safely.</remarks>
     Task<IReadOnlyList<RecentEvent>> GetRecentEventsAsync(Guid projectId, int skip = 0, int take = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads a whole project dashboard at once: every aggregate and the first <paramref name="take"/> entries of every list,
+    /// measured against one reading of the clock, through one open connection (one command per part, six in all).
+    /// </summary>
+    /// <param name="projectId">The project.</param>
+    /// <param name="staleAfter">How long an item under way may go without a change before it counts as stale; more than zero.</param>
+    /// <param name="sprintId">Narrows work by status, workload, QA pass rates and blocked and stale work to this sprint; sessions and events stay project-wide.</param>
+    /// <param name="take">How many entries each list holds, 1 to <see cref="MaxPageSize"/>.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="staleAfter"/> is zero or negative, or <paramref name="take"/> is outside 1 to <see cref="MaxPageSize"/>.</exception>
+    /// <remarks>The parts are read one after another, each consistent in itself; a change committed in between can show in a later part only.</remarks>
+    Task<DashboardSnapshot> GetSnapshotAsync(Guid projectId, TimeSpan staleAfter, Guid? sprintId = null, int take = 50, CancellationToken cancellationToken = default);
 }

@@ -9,6 +9,30 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
 {
     private readonly DbContext db = orchestration.Context;
 
+    public async Task<DashboardSnapshot> GetSnapshotAsync(Guid projectId, TimeSpan staleAfter, Guid? sprintId = null, int take = 50, CancellationToken cancellationToken = default)
+    {
+        ValidateStaleAfter(staleAfter);
+        ValidatePage(0, take);
+        var now = clock.GetUtcNow();
+
+        // One connection for the six commands instead of one from the pool (and its reset) per command.
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var work = await GetWorkByStatusAsync(projectId, sprintId, cancellationToken).ConfigureAwait(false);
+            var workload = await WorkloadAsync(projectId, sprintId, 0, take, now, cancellationToken).ConfigureAwait(false);
+            var sessions = await SessionsAsync(projectId, 0, take, now, cancellationToken).ConfigureAwait(false);
+            var qa = await GetQaPassRatesAsync(projectId, sprintId, cancellationToken).ConfigureAwait(false);
+            var stalled = await StalledAsync(projectId, staleAfter, sprintId, 0, take, now, cancellationToken).ConfigureAwait(false);
+            var events = await GetRecentEventsAsync(projectId, 0, take, cancellationToken).ConfigureAwait(false);
+            return new DashboardSnapshot(now, work, workload, sessions, qa, stalled, events);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
     public async Task<IReadOnlyList<WorkStatusCount>> GetWorkByStatusAsync(Guid projectId, Guid? sprintId = null, CancellationToken cancellationToken = default)
     {
         var rows = await InScope(db.Set<WorkItem>().AsNoTracking(), projectId, sprintId)
@@ -29,10 +53,61 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
             .Select(r => new WorkStatusCount(r.Status, r.DelegationStatus, r.Count, r.EstimatedHours ?? 0, r.ActualHours ?? 0))];
     }
 
-    public async Task<IReadOnlyList<AgentWorkload>> GetAgentWorkloadAsync(Guid projectId, Guid? sprintId = null, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<AgentWorkload>> GetAgentWorkloadAsync(Guid projectId, Guid? sprintId = null, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
     {
         ValidatePage(skip, take);
-        var now = clock.GetUtcNow();
+        return WorkloadAsync(projectId, sprintId, skip, take, clock.GetUtcNow(), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LiveSession>> GetActiveSessionsAsync(Guid projectId, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
+    {
+        ValidatePage(skip, take);
+        return SessionsAsync(projectId, skip, take, clock.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<QaPassRate>> GetQaPassRatesAsync(Guid projectId, Guid? sprintId = null, CancellationToken cancellationToken = default)
+    {
+        var rows = await (
+                from r in db.Set<QaResult>()
+                join t in InScope(db.Set<WorkItem>(), projectId, sprintId) on r.TaskId equals t.Id
+                group r by r.QaType into g
+                select new
+                {
+                    QaType = g.Key,
+                    Total = g.Count(),
+                    Passed = g.Count(r => r.Status == QaResultStatus.Pass),
+                    Warnings = g.Count(r => r.Status == QaResultStatus.Warning),
+                })
+            .AsNoTracking()
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        var byType = rows.ToDictionary(r => r.QaType);
+        return [.. Enum.GetValues<QaType>().Select(type => byType.TryGetValue(type, out var r)
+            ? new QaPassRate(type, r.Total, r.Passed, r.Warnings, r.Total - r.Passed - r.Warnings)
+            : new QaPassRate(type, 0, 0, 0, 0))];
+    }
+
+    public Task<IReadOnlyList<StalledWorkItem>> GetBlockedAndStaleWorkAsync(
+        Guid projectId, TimeSpan staleAfter, Guid? sprintId = null, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
+    {
+        ValidateStaleAfter(staleAfter);
+        ValidatePage(skip, take);
+        return StalledAsync(projectId, staleAfter, sprintId, skip, take, clock.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RecentEvent>> GetRecentEventsAsync(Guid projectId, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
+    {
+        ValidatePage(skip, take);
+        return await db.Set<OrchestrationEvent>().AsNoTracking()
+            .Where(e => e.ProjectId == projectId)
+            .OrderByDescending(e => e.Sequence)
+            .Skip(skip).Take(take)
+            .Select(e => new RecentEvent(e.Sequence, e.OccurredAt, e.Type, e.EntityType, e.EntityId, e.Actor, e.Payload))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<AgentWorkload>> WorkloadAsync(Guid projectId, Guid? sprintId, int skip, int take, DateTimeOffset now, CancellationToken cancellationToken)
+    {
 
         // The library keeps an item assigned, in progress or blocked while it has an active assignment, so the delegation
         // filter changes no result; it lets the database start from the project's work in flight (ix_work_items_claim)
@@ -66,11 +141,8 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
             r.AgentId, r.Slug, r.Name, r.Status, r.MaxConcurrentTasks, r.Count, r.EstimatedHours ?? 0, r.ActualHours ?? 0))];
     }
 
-    public async Task<IReadOnlyList<LiveSession>> GetActiveSessionsAsync(Guid projectId, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyList<LiveSession>> SessionsAsync(Guid projectId, int skip, int take, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ValidatePage(skip, take);
-        var now = clock.GetUtcNow();
-
         // The locks come in the same command (a join, not a split query), so the page stays one round trip.
         var rows = await db.Set<AgentSession>().AsNoTracking()
             .Where(s => s.ProjectId == projectId && (s.Status == SessionStatus.Active || s.Status == SessionStatus.Paused))
@@ -101,38 +173,9 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
             Age(now, r.LastHeartbeatAt ?? r.StartTime), r.Locks))];
     }
 
-    public async Task<IReadOnlyList<QaPassRate>> GetQaPassRatesAsync(Guid projectId, Guid? sprintId = null, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyList<StalledWorkItem>> StalledAsync(
+        Guid projectId, TimeSpan staleAfter, Guid? sprintId, int skip, int take, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = await (
-                from r in db.Set<QaResult>()
-                join t in InScope(db.Set<WorkItem>(), projectId, sprintId) on r.TaskId equals t.Id
-                group r by r.QaType into g
-                select new
-                {
-                    QaType = g.Key,
-                    Total = g.Count(),
-                    Passed = g.Count(r => r.Status == QaResultStatus.Pass),
-                    Warnings = g.Count(r => r.Status == QaResultStatus.Warning),
-                })
-            .AsNoTracking()
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-
-        var byType = rows.ToDictionary(r => r.QaType);
-        return [.. Enum.GetValues<QaType>().Select(type => byType.TryGetValue(type, out var r)
-            ? new QaPassRate(type, r.Total, r.Passed, r.Warnings, r.Total - r.Passed - r.Warnings)
-            : new QaPassRate(type, 0, 0, 0, 0))];
-    }
-
-    public async Task<IReadOnlyList<StalledWorkItem>> GetBlockedAndStaleWorkAsync(
-        Guid projectId, TimeSpan staleAfter, Guid? sprintId = null, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
-    {
-        if (staleAfter <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(staleAfter), staleAfter, "The stale threshold is a positive duration.");
-        }
-
-        ValidatePage(skip, take);
-        var now = clock.GetUtcNow();
         var cutoff = now - staleAfter;
 
         // Under way: a workflow status (work_items_project_status) or a delegation status (ix_work_items_claim) says so;
@@ -166,17 +209,6 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
             IsStale: r.UpdatedAt < cutoff))];
     }
 
-    public async Task<IReadOnlyList<RecentEvent>> GetRecentEventsAsync(Guid projectId, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
-    {
-        ValidatePage(skip, take);
-        return await db.Set<OrchestrationEvent>().AsNoTracking()
-            .Where(e => e.ProjectId == projectId)
-            .OrderByDescending(e => e.Sequence)
-            .Skip(skip).Take(take)
-            .Select(e => new RecentEvent(e.Sequence, e.OccurredAt, e.Type, e.EntityType, e.EntityId, e.Actor, e.Payload))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     private static IQueryable<WorkItem> InScope(IQueryable<WorkItem> items, Guid projectId, Guid? sprintId)
     {
         items = items.Where(w => w.ProjectId == projectId);
@@ -184,6 +216,14 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
     }
 
     private static TimeSpan Age(DateTimeOffset now, DateTimeOffset since) => since < now ? now - since : TimeSpan.Zero;
+
+    private static void ValidateStaleAfter(TimeSpan staleAfter)
+    {
+        if (staleAfter <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(staleAfter), staleAfter, "The stale threshold is a positive duration.");
+        }
+    }
 
     private static void ValidatePage(int skip, int take)
     {

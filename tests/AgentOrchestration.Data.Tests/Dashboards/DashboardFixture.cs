@@ -16,6 +16,8 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
 
     protected CommandLog Log { get; private set; } = null!;
 
+    protected ConnectionLog Connections { get; private set; } = null!;
+
     protected ServiceProvider Services { get; private set; } = null!;
 
     protected DashboardSeed Seed { get; private set; } = null!;
@@ -27,6 +29,7 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
     {
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         Log = new CommandLog();
+        Connections = new ConnectionLog();
         await using (var context = await MigratedContextAsync())
         {
         }
@@ -60,7 +63,7 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
                 options.UseAgentOrchestrationPostgreSql(Database.ConnectionString);
             }
 
-            options.AddInterceptors(Log);
+            options.AddInterceptors(Log, Connections);
         });
         services.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>());
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
@@ -72,6 +75,7 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
         await using var scope = Services.CreateAsyncScope();
         var dashboard = scope.ServiceProvider.GetRequiredService<IOrchestrationDashboard>();
         Log.Clear();
+        Connections.Clear();
         var result = await query(dashboard);
         var commands = Log.Commands;
         Log.Clear();

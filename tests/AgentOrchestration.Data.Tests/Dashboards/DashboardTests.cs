@@ -347,6 +347,53 @@ public sealed class DashboardTests(DatabaseProvider provider) : DashboardFixture
         Assert.That(latest.Select(e => e.Sequence), Is.EqualTo(expected.Take(5).Select(e => e.Sequence)));
     }
 
+    // ---- snapshot ----
+
+    [Test]
+    public async Task Snapshot_holds_every_part_against_one_clock_reading_through_one_connection()
+    {
+        foreach (var sprintId in new Guid?[] { null, Seed.SprintTwo.Id })
+        {
+            var (snapshot, commands) = await QueryAsync(d => d.GetSnapshotAsync(Seed.Project.Id, DashboardSeed.StaleAfter, sprintId, take: 5));
+            Assert.Multiple(() =>
+            {
+                Assert.That(commands, Has.Count.EqualTo(6), "one command per part");
+                Assert.That(Connections.Opened, Is.EqualTo(1), "the parts share one connection");
+                Assert.That(snapshot.TakenAt, Is.EqualTo(Now));
+                Assert.That(snapshot.WorkByStatus, Is.EqualTo(ExpectedWorkByStatus(Seed.Project.Id, sprintId)));
+                Assert.That(snapshot.AgentWorkload, Is.EqualTo(ExpectedWorkload(Seed.Project.Id, sprintId).Take(5)));
+                Assert.That(snapshot.QaPassRates, Is.EqualTo(ExpectedQa(Seed.Project.Id, sprintId)));
+                Assert.That(snapshot.BlockedAndStaleWork, Is.EqualTo(ExpectedStalled(Seed.Project.Id, sprintId, DashboardSeed.StaleAfter).Take(5)));
+                Assert.That(snapshot.RecentEvents.Select(e => e.Sequence),
+                    Is.EqualTo(Seed.Events.Where(e => e.ProjectId == Seed.Project.Id).OrderByDescending(e => e.Sequence).Take(5).Select(e => e.Sequence)));
+            });
+            AssertSessions(snapshot.ActiveSessions, [.. ExpectedSessions(Seed.Project.Id).Take(5)]);
+        }
+    }
+
+    [Test]
+    public async Task Snapshot_refuses_bad_input_before_any_command()
+    {
+        foreach (var (staleAfter, take, parameter) in new[] { (TimeSpan.Zero, 5, "staleAfter"), (TimeSpan.FromHours(1), 0, "take"), (TimeSpan.FromHours(1), 501, "take") })
+        {
+            var (exception, commands) = await QueryAsync(async d =>
+            {
+                try
+                {
+                    await d.GetSnapshotAsync(Seed.Project.Id, staleAfter, null, take);
+                    return null;
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    return e;
+                }
+            });
+            Assert.That(exception?.ParamName, Is.EqualTo(parameter));
+            Assert.That(commands, Is.Empty);
+            Assert.That(Connections.Opened, Is.Zero);
+        }
+    }
+
     // ---- validation ----
 
     private static IEnumerable<TestCaseData> BadPages()
@@ -429,6 +476,7 @@ public sealed class DashboardTests(DatabaseProvider provider) : DashboardFixture
         await dashboard.GetQaPassRatesAsync(Seed.Project.Id);
         await dashboard.GetBlockedAndStaleWorkAsync(Seed.Project.Id, DashboardSeed.StaleAfter);
         await dashboard.GetRecentEventsAsync(Seed.Project.Id);
+        await dashboard.GetSnapshotAsync(Seed.Project.Id, DashboardSeed.StaleAfter);
         var context = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         Assert.That(context.ChangeTracker.Entries(), Is.Empty);
     }
