@@ -123,6 +123,50 @@ public sealed class DashboardPlanTests(DatabaseProvider provider) : ProviderFixt
             TestContext.Out.WriteLine(string.Join("\n", plan));
         }
 
+        // The whole snapshot: six commands through the library against the same six through one raw connection.
+        {
+            var library = new List<double>();
+            var direct = new List<double>();
+            for (var i = -3; i < Runs; i++)
+            {
+                await using (var scope = provider.CreateAsyncScope())
+                {
+                    var dashboard = scope.ServiceProvider.GetRequiredService<IOrchestrationDashboard>();
+                    log.Clear();
+                    var watch = Stopwatch.StartNew();
+                    await dashboard.GetSnapshotAsync(projectId, TimeSpan.FromHours(6));
+                    if (i >= 0)
+                    {
+                        library.Add(watch.Elapsed.TotalMilliseconds);
+                    }
+                }
+
+                var commands = log.CommandsWithParameters;
+                var rawWatch = Stopwatch.StartNew();
+                await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+                {
+                    await connection.OpenAsync();
+                    foreach (var (sql, values) in commands)
+                    {
+                        await using var command = Command(connection, sql, values);
+                        await using var reader = await command.ExecuteReaderAsync();
+                        var row = new object[reader.FieldCount];
+                        while (await reader.ReadAsync())
+                        {
+                            reader.GetValues(row);
+                        }
+                    }
+                }
+
+                if (i >= 0)
+                {
+                    direct.Add(rawWatch.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            TestContext.Out.WriteLine($"== snapshot (6 commands): library median {Median(library):F2} ms, raw Npgsql median {Median(direct):F2} ms, ratio {Median(library) / Median(direct):F2}");
+        }
+
         // AO_DASHBOARD_KEEP=name keeps a copy of the filled database for looking at plans by hand.
         if (Environment.GetEnvironmentVariable("AO_DASHBOARD_KEEP") is { Length: > 0 } keep)
         {
