@@ -3,11 +3,14 @@ using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Qa;
+using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-// A first taste (issue 6 grows this into the full scenario): turnkey SQLite, three agents claiming work in parallel.
+// A first taste (issue 6 grows this into the full scenario): turnkey SQLite, three agents claiming work in parallel
+// through their sessions, and a QA session that reviews every task before it may complete.
 var databasePath = args.Length > 1 && args[0] == "--db" ? args[1] : Path.Combine(Environment.CurrentDirectory, "agent-orchestration-sample.db");
 
 await using var services = new ServiceCollection()
@@ -49,18 +52,49 @@ await using (var scope = services.CreateAsyncScope())
     }
 }
 
-// Each agent claims and completes until nothing is ready: never two winners for one task.
+// One QA session reviews the work; QA results must come from a session other than the implementing one.
+string reviewer;
+await using (var scope = services.CreateAsyncScope())
+{
+    reviewer = (await scope.ServiceProvider.GetRequiredService<ISessionService>().StartAsync(new SessionStart(project.Id, SessionAgentType.Qa))).SessionId;
+}
+
+// Each agent claims through its own session until nothing is ready (never two winners for one task); QA reviews each
+// task (the first review of every third task fails and sends it back), and only then does it complete.
+var sentBack = 0;
 var done = await Task.WhenAll(agents.Select(agent => Task.Run(async () =>
 {
     await using var scope = services.CreateAsyncScope();
     var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+    var qa = scope.ServiceProvider.GetRequiredService<IQaService>();
+    var session = await scope.ServiceProvider.GetRequiredService<ISessionService>()
+        .StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { AgentId = agent.Id });
     var completed = 0;
-    while (await claimer.ClaimNextAsync(agent.Id, project.Id) is { } claimed)
+    while (await claimer.ClaimNextAsync(agent.Id, project.Id, new ClaimOptions { SessionId = session.SessionId }) is { } claimed)
     {
+        var taskId = claimed.Lease.WorkItemId;
+        try
+        {
+            await claimer.CompleteAsync(claimed.Lease);
+        }
+        catch (QaGateException)
+        {
+            // Expected: the standard oversight level requires a passing code review and success criteria check.
+        }
+
+        if (claimed.Title.EndsWith('3') || claimed.Title.EndsWith('6') || claimed.Title.EndsWith('9'))
+        {
+            await qa.RecordResultAsync(new NewQaResult(taskId, reviewer, QaType.CodeReview, QaResultStatus.Fail) { RemediationNeeded = "add the missing test" });
+            Interlocked.Increment(ref sentBack);
+        }
+
+        await qa.RecordResultAsync(new NewQaResult(taskId, reviewer, QaType.CodeReview, QaResultStatus.Pass));
+        await qa.RecordResultAsync(new NewQaResult(taskId, reviewer, QaType.SuccessCriteria, QaResultStatus.Pass));
         await claimer.CompleteAsync(claimed.Lease);
         completed++;
     }
 
+    await scope.ServiceProvider.GetRequiredService<ISessionService>().EndAsync(session.SessionId, SessionStatus.Completed);
     return (agent.Slug, completed);
 })));
 
@@ -80,6 +114,8 @@ await using (var scope = services.CreateAsyncScope())
         Console.WriteLine($"Work items {row.Status}: {row.Count}");
     }
 
+    var passed = await db.WorkItems.CountAsync(w => w.ProjectId == project.Id && w.QaStatus == QaStatus.QaPassed);
+    Console.WriteLine($"QA: {passed} tasks passed, {sentBack} sent back once with remediation, {await db.QaResults.CountAsync(r => r.Task!.ProjectId == project.Id)} results");
     Console.WriteLine($"Events logged: {await db.Events.CountAsync(e => e.ProjectId == project.Id)}");
-    return done.Sum(d => d.completed) == 12 ? 0 : 1;
+    return done.Sum(d => d.completed) == 12 && passed == 12 ? 0 : 1;
 }

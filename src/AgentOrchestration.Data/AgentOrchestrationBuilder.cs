@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Qa;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,6 +16,30 @@ public sealed class AgentOrchestrationBuilder
 
     /// <summary>Gets the context type the library works through, once chosen.</summary>
     public Type? ContextType { get; private set; }
+
+    /// <summary>The QA policy <see cref="ConfigureQa"/> configures, once it was called.</summary>
+    private QaPolicy? qaPolicy;
+
+    /// <summary>
+    /// Configures which QA types a task needs before it can complete, per oversight level of its implementing session (see
+    /// <see cref="QaPolicy"/> for the defaults). Calls add up; the policy replaces any <see cref="QaPolicy"/> registered before.
+    /// </summary>
+    /// <param name="configure">Changes the policy, for example <c>p =&gt; p.Require(OversightLevel.Standard, QaType.CodeReview)</c>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public AgentOrchestrationBuilder ConfigureQa(Action<QaPolicy> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        if (qaPolicy is null)
+        {
+            qaPolicy = new QaPolicy();
+            Services.RemoveAll<QaPolicy>();
+            Services.AddSingleton(qaPolicy);
+        }
+
+        configure(qaPolicy);
+        return this;
+    }
 
     /// <summary>
     /// Makes the library work through a host's own context (embedded mode). The context must call

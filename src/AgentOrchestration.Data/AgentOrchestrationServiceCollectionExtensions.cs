@@ -1,5 +1,6 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Agents;
+using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
@@ -7,7 +8,9 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
+using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -44,12 +47,17 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<IWorkItemService, WorkItemService>();
+        services.TryAddScoped<ISprintService, SprintService>();
+        services.TryAddScoped<IBacklogService, BacklogService>();
+        services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<IFileLockService, FileLockService>();
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
+        services.TryAddSingleton(new QaPolicy());
+        services.TryAddScoped<IQaService, QaService>();
         services.TryAddScoped<IEventLog, EventLog>();
         services.TryAddSingleton(new EventLogOptions());
         services.TryAddScoped<IOrchestrationDashboard, OrchestrationDashboard>();

@@ -34,6 +34,15 @@ internal static class PostgreSqlClaimStrategy
             {
                 Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
             };
+            if (request.SessionId is { } sessionId)
+            {
+                // Sessions lock their own row before the agent's (ending, reaping, heartbeats): the claim takes them in the
+                // same order, so it never deadlocks with them, and its snapshot sees a session that ended meanwhile.
+                var lockSession = new NpgsqlBatchCommand(sql.LockSession);
+                lockSession.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = sessionId });
+                batch.BatchCommands.Add(lockSession);
+            }
+
             var lockAgent = new NpgsqlBatchCommand(sql.LockAgent);
             lockAgent.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
             var command = new NpgsqlBatchCommand(sql.Claim);
@@ -49,10 +58,14 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
             command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)request.SessionId ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            for (var skip = batch.BatchCommands.Count - 1; skip > 0; skip--)
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4)));
@@ -74,11 +87,14 @@ internal static class PostgreSqlClaimStrategy
         string C(string p) => n.Column<AgentCapability>(p);
         string D(string p) => n.Column<WorkItemDependency>(p);
         string E(string p) => n.Column<OrchestrationEvent>(p);
+        string S(string p) => n.Column<AgentSession>(p);
         var wi = n.Table<WorkItem>();
         var ta = n.Table<TaskAssignment>();
         var active = "('assigned', 'started', 'paused')";
 
+        var sessions = n.Table<AgentSession>();
         var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR UPDATE";
+        var lockSession = $"SELECT 1 FROM {sessions} WHERE {S("SessionId")} = @session FOR UPDATE";
         var claim = $"""
             WITH agent AS (
                 SELECT a.{A("Id")} AS id, a.{A("MaxConcurrentTasks")} AS max_tasks
@@ -91,6 +107,11 @@ internal static class PostgreSqlClaimStrategy
                     WHERE t.{T("AgentId")} = agent.id AND t.{T("Status")} IN {active}
                       AND (t.{T("LeaseExpiresAt")} IS NULL OR t.{T("LeaseExpiresAt")} > @now)))::int AS free
                 FROM agent
+            ), session_ok AS (
+                SELECT @session::text IS NULL OR EXISTS (
+                    SELECT 1 FROM {sessions} s
+                    WHERE s.{S("SessionId")} = @session AND s.{S("Status")} = 'active' AND s.{S("ProjectId")} = @project
+                      AND (s.{S("AgentId")} IS NULL OR s.{S("AgentId")} = @agent)) AS ok
             ), caps AS (
                 SELECT coalesce(array_agg(c.{C("Capability")}::text), ARRAY[]::text[]) AS names
                 FROM {n.Table<AgentCapability>()} c WHERE c.{C("AgentId")} = @agent
@@ -107,7 +128,7 @@ internal static class PostgreSqlClaimStrategy
                       SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
                       WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
                 ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
-                LIMIT coalesce((SELECT greatest(free, 0) FROM capacity), 0)
+                LIMIT CASE WHEN (SELECT ok FROM session_ok) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END
                 FOR UPDATE OF w SKIP LOCKED
             ), numbered AS (
                 SELECT c.*, row_number() OVER (ORDER BY c.priority, c.created_at, c.id) AS rn FROM candidate c
@@ -126,21 +147,24 @@ internal static class PostgreSqlClaimStrategy
                 FROM picked p
             ), updated AS (
                 UPDATE {wi} w SET {W("DelegationStatus")} = 'assigned', {W("Status")} = 'todo', {W("AssigneeType")} = 'agent',
-                    {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("UpdatedAt")} = @now,
+                    {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("AssignedAgentSession")} = @session, {W("UpdatedAt")} = @now,
                     {n.ComplexColumn<WorkItem>("DelegationHistory")} = coalesce(w.{n.ComplexColumn<WorkItem>("DelegationHistory")}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
                         'at', @at_text, 'action', 'claim', 'from_status', p.from_status, 'to_status', 'assigned', 'assignee_type', 'agent',
                         'assignee_id', @agent, 'assignment_id', p.assignment_id, 'actor', @actor, 'note', NULL))
                 FROM picked p WHERE w.{W("Id")} = p.id
+            ), session_task AS (
+                UPDATE {sessions} s SET {S("TaskId")} = (SELECT p.id FROM picked p ORDER BY p.rn LIMIT 1)
+                WHERE @session::text IS NOT NULL AND s.{S("SessionId")} = @session AND EXISTS (SELECT 1 FROM picked)
             ), events AS (
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {n.ComplexColumn<OrchestrationEvent>("Payload")})
                 SELECT @now, 'work_item.claimed', p.project_id, 'work_item', p.id, @actor,
-                    jsonb_build_object('from', p.from_status, 'to', 'assigned', 'agent_id', @agent, 'session_id', NULL, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
+                    jsonb_build_object('from', p.from_status, 'to', 'assigned', 'agent_id', @agent, 'session_id', @session::text, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM picked p
             )
             SELECT p.id, p.assignment_id, p.token, p.title, p.priority FROM picked p ORDER BY p.priority, p.id
             """;
-        return new ClaimSql(lockAgent, claim);
+        return new ClaimSql(lockSession, lockAgent, claim);
     }
 
-    private sealed record ClaimSql(string LockAgent, string Claim);
+    private sealed record ClaimSql(string LockSession, string LockAgent, string Claim);
 }

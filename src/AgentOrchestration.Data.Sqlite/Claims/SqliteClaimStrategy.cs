@@ -27,6 +27,18 @@ internal static class SqliteClaimStrategy
             return [];
         }
 
+        AgentSession? session = null;
+        if (request.SessionId is { } sessionId)
+        {
+            // Only a live session of this agent (or of no agent) in this project implements what it claims; the claimer
+            // tells the caller why when the claim comes back empty.
+            session = await db.Set<AgentSession>().SingleOrDefaultAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
+            if (session is null || session.Status != SessionStatus.Active || session.ProjectId != request.ProjectId || (session.AgentId is { } owner && owner != agent.Id))
+            {
+                return [];
+            }
+        }
+
         var held = await db.Set<TaskAssignment>().CountAsync(
             t => t.AgentId == agent.Id && Active.Contains(t.Status) && (t.LeaseExpiresAt == null || t.LeaseExpiresAt > now), cancellationToken).ConfigureAwait(false);
         var take = Math.Min(request.AssignmentIds.Count, agent.MaxConcurrentTasks - held);
@@ -79,6 +91,7 @@ internal static class SqliteClaimStrategy
             rows.Add(new ClaimRow(item.Id, assignment.Id, token, item.Title, item.Priority));
         }
 
+        session?.TaskId = candidates[0].Id;
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows;

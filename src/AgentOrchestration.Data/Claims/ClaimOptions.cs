@@ -21,4 +21,13 @@ public sealed class ClaimOptions
 
     /// <summary>Gets or sets who claims, as recorded in the history and events; the agent's id by default.</summary>
     public string? Actor { get; set; }
+
+    /// <summary>
+    /// Gets or sets the session that claims and will implement the work: it is recorded in
+    /// <c>work_items.assigned_agent_session</c> (the session QA results must not come from, and whose oversight level decides
+    /// the QA a task needs) and in <c>agent_sessions.task_id</c> (the first item of a batch). The session must exist, be
+    /// active, belong to the project and, if it names an agent, to the claiming agent. <see langword="null"/> records no
+    /// session (and clears one left by an expired holder).
+    /// </summary>
+    public string? SessionId { get; set; }
 }

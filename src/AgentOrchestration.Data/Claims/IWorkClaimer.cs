@@ -19,6 +19,9 @@ public interface IWorkClaimer
     /// <exception cref="EntityNotFoundException">The agent or project does not exist.</exception>
     /// <exception cref="InvalidStateTransitionException">The agent is not active.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The lease duration is not positive or exceeds <see cref="ClaimOptions.MaxLeaseDuration"/>.</exception>
+    /// <exception cref="SessionNotActiveException"><see cref="ClaimOptions.SessionId"/> names a session that is not active (a missing one throws <see cref="EntityNotFoundException"/>).</exception>
+    /// <exception cref="ProjectIsolationException"><see cref="ClaimOptions.SessionId"/> names a session of another project.</exception>
+    /// <exception cref="ArgumentException"><see cref="ClaimOptions.SessionId"/> names a session of another agent, or a key that cannot be stored.</exception>
     Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Claims up to <paramref name="maxItems"/> ready work items at once, in priority order, as <see cref="ClaimNextAsync"/> does for one.</summary>
@@ -52,5 +55,6 @@ public interface IWorkClaimer
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when the item is done.</returns>
     /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    /// <exception cref="QaGateException">A QA type the implementing session's oversight level requires lacks a passing latest result (see <see cref="Qa.IQaService"/>).</exception>
     Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default);
 }

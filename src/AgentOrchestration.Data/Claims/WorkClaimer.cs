@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Sessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Claims;
@@ -63,6 +64,11 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
                 $"The idempotency key '{key}' is not valid: 1 to {ClaimOptions.MaxIdempotencyKeyLength} characters, without '#'.", nameof(options));
         }
 
+        if (options.SessionId is not null)
+        {
+            SessionIds.ValidLookup(options.SessionId, nameof(options));
+        }
+
         if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } replayed)
         {
             return replayed;
@@ -70,7 +76,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
         var now = clock.GetUtcNow();
         var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
-        var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids, key);
+        var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId);
 
         var provider = OrchestrationProviders.For(db);
         IReadOnlyList<ClaimRow> rows;
@@ -86,7 +92,12 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
                 // Either a concurrent retry with the same key won (its claim is the answer), or a concurrent change of
                 // an item made this claim compute a fencing token that is taken; the statement wrote nothing.
                 db.ChangeTracker.Clear();
-                if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } winner)
+                if (options.SessionId is not null)
+        {
+            SessionIds.ValidLookup(options.SessionId, nameof(options));
+        }
+
+        if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } winner)
                 {
                     return winner;
                 }
@@ -96,7 +107,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         if (rows.Count == 0)
         {
             // Only an empty claim pays for telling "nothing ready" from a caller error.
-            await EnsureClaimableAsync(agentId, projectId, cancellationToken).ConfigureAwait(false);
+            await EnsureClaimableAsync(agentId, projectId, options.SessionId, cancellationToken).ConfigureAwait(false);
         }
 
         // What the claim's own statement wrote is now stale in any tracked copy.
@@ -119,7 +130,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
                 .ToList();
     }
 
-    private async Task EnsureClaimableAsync(Guid agentId, Guid projectId, CancellationToken cancellationToken)
+    private async Task EnsureClaimableAsync(Guid agentId, Guid projectId, string? sessionId, CancellationToken cancellationToken)
     {
         var agent = await db.Set<AgentProfile>().AsNoTracking().Where(a => a.Id == agentId)
             .Select(a => new { a.Slug, a.Status }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
@@ -132,6 +143,12 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         if (!await db.Set<Project>().AnyAsync(p => p.Id == projectId, cancellationToken).ConfigureAwait(false))
         {
             throw new EntityNotFoundException("project", projectId);
+        }
+
+        if (sessionId is not null)
+        {
+            var session = await db.Set<AgentSession>().AsNoTracking().SingleOrDefaultAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
+            ImplementingSession.Ensure(session, sessionId, projectId, agentId);
         }
     }
 

@@ -22,4 +22,13 @@ public sealed class DelegationOptions
 
     /// <summary>Gets or sets a note recorded in the history.</summary>
     public string? Note { get; set; }
+
+    /// <summary>
+    /// Gets or sets the session that will implement the work, for assign, reassign and start: it is recorded in
+    /// <c>work_items.assigned_agent_session</c> (QA results must come from another session, and its oversight level decides
+    /// which QA types the task needs) and in <c>agent_sessions.task_id</c>. The session must exist, be active, belong to the
+    /// work item's project and, if it names an agent, to the assignee. Assign, reassign (and cancel) without a session clear
+    /// the recorded one; start without a session keeps it; the other changes ignore this value.
+    /// </summary>
+    public string? SessionId { get; set; }
 }

@@ -1,12 +1,17 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Qa;
+using AgentOrchestration.Data.Sessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Delegation;
 
 /// <summary>The default <see cref="IDelegationService"/>: one locked transaction per change (see <see cref="IOrchestrationProvider.BeginWorkItemTransactionAsync"/>).</summary>
-internal sealed class DelegationService(OrchestrationContext orchestration, TimeProvider clock) : IDelegationService
+internal sealed class DelegationService(OrchestrationContext orchestration, TimeProvider clock, QaPolicy qaPolicy) : IDelegationService
 {
+    /// <summary>The changes that record the implementing session; assign, reassign and cancel clear it when none is given.</summary>
+    private static readonly string[] SessionActions = ["assign", "reassign", "start"];
+
     private static readonly DelegationStatus[] Held = [DelegationStatus.Assigned, DelegationStatus.InProgress, DelegationStatus.Blocked];
 
     private static readonly Dictionary<DelegationStatus, string[]> Next = new()
@@ -94,8 +99,19 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
         CompleteFromAsync([DelegationStatus.Assigned, DelegationStatus.InProgress], workItemId, options, cancellationToken);
 
     private Task<WorkItem> CompleteFromAsync(DelegationStatus[] from, Guid workItemId, DelegationOptions? options, CancellationToken cancellationToken) =>
-        ChangeAsync(workItemId, "complete", from, DelegationStatus.Completed, options, (step, _) =>
+        ChangeAsync(workItemId, "complete", from, DelegationStatus.Completed, options, async (step, ct) =>
         {
+            // Under the work item's lock, which QA results take too: a result committed before this read counts, one
+            // recorded after it finds the task done and is refused.
+            if (QaGate.IsGated(step.Item.Type))
+            {
+                var qa = await QaGate.EvaluateAsync(db, qaPolicy, step.Item, ct).ConfigureAwait(false);
+                if (!qa.CanComplete)
+                {
+                    throw new QaGateException(step.Item.Id, qa.OversightLevel, qa.RequiredTypes, qa.Missing);
+                }
+            }
+
             if (step.Assignment is null || step.Assignment.Status is AssignmentStatus.Started or AssignmentStatus.Assigned)
             {
                 AddWorkedTime(step);
@@ -109,7 +125,6 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             }
 
             step.Item.Status = WorkItemStatus.Done;
-            return Task.CompletedTask;
         }, cancellationToken);
 
     public Task<WorkItem> CancelAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -155,7 +170,19 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
     private async Task<WorkItem> ChangeLockedAsync(
         Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
-        await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, workItemId, cancellationToken).ConfigureAwait(false);
+        var provider = OrchestrationProviders.For(db);
+        var sessionId = SessionActions.Contains(action) ? options.SessionId : null;
+        if (sessionId is not null)
+        {
+            SessionIds.ValidLookup(sessionId, nameof(options));
+        }
+
+        // Sessions lock their own row before the work they hold (ending, reaping): a change that records a session takes
+        // the session first too, so the two never wait on each other crosswise.
+        await using var sessionTransaction = sessionId is null ? null : await provider.BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
+        var session = sessionId is null ? null
+            : await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("session", sessionId);
+        await using var transaction = await provider.BeginWorkItemTransactionAsync(db, workItemId, cancellationToken).ConfigureAwait(false);
         var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment)
             .SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false)
             ?? throw new EntityNotFoundException("work item", workItemId);
@@ -169,6 +196,17 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
         }
         var step = new Step(item, item.CurrentAssignment, now, options);
         await apply(step, cancellationToken).ConfigureAwait(false);
+        if (session is not null)
+        {
+            ImplementingSession.Ensure(session, session.SessionId, item.ProjectId, item.AssigneeType == AssigneeType.Agent ? item.AssigneeId : null);
+            item.AssignedAgentSession = session.SessionId;
+            session.TaskId = item.Id;
+        }
+        else if (action is "assign" or "reassign" or "cancel")
+        {
+            // A new holder (or none) is not the session that implemented the work before.
+            item.AssignedAgentSession = null;
+        }
 
         item.DelegationStatus = to;
         item.UpdatedAt = now;
@@ -184,11 +222,17 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             From = StoredEnum.ToStore(current),
             To = StoredEnum.ToStore(to),
             AgentId = item.AssignedAgentId,
+            SessionId = item.AssignedAgentSession,
             WorkItemId = item.Id,
             Reason = options.Note,
         });
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (sessionTransaction is not null)
+        {
+            await sessionTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return item;
     }
 
@@ -239,7 +283,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
 
     private static void EndHolding(Step step)
     {
-        if (step.Assignment is null ? step.Item.DelegationStatus == DelegationStatus.InProgress : step.Assignment.Status is AssignmentStatus.Started || step.Item.DelegationHistory?.LastOrDefault()?.Action == "claim")
+        if (step.Assignment is null ? step.Item.DelegationStatus == DelegationStatus.InProgress : step.Assignment.Status is AssignmentStatus.Started || History.LastDelegationEntry(step.Item)?.Action == "claim")
         {
             AddWorkedTime(step);
         }

@@ -59,6 +59,7 @@ public interface IDelegationService
     /// <param name="options">Actor, fencing token and note.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The updated work item.</returns>
+    /// <exception cref="QaGateException">The work item is a task or bug and a QA type its implementing session's oversight level requires lacks a passing latest result (see <see cref="Qa.IQaService"/>).</exception>
     Task<WorkItem> CompleteAsync(Guid workItemId, DelegationOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Withdraws the delegation: the assignment is cancelled and the item is unassigned and back in the queue.</summary>

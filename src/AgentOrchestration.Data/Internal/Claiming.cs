@@ -27,9 +27,10 @@ internal static class Claiming
         item.AssignedAgentId = assignment.AgentId;
         item.CurrentAssignmentId = assignment.Id;
         item.CurrentAssignment = assignment;
+        item.AssignedAgentSession = request.SessionId;
         item.UpdatedAt = now;
         History.Append(item, now, "claim", from, DelegationStatus.Assigned, assignment.Id, request.Actor);
         Events.Append(db, now, "work_item.claimed", item.ProjectId, "work_item", item.Id, request.Actor,
-            new EventPayload { From = StoredEnum.ToStore(from), To = "assigned", AgentId = assignment.AgentId, WorkItemId = item.Id });
+            new EventPayload { From = StoredEnum.ToStore(from), To = "assigned", AgentId = assignment.AgentId, SessionId = request.SessionId, WorkItemId = item.Id });
     }
 }

@@ -93,7 +93,7 @@ internal static class SessionWork
 
             var from = item.DelegationStatus;
             // As delegation's cancel counts it: a started assignment, or one just claimed (a claim starts the clock).
-            if ((assignment.Status == AssignmentStatus.Started || item.DelegationHistory?.LastOrDefault()?.Action == "claim")
+            if ((assignment.Status == AssignmentStatus.Started || History.LastDelegationEntry(item)?.Action == "claim")
                 && item.DelegationHistory?.LastOrDefault(h => h.Action is "claim" or "start" or "resume" or "unblock")?.At is { } since
                 && workedUntil > since)
             {

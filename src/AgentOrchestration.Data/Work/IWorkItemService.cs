@@ -2,7 +2,7 @@ using AgentOrchestration.Data.Entities;
 
 namespace AgentOrchestration.Data.Work;
 
-/// <summary>Creates projects, sprints and work items, manages dependencies between items, and lists ready work.</summary>
+/// <summary>Creates projects and work items, manages dependencies between items, and lists ready work.</summary>
 public interface IWorkItemService
 {
     /// <summary>Creates a project.</summary>
@@ -14,21 +14,12 @@ public interface IWorkItemService
     /// <exception cref="DuplicateValueException">The key is taken.</exception>
     Task<Project> CreateProjectAsync(string key, string name, string? description = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a sprint in a project.</summary>
-    /// <param name="projectId">The project.</param>
-    /// <param name="name">The name (1 to 200 characters).</param>
-    /// <param name="goal">The sprint goal.</param>
-    /// <param name="startsAt">When it starts.</param>
-    /// <param name="endsAt">When it ends; after <paramref name="startsAt"/>.</param>
-    /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>The stored sprint, <see cref="SprintStatus.Planned"/>.</returns>
-    Task<Sprint> CreateSprintAsync(Guid projectId, string name, string? goal = null, DateTimeOffset? startsAt = null, DateTimeOffset? endsAt = null, CancellationToken cancellationToken = default);
-
     /// <summary>Creates an epic, story, task or bug.</summary>
     /// <param name="item">The item to create.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The stored item, <see cref="WorkItemStatus.Todo"/> and <see cref="DelegationStatus.Unassigned"/>.</returns>
     /// <exception cref="ProjectIsolationException">The parent or sprint belongs to another project.</exception>
+    /// <exception cref="InvalidStateTransitionException">The sprint is completed.</exception>
     Task<WorkItem> CreateWorkItemAsync(NewWorkItem item, CancellationToken cancellationToken = default);
 
     /// <summary>Makes <paramref name="workItemId"/> wait until <paramref name="dependsOnId"/> is done.</summary>

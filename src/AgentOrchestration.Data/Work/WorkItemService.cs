@@ -32,23 +32,6 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
         return project;
     }
 
-    public async Task<Sprint> CreateSprintAsync(Guid projectId, string name, string? goal = null, DateTimeOffset? startsAt = null, DateTimeOffset? endsAt = null, CancellationToken cancellationToken = default)
-    {
-        var validName = AgentValidation.Text(name, nameof(name), 200);
-        if (startsAt is { } start && endsAt is { } end && end <= start)
-        {
-            throw new ArgumentException($"The sprint ends at {end:O}, not after it starts at {start:O}.", nameof(endsAt));
-        }
-
-        await RequireProjectAsync(projectId, cancellationToken).ConfigureAwait(false);
-        var now = clock.GetUtcNow();
-        var sprint = new Sprint { ProjectId = projectId, Name = validName, Goal = goal, StartsAt = startsAt, EndsAt = endsAt, Status = SprintStatus.Planned, CreatedAt = now, UpdatedAt = now };
-        db.Add(sprint);
-        Events.Append(db, now, "sprint.created", projectId, "sprint", sprint.Id, null);
-        await SaveAsync(cancellationToken).ConfigureAwait(false);
-        return sprint;
-    }
-
     public async Task<WorkItem> CreateWorkItemAsync(NewWorkItem item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -91,11 +74,16 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
 
         if (item.SprintId is { } sprintId)
         {
-            var sprintProject = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId).Select(s => (Guid?)s.ProjectId)
+            var sprint = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId).Select(s => new { s.ProjectId, s.Status })
                 .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("sprint", sprintId);
-            if (sprintProject != item.ProjectId)
+            if (sprint.ProjectId != item.ProjectId)
             {
-                throw new ProjectIsolationException($"sprint '{sprintId}'", sprintProject, item.ProjectId);
+                throw new ProjectIsolationException($"sprint '{sprintId}'", sprint.ProjectId, item.ProjectId);
+            }
+
+            if (sprint.Status == SprintStatus.Completed)
+            {
+                throw new InvalidStateTransitionException("sprint", sprintId, "completed", "work added", []);
             }
         }
 

@@ -25,7 +25,7 @@ public abstract class ClaimFixture(DatabaseProvider provider, int agentLimit) : 
         {
         }
 
-        Services = OrchestrationServices.Create(Database, Clock);
+        Services = OrchestrationServices.Create(Database, Clock, configure: OrchestrationServices.WithoutQaGate);
         Project = Fakes.Project();
         Agent = Fakes.Agent();
         Agent.MaxConcurrentTasks = agentLimit;

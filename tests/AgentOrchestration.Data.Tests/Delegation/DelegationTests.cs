@@ -31,7 +31,7 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
         task.RequiredCapabilities = null;
         db.AddRange(project, coder, reviewer, task);
         await db.SaveChangesAsync();
-        services = OrchestrationServices.Create(Database, clock);
+        services = OrchestrationServices.Create(Database, clock, configure: OrchestrationServices.WithoutQaGate);
     }
 
     [TearDown]

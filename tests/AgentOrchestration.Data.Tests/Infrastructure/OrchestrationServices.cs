@@ -2,10 +2,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Tests.Infrastructure;
 
-/// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock.</summary>
+/// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock and more configuration.</summary>
 public static class OrchestrationServices
 {
-    public static ServiceProvider Create(TestDatabase database, TimeProvider? clock = null, Action<IServiceCollection>? before = null)
+    /// <summary>
+    /// For fixtures that test coordination (claims, delegation, sessions) rather than QA: completion is not gated. The
+    /// default policy and the gate itself are tested in Qa/.
+    /// </summary>
+    public static readonly Action<AgentOrchestrationBuilder> WithoutQaGate = o => o.ConfigureQa(p => p.RequireNone());
+
+    public static ServiceProvider Create(
+        TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null, Action<IServiceCollection>? before = null)
     {
         var services = new ServiceCollection();
         if (clock is not null)
@@ -25,6 +32,8 @@ public static class OrchestrationServices
             {
                 o.UsePostgreSql(database.ConnectionString);
             }
+
+            configure?.Invoke(o);
         });
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }

@@ -43,7 +43,10 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
         }
     }
 
-    /// <summary>The library as a host registers it, with extra registrations before and after <c>AddAgentOrchestration</c>.</summary>
+    /// <summary>
+    /// The library as a host registers it, with extra registrations before and after <c>AddAgentOrchestration</c>. Sessions
+    /// are tested without the QA gate (see <see cref="OrchestrationServices.WithoutQaGate"/>).
+    /// </summary>
     protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null, Action<AgentOrchestrationBuilder>? configure = null)
     {
         var services = new ServiceCollection();
@@ -60,6 +63,7 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
                 o.UsePostgreSql(Database.ConnectionString);
             }
 
+            OrchestrationServices.WithoutQaGate(o);
             configure?.Invoke(o);
         });
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });

@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -28,7 +29,7 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
     public async Task Creates_a_hierarchy_in_a_sprint()
     {
         var project = await Work(w => w.CreateProjectAsync("core-api", "Core API"));
-        var sprint = await Work(w => w.CreateSprintAsync(project.Id, "Sprint 1", "Ship claims", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(14)));
+        var sprint = await Sprints(s => s.PlanAsync(new SprintPlan(project.Id, "Sprint 1") { Goal = "Ship claims", StartsAt = DateTimeOffset.UtcNow, EndsAt = DateTimeOffset.UtcNow.AddDays(14) }));
         var epic = await Work(w => w.CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Epic, Title = "Coordination" }));
         var story = await Work(w => w.CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Story, Title = "Claims", ParentId = epic.Id, SprintId = sprint.Id }));
         var task = await Work(w => w.CreateWorkItemAsync(new NewWorkItem
@@ -49,7 +50,7 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
             Assert.That(stored.DelegationStatus, Is.EqualTo(DelegationStatus.Unassigned));
         });
         Assert.That(await db.Events.Select(e => e.Type).ToListAsync(),
-            Is.EqualTo(new[] { "project.created", "sprint.created", "work_item.created", "work_item.created", "work_item.created" }));
+            Is.EqualTo(new[] { "project.created", "sprint.planned", "work_item.created", "work_item.created", "work_item.created" }));
     }
 
     [Test]
@@ -69,7 +70,7 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
         Assert.ThrowsAsync<EntityNotFoundException>(() => Work(w => w.CreateWorkItemAsync(new NewWorkItem { ProjectId = Guid.NewGuid(), Type = WorkItemType.Task, Title = "x" })));
         Assert.ThrowsAsync<DuplicateValueException>(() => Work(w => w.CreateProjectAsync("p-1", "again")));
         Assert.ThrowsAsync<ArgumentException>(() => Work(w => w.CreateProjectAsync("Not A Key", "x")));
-        Assert.ThrowsAsync<ArgumentException>(() => Work(w => w.CreateSprintAsync(project.Id, "s", startsAt: DateTimeOffset.UtcNow, endsAt: DateTimeOffset.UtcNow.AddDays(-1))));
+        Assert.ThrowsAsync<ArgumentException>(() => Sprints(s => s.PlanAsync(new SprintPlan(project.Id, "s") { StartsAt = DateTimeOffset.UtcNow, EndsAt = DateTimeOffset.UtcNow.AddDays(-1) })));
 
         Assert.That(await db.WorkItems.CountAsync(), Is.EqualTo(before));
         Assert.That(await db.Projects.CountAsync(), Is.EqualTo(2));
@@ -166,5 +167,11 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
     {
         await using var scope = services.CreateAsyncScope();
         return await action(scope.ServiceProvider.GetRequiredService<IWorkItemService>());
+    }
+
+    private async Task<T> Sprints<T>(Func<ISprintService, Task<T>> action)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<ISprintService>());
     }
 }

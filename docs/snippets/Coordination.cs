@@ -1,0 +1,35 @@
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Delegation;
+using AgentOrchestration.Data.Entities;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentOrchestration.Docs.Snippets;
+
+/// <summary>The snippets of docs/coordination.md.</summary>
+internal static class Coordination
+{
+    public static async Task ClaimAsync(AsyncServiceScope scope, Guid agentId, Guid projectId)
+    {
+        #region claim-and-lease
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        if (await claimer.ClaimNextAsync(agentId, projectId, new ClaimOptions { LeaseDuration = TimeSpan.FromMinutes(5) }) is { } work)
+        {
+            // ... work, renewing the lease well before it expires:
+            await claimer.RenewAsync(work.Lease);
+            await claimer.CompleteAsync(work.Lease);
+        }
+        #endregion
+    }
+
+    public static async Task DelegateAsync(AsyncServiceScope scope, Guid agentId, Guid taskId)
+    {
+        #region delegation
+        var delegation = scope.ServiceProvider.GetRequiredService<IDelegationService>();
+        await delegation.AssignAsync(taskId, Assignee.Agent(agentId), new DelegationOptions { Actor = "orchestrator", Context = new DelegationContext { Notes = "start with the tests" } });
+        await delegation.StartAsync(taskId);
+        await delegation.BlockAsync(taskId, "waiting for the schema");
+        await delegation.UnblockAsync(taskId);
+        await delegation.CompleteAsync(taskId);
+        #endregion
+    }
+}
