@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -29,7 +30,7 @@ public sealed class DashboardServiceFlowTests(DatabaseProvider provider) : Dashb
     public async Task Dashboards_follow_claims_delegation_sessions_and_locks()
     {
         var project = await WithAsync<IWorkItemService, Project>(w => w.CreateProjectAsync("dash-flow", "Dashboard flow"));
-        var sprint = await WithAsync<IWorkItemService, Sprint>(w => w.CreateSprintAsync(project.Id, "Flow sprint"));
+        var sprint = await WithAsync<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(project.Id, "Flow sprint")));
         Task<AgentProfile> Register(string slug) => WithAsync<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(new AgentRegistration
         {
             Name = slug,
