@@ -2,6 +2,7 @@ using AgentOrchestration.Data;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
@@ -59,6 +60,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<IQaService, QaService>();
         services.TryAddScoped<IEventLog, EventLog>();
         services.TryAddSingleton(new EventLogOptions());
+        services.TryAddScoped<IOrchestrationDashboard, OrchestrationDashboard>();
         return services;
     }
 }
