@@ -11,7 +11,7 @@ using NpgsqlTypes;
 namespace AgentOrchestration.Data.PostgreSql.Claims;
 
 /// <summary>
-/// The PostgreSQL claim: one statement, one round trip, one commit. <c>FOR UPDATE SKIP LOCKED</c> hands each candidate
+/// The PostgreSQL claim: one statement, one round trip, one commit. <c>FOR NO KEY UPDATE SKIP LOCKED</c> hands each candidate
 /// row to exactly one claimer (PostgreSQL re-checks a locked row's conditions against its newest version, so an item
 /// claimed meanwhile no longer qualifies); the assignment, the work item update, its history and the event are written
 /// by the same statement.
@@ -93,14 +93,14 @@ internal static class PostgreSqlClaimStrategy
         var active = "('assigned', 'started', 'paused')";
 
         var sessions = n.Table<AgentSession>();
-        var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR UPDATE";
-        var lockSession = $"SELECT 1 FROM {sessions} WHERE {S("SessionId")} = @session FOR UPDATE";
+        var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR NO KEY UPDATE";
+        var lockSession = $"SELECT 1 FROM {sessions} WHERE {S("SessionId")} = @session FOR NO KEY UPDATE";
         var claim = $"""
             WITH agent AS (
                 SELECT a.{A("Id")} AS id, a.{A("MaxConcurrentTasks")} AS max_tasks
                 FROM {n.Table<AgentProfile>()} a
                 WHERE a.{A("Id")} = @agent AND a.{A("Status")} = 'active'
-                FOR UPDATE
+                FOR NO KEY UPDATE
             ), capacity AS (
                 SELECT least(@max, agent.max_tasks - (
                     SELECT count(*) FROM {ta} t
@@ -129,7 +129,7 @@ internal static class PostgreSqlClaimStrategy
                       WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
                 ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
                 LIMIT CASE WHEN (SELECT ok FROM session_ok) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END
-                FOR UPDATE OF w SKIP LOCKED
+                FOR NO KEY UPDATE OF w SKIP LOCKED
             ), numbered AS (
                 SELECT c.*, row_number() OVER (ORDER BY c.priority, c.created_at, c.id) AS rn FROM candidate c
             ), picked AS (

@@ -47,8 +47,11 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         try
         {
             // The same row lock a claim takes: a claim skips the row while the holder writes, and re-checks it after.
+            // NO KEY UPDATE, like every row lock of the library: the id never changes, and a plain FOR UPDATE would also
+            // block the foreign-key checks (KEY SHARE) of rows that reference the item, such as a heartbeat updating its
+            // session, which then deadlocks with this holder waiting for that session's lease renewal.
             var names = new StoreNames(context);
-            var sql = $"SELECT 1 FROM {names.Table<WorkItem>()} WHERE {names.Column<WorkItem>(nameof(WorkItem.Id))} = @p0 FOR UPDATE";
+            var sql = $"SELECT 1 FROM {names.Table<WorkItem>()} WHERE {names.Column<WorkItem>(nameof(WorkItem.Id))} = @p0 FOR NO KEY UPDATE";
             await context.Database.ExecuteSqlRawAsync(sql, [new Npgsql.NpgsqlParameter("p0", workItemId)], cancellationToken).ConfigureAwait(false);
             return transaction;
         }

@@ -22,7 +22,7 @@ internal interface IOrchestrationProvider
 
     /// <summary>
     /// Begins a transaction holding the write lock of one work item, so a holder's write and a concurrent claim of the
-    /// same item cannot interleave: PostgreSQL locks the row (<c>FOR UPDATE</c>); SQLite takes the database write lock.
+    /// same item cannot interleave: PostgreSQL locks the row (<c>FOR NO KEY UPDATE</c>); SQLite takes the database write lock.
     /// </summary>
     /// <param name="context">The context whose connection runs the transaction.</param>
     /// <param name="workItemId">The work item to lock.</param>
