@@ -55,6 +55,34 @@ public sealed class SprintCompletionRaceTests(DatabaseProvider provider) : Sprin
         Assert.That(await db.Events.CountAsync(e => e.Type == "sprint.work_removed"), Is.Zero);
     }
 
+    [Test]
+    public async Task Work_created_into_a_sprint_while_it_completes_is_refused()
+    {
+        var sprint = await PlanAsync();
+        await SprintsAsync(s => s.StartAsync(sprint.Id));
+
+        // The sprint completes in a host transaction that commits only after the creation began.
+        await using var host = Services.CreateAsyncScope();
+        var hostDb = host.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        await using var hostTransaction = await hostDb.Database.BeginTransactionAsync();
+        await host.ServiceProvider.GetRequiredService<ISprintService>().CompleteAsync(sprint.Id, "lead");
+
+        var creating = Task.Run(async () =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(
+                new NewWorkItem { ProjectId = Project.Id, Type = WorkItemType.Task, Title = "late work", SprintId = sprint.Id });
+        });
+        await WaitUntilBlockedAsync(creating);
+        await hostTransaction.CommitAsync();
+
+        var refused = Assert.ThrowsAsync<InvalidStateTransitionException>(async () => await creating.WaitAsync(Patience));
+        Assert.That(refused!.Message, Does.Contain(sprint.Id.ToString()));
+        await using var db = CreateContext();
+        Assert.That(await db.WorkItems.CountAsync(w => w.SprintId == sprint.Id), Is.Zero, "nothing lands in a completed sprint");
+        Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.created"), Is.Zero);
+    }
+
     /// <summary>
     /// Returns once <paramref name="racer"/> waits on a lock (PostgreSQL) or has had time to reach SQLite's write lock, or
     /// has finished without waiting (which the caller's assertions then catch).
