@@ -87,7 +87,8 @@ internal sealed class EventLog(OrchestrationContext orchestration, IServiceScope
                 var context = scope.ServiceProvider.GetRequiredService<OrchestrationContext>();
                 return await read(OrchestrationProviders.For(context.Context), context, cancellationToken).ConfigureAwait(false);
             }
-            catch (DbException e) when (e.IsTransient && !cancellationToken.IsCancellationRequested)
+            // EF reports a transient failure (a dropped pooled connection, a failover) wrapped in an InvalidOperationException.
+            catch (Exception e) when ((e as DbException ?? e.InnerException as DbException) is { IsTransient: true } && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));

@@ -112,6 +112,16 @@ internal sealed class SprintService(OrchestrationContext orchestration, TimeProv
                 throw Refused(sprint, "completed");
             }
 
+            // Each item is row-locked (in id order, as the reaper does) before it is read: a holder completing it meanwhile
+            // commits first and the item counts as finished, instead of being read as unfinished and moved out after.
+            var ids = await db.Set<WorkItem>().Where(w => w.SprintId == sprint.Id).OrderBy(w => w.Id).Select(w => w.Id)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var id in ids)
+            {
+                await db.Set<WorkItem>().Where(w => w.Id == id)
+                    .ExecuteUpdateAsync(u => u.SetProperty(w => w.UpdatedAt, w => w.UpdatedAt), cancellationToken).ConfigureAwait(false);
+            }
+
             var items = await db.Set<WorkItem>().Where(w => w.SprintId == sprint.Id).OrderBy(w => w.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var item in items)
             {

@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Sprints;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Work;
@@ -107,8 +108,30 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
         };
         db.Add(workItem);
         Events.Append(db, now, "work_item.created", item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
-        await SaveAsync(cancellationToken).ConfigureAwait(false);
-        return workItem;
+        if (item.SprintId is not { } targetSprint)
+        {
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            return workItem;
+        }
+
+        try
+        {
+            // Under the lock sprint changes take, so a sprint completing meanwhile is seen and no work lands in it after.
+            await using var transaction = await OrchestrationProviders.For(db)
+                .BeginSerializedAsync(db, SprintService.Scope(item.ProjectId), cancellationToken).ConfigureAwait(false);
+            if (await db.Set<Sprint>().AsNoTracking().AnyAsync(s => s.Id == targetSprint && s.Status == SprintStatus.Completed, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidStateTransitionException("sprint", targetSprint, "completed", "work added", []);
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return workItem;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     public async Task AddDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default)
