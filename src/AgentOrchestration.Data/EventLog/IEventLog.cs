@@ -8,12 +8,12 @@ namespace AgentOrchestration.Data.EventLog;
 /// out of order.
 /// </summary>
 /// <remarks>
-/// The log's order is commit order on SQLite. On PostgreSQL it is the order of the writing transactions (by
-/// transaction id), then of the events within one: a transaction that saw another's changes always comes after it,
-/// and an event is delivered only once every transaction that started writing before it has ended, so a late commit
-/// can never land behind a position a reader has passed. Sequence numbers therefore increase within a transaction but
-/// not necessarily across transactions on PostgreSQL: resume from the <see cref="OrchestrationEvent.Sequence"/> of
-/// the last event you processed, never from the largest sequence you have seen.
+/// The log's order is commit order on SQLite. On PostgreSQL it is the order of the writing transactions (by the id
+/// PostgreSQL gives a transaction at its first write), then of the events within one; an event is delivered only once
+/// every transaction that started writing before it has ended, so a late commit can never land behind a position a
+/// reader has passed. A transaction's events are therefore contiguous, but sequence numbers need not increase across
+/// transactions on PostgreSQL, and two transactions that overlapped may appear in either order: resume from the
+/// <see cref="OrchestrationEvent.Sequence"/> of the last event you processed, never from the largest sequence you have seen.
 /// </remarks>
 public interface IEventLog
 {
