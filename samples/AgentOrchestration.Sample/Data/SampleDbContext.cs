@@ -15,9 +15,16 @@ public abstract class SampleDbContext(DbContextOptions options) : DbContext(opti
         modelBuilder.ApplyAgentOrchestration();
         modelBuilder.Entity<ScenarioRun>(run =>
         {
+            // The same snake_case naming as the library's tables, so one database reads alike.
             run.ToTable("sample_scenario_runs");
-            run.Property(r => r.Provider).HasMaxLength(20);
-            run.Property(r => r.Outcome).HasMaxLength(2000);
+            run.Property(r => r.Id).HasColumnName("id");
+            run.Property(r => r.ProjectId).HasColumnName("project_id");
+            run.Property(r => r.Provider).HasColumnName("provider").HasMaxLength(20);
+            run.Property(r => r.Agents).HasColumnName("agents");
+            run.Property(r => r.Tasks).HasColumnName("tasks");
+            run.Property(r => r.StartedAt).HasColumnName("started_at");
+            run.Property(r => r.FinishedAt).HasColumnName("finished_at");
+            run.Property(r => r.Outcome).HasColumnName("outcome").HasMaxLength(2000);
         });
     }
 }

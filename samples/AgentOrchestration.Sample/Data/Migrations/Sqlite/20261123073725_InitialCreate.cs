@@ -77,18 +77,18 @@ namespace AgentOrchestration.Sample.Data.Migrations.Sqlite
                 name: "sample_scenario_runs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ProjectId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Provider = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
-                    Agents = table.Column<int>(type: "INTEGER", nullable: false),
-                    Tasks = table.Column<int>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
-                    Outcome = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    project_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    provider = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    agents = table.Column<int>(type: "INTEGER", nullable: false),
+                    tasks = table.Column<int>(type: "INTEGER", nullable: false),
+                    started_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    finished_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    outcome = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_sample_scenario_runs", x => x.Id);
+                    table.PrimaryKey("PK_sample_scenario_runs", x => x.id);
                 });
 
             migrationBuilder.CreateTable(

@@ -80,18 +80,18 @@ namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
                 name: "sample_scenario_runs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    ProjectId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Provider = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    Agents = table.Column<int>(type: "integer", nullable: false),
-                    Tasks = table.Column<int>(type: "integer", nullable: false),
-                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Outcome = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    project_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    provider = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    agents = table.Column<int>(type: "integer", nullable: false),
+                    tasks = table.Column<int>(type: "integer", nullable: false),
+                    started_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    outcome = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_sample_scenario_runs", x => x.Id);
+                    table.PrimaryKey("PK_sample_scenario_runs", x => x.id);
                 });
 
             migrationBuilder.CreateTable(

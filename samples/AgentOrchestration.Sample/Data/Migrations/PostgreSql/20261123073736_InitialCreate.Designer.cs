@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlSampleDbContext))]
-    [Migration("20261123072531_InitialCreate")]
+    [Migration("20261123073736_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -1232,31 +1232,39 @@ namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
 
                     b.Property<int>("Agents")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("agents");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
-                        .HasColumnType("timestamp with time zone");
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("outcome");
 
                     b.Property<Guid>("ProjectId")
-                        .HasColumnType("uuid");
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
 
                     b.Property<string>("Provider")
                         .IsRequired()
                         .HasMaxLength(20)
-                        .HasColumnType("character varying(20)");
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("provider");
 
                     b.Property<DateTimeOffset>("StartedAt")
-                        .HasColumnType("timestamp with time zone");
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
 
                     b.Property<int>("Tasks")
-                        .HasColumnType("integer");
+                        .HasColumnType("integer")
+                        .HasColumnName("tasks");
 
                     b.HasKey("Id");
 
