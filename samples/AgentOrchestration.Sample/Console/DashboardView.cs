@@ -76,7 +76,8 @@ internal sealed class DashboardView(SampleHost host, bool plain)
     {
         // One snapshot: every dashboard query of the library, each a single round trip.
         var snapshot = await host.WithAsync<IOrchestrationDashboard, DashboardSnapshot>(d => d.GetSnapshotAsync(project, TimeSpan.FromSeconds(30), take: 20, cancellationToken: cancellationToken));
-        var width = Math.Clamp(System.Console.WindowWidth, 60, 160);
+        // A terminal that does not report its size (some pseudo-terminals say 0) gets a generous default.
+        var width = System.Console.WindowWidth is > 0 and var columns ? Math.Clamp(columns, 40, 240) : 160;
         var screen = new StringBuilder("\u001b[H\u001b[2J");
         void Line(string text) => screen.Append(text.Length > width ? text[..width] : text).Append('\n');
 

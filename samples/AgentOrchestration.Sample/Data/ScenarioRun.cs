@@ -1,6 +1,9 @@
 namespace AgentOrchestration.Sample.Data;
 
-/// <summary>The sample's own entity, beside the library's tables: one row per scenario run.</summary>
+/// <summary>
+/// The sample's own entity, beside the library's tables: one row per scenario run. Times are UTC <see cref="DateTime"/>s
+/// because SQLite cannot order or compare <see cref="DateTimeOffset"/> values (the library maps its own for you).
+/// </summary>
 public sealed class ScenarioRun
 {
     public Guid Id { get; set; }
@@ -13,9 +16,9 @@ public sealed class ScenarioRun
 
     public int Tasks { get; set; }
 
-    public DateTimeOffset StartedAt { get; set; }
+    public DateTime StartedAt { get; set; }
 
-    public DateTimeOffset? FinishedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
 
     public string? Outcome { get; set; }
 }

@@ -42,7 +42,7 @@ internal sealed class ScenarioRunner(SampleHost host, SampleOptions options)
         {
             var row = new ScenarioRun
             {
-                ProjectId = project.Id, Provider = options.PostgreSql ? "postgres" : "sqlite", Agents = options.Agents, Tasks = options.Tasks, StartedAt = DateTimeOffset.UtcNow,
+                ProjectId = project.Id, Provider = options.PostgreSql ? "postgres" : "sqlite", Agents = options.Agents, Tasks = options.Tasks, StartedAt = DateTime.UtcNow,
             };
             db.Add(row);
             await db.SaveChangesAsync(ct);
@@ -90,7 +90,7 @@ internal sealed class ScenarioRunner(SampleHost host, SampleOptions options)
         await host.WithAsync<SampleDbContext, int>(async db =>
         {
             db.Attach(scenario);
-            scenario.FinishedAt = DateTimeOffset.UtcNow;
+            scenario.FinishedAt = DateTime.UtcNow;
             scenario.Outcome = report.Consistent ? "consistent" : string.Join("; ", report.Problems);
             return await db.SaveChangesAsync(ct);
         });

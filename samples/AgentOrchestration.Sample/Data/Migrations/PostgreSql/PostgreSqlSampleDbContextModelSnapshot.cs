@@ -1236,7 +1236,7 @@ namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
                         .HasColumnType("integer")
                         .HasColumnName("agents");
 
-                    b.Property<DateTimeOffset?>("FinishedAt")
+                    b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
@@ -1255,7 +1255,7 @@ namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(20)")
                         .HasColumnName("provider");
 
-                    b.Property<DateTimeOffset>("StartedAt")
+                    b.Property<DateTime>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
 

@@ -1218,7 +1218,7 @@ namespace AgentOrchestration.Sample.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("agents");
 
-                    b.Property<DateTimeOffset?>("FinishedAt")
+                    b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("finished_at");
 
@@ -1237,7 +1237,7 @@ namespace AgentOrchestration.Sample.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("provider");
 
-                    b.Property<DateTimeOffset>("StartedAt")
+                    b.Property<DateTime>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
 

@@ -82,8 +82,8 @@ namespace AgentOrchestration.Sample.Data.Migrations.Sqlite
                     provider = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     agents = table.Column<int>(type: "INTEGER", nullable: false),
                     tasks = table.Column<int>(type: "INTEGER", nullable: false),
-                    started_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
-                    finished_at = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    started_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    finished_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     outcome = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
                 },
                 constraints: table =>

@@ -85,8 +85,8 @@ namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
                     provider = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
                     agents = table.Column<int>(type: "integer", nullable: false),
                     tasks = table.Column<int>(type: "integer", nullable: false),
-                    started_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    started_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    finished_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     outcome = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
                 },
                 constraints: table =>
