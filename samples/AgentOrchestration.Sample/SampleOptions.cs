@@ -13,7 +13,8 @@ internal sealed record SampleOptions
 
         Modes:
           (none)       run the scenario: backlog analysis, a sprint of tasks with dependencies, agents claiming work,
-                       locking files and heartbeating, one agent crashing and the reaper returning its work, QA failing
+                       locking files and heartbeating, one agent crashing (with two or more agents) and the reaper
+                       returning its work, QA failing
                        a task and passing it after remediation, the sprint completing; then print a summary
           dashboard    only watch a database that other processes work on (Ctrl+C to stop)
 

@@ -43,5 +43,14 @@ public sealed class SampleEndToEndTests(DatabaseProvider provider) : ProviderFix
             Assert.That(await db.Events.CountAsync(e => e.Type == "session.reaped"), Is.EqualTo(1));
             Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.requeued"), Is.EqualTo(1));
         });
+
+        // Dashboard mode on the same database streams the latest run's events, one line each, from the watch API.
+        var streamed = await SampleProcess.WatchUntilAsync(TimeSpan.FromMinutes(1), line => line.Contains("session.completed", StringComparison.Ordinal)
+            && line.Contains("sprint reviewed", StringComparison.Ordinal), ["dashboard", .. target]);
+        // The project's events: agent registrations belong to no project.
+        var logged = await db.Events.Where(e => e.ProjectId != null).OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync();
+        var sequences = streamed.Where(l => l.StartsWith('#')).Select(l => long.Parse(l[1..l.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.That(sequences, Is.Unique.And.SubsetOf(logged));
+        Assert.That(sequences, Has.Count.EqualTo(logged.Count), "every event of the run, the QA session's end being the last");
     }
 }
