@@ -15,7 +15,7 @@ internal static class SqliteClaimStrategy
 
     public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, IOrchestrationProvider provider, ClaimRequest request, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         await using var transaction = await provider.BeginSerializedAsync(db, "claims", cancellationToken).ConfigureAwait(false);
         var now = request.Now;
         var agent = await db.Set<AgentProfile>().AsNoTracking()

@@ -47,6 +47,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProv
             throw new DuplicateValueException("agent", "slug", agent.Slug);
         }
 
+        Tracking.Reset(db);
         db.Add(agent);
         Events.Append(db, now, "agent.registered", null, "agent", agent.Id, agent.Slug);
         try
@@ -153,7 +154,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProv
     private async Task<AgentProfile> ChangeAsync(string slug, string eventType, Action<AgentProfile, DateTimeOffset> change, CancellationToken cancellationToken)
     {
         AgentValidation.Slug(slug);
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         var agent = await db.Set<AgentProfile>().Include(a => a.CapabilityRecords)
             .SingleOrDefaultAsync(a => a.Slug == slug, cancellationToken).ConfigureAwait(false)
             ?? throw new EntityNotFoundException("agent", slug);

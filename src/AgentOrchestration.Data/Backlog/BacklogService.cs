@@ -67,7 +67,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, TimePro
             Status = BacklogStatus.Backlog,
             SubmittedAt = now,
         };
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             db.Add(item);
@@ -228,7 +228,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, TimePro
     public async Task<WorkItem> ApproveStoryAsync(Guid storyId, string agent, CancellationToken cancellationToken = default)
     {
         var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, storyId, cancellationToken).ConfigureAwait(false);
@@ -300,7 +300,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, TimePro
     /// <summary>Loads the item under its lock, refuses promoted items, applies the change, and commits it with its events.</summary>
     private async Task<BacklogItem> ChangeAsync(Guid backlogItemId, string operation, Func<BacklogItem, DateTimeOffset, Task> apply, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             await using var transaction = await OrchestrationProviders.For(db)

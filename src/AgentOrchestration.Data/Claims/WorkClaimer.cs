@@ -78,6 +78,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
         var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId);
 
+        Tracking.Reset(db);
         var provider = OrchestrationProviders.For(db);
         IReadOnlyList<ClaimRow> rows;
         for (var attempt = 1; ; attempt++)
@@ -154,7 +155,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
     private async Task<ClaimedWork> WithLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             return await WithLockedLeaseAsync(lease, change, cancellationToken).ConfigureAwait(false);

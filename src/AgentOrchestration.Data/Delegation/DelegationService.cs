@@ -155,7 +155,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
         Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions? options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
         options ??= new DelegationOptions();
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             return await ChangeLockedAsync(workItemId, action, from, to, options, apply, cancellationToken).ConfigureAwait(false);

@@ -378,7 +378,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, TimePr
         if (!ambient)
         {
             // Nothing another call left tracked (refused or not) may ride along with this save.
-            Db.ChangeTracker.Clear();
+            Tracking.Reset(Db);
         }
 
         var transaction = ambient

@@ -177,7 +177,7 @@ internal sealed class QaService(OrchestrationContext orchestration, TimeProvider
     /// <summary>Runs a change of one task under its work item lock, after checking the task and the reviewing session.</summary>
     private async Task<T> InTaskTransactionAsync<T>(Guid taskId, string sessionId, string operation, Func<WorkItem, DateTimeOffset, Task<T>> change, CancellationToken cancellationToken)
     {
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, taskId, cancellationToken).ConfigureAwait(false);

@@ -23,7 +23,7 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, TimeProv
         var now = clock.GetUtcNow();
         var cutoff = now - silence;
         var includePaused = options.IncludePaused;
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         var candidates = await Silent(cutoff, includePaused).Select(s => s.SessionId).ToArrayAsync(cancellationToken).ConfigureAwait(false);
 
         // Reapers running at once would otherwise queue on the same first session and then on every next one; in a

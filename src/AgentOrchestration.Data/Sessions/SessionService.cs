@@ -30,7 +30,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
         _ = StoredEnum.ToStore(start.AgentType);
         _ = StoredEnum.ToStore(start.OversightLevel);
 
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         await using var transaction = await OrchestrationProviders.For(db)
             .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
         await ValidateReferencesAsync(sessionId, start, cancellationToken).ConfigureAwait(false);
@@ -202,7 +202,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
     private async Task<AgentSession> ChangeAsync(string sessionId, string requested, Func<AgentSession, DateTimeOffset, Task> change, CancellationToken cancellationToken)
     {
         SessionIds.ValidLookup(sessionId, nameof(sessionId));
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             await using var transaction = await OrchestrationProviders.For(db)

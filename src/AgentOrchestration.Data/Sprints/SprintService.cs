@@ -52,7 +52,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, TimeProv
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             db.Add(sprint);
@@ -305,7 +305,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, TimeProv
     {
         var projectId = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId).Select(s => (Guid?)s.ProjectId)
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("sprint", sprintId);
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         try
         {
             await using var transaction = await OrchestrationProviders.For(db).BeginSerializedAsync(db, Scope(projectId), cancellationToken).ConfigureAwait(false);

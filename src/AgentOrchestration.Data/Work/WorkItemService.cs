@@ -27,6 +27,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
             throw new DuplicateValueException("project", "key", key);
         }
 
+        Tracking.Reset(db);
         db.Add(project);
         Events.Append(db, now, "project.created", project.Id, "project", project.Id, null);
         await SaveAsync(cancellationToken).ConfigureAwait(false);
@@ -106,6 +107,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
             CreatedAt = now,
             UpdatedAt = now,
         };
+        Tracking.Reset(db);
         db.Add(workItem);
         Events.Append(db, now, "work_item.created", item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
         if (item.SprintId is not { } targetSprint)
@@ -150,7 +152,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
             throw new ProjectIsolationException($"work item '{workItemId}'", waiting.ProjectId, awaited.ProjectId);
         }
 
-        db.ChangeTracker.Clear();
+        Tracking.Reset(db);
         // Two concurrent additions could each be acyclic alone and close a cycle together: check and add under one lock.
         await using var transaction = await OrchestrationProviders.For(db)
             .BeginSerializedAsync(db, $"dependencies:{waiting.ProjectId}", cancellationToken).ConfigureAwait(false);
@@ -174,6 +176,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, TimePr
 
     public async Task<bool> RemoveDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default)
     {
+        Tracking.Reset(db);
         var dependency = await db.Set<WorkItemDependency>().Include(d => d.WorkItem)
             .SingleOrDefaultAsync(d => d.WorkItemId == workItemId && d.DependsOnId == dependsOnId, cancellationToken).ConfigureAwait(false);
         if (dependency is null)
