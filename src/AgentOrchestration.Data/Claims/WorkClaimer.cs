@@ -93,12 +93,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
                 // Either a concurrent retry with the same key won (its claim is the answer), or a concurrent change of
                 // an item made this claim compute a fencing token that is taken; the statement wrote nothing.
                 db.ChangeTracker.Clear();
-                if (options.SessionId is not null)
-        {
-            SessionIds.ValidLookup(options.SessionId, nameof(options));
-        }
-
-        if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } winner)
+                if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } winner)
                 {
                     return winner;
                 }

@@ -195,7 +195,7 @@ internal sealed class QaService(OrchestrationContext orchestration, TimeProvider
             }
 
             var reviewer = await db.Set<AgentSession>().AsNoTracking().Where(s => s.SessionId == sessionId)
-                .Select(s => new { s.Status, s.ProjectId }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
+                .Select(s => new { s.Status, s.ProjectId, s.AgentId }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("session", sessionId);
             if (reviewer.Status != SessionStatus.Active)
             {
@@ -207,7 +207,10 @@ internal sealed class QaService(OrchestrationContext orchestration, TimeProvider
                 throw new ProjectIsolationException($"session '{sessionId}'", reviewer.ProjectId, item.ProjectId);
             }
 
-            if (item.AssignedAgentSession == sessionId)
+            // Work taken without a session has no recorded implementer: then no session of the agent holding it may
+            // review it, since any of them could be the one that did the work.
+            if (item.AssignedAgentSession == sessionId
+                || (item.AssignedAgentSession is null && reviewer.AgentId is { } reviewerAgent && reviewerAgent == item.AssignedAgentId))
             {
                 throw new QaSelfReviewException(taskId, sessionId);
             }

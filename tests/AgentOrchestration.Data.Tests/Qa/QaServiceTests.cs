@@ -182,6 +182,24 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
     }
 
     [Test]
+    public async Task Work_claimed_without_a_session_cannot_be_reviewed_by_any_session_of_its_holder()
+    {
+        var loose = await AddTaskAsync(priority: 1);
+        var claimed = await ClaimAsync(Coder.Id, sessionId: null);
+        Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(loose.Id));
+        var coderSession = await StartSessionAsync(Coder.Id, type: SessionAgentType.Qa);
+        var before = await SnapshotAsync();
+
+        // No implementing session was recorded, so any of the holder's sessions might be the one that did the work.
+        var refused = Assert.ThrowsAsync<QaSelfReviewException>(() => RecordAsync(loose.Id, coderSession.SessionId, QaType.CodeReview, QaResultStatus.Pass));
+        Assert.That(refused!.SessionId, Is.EqualTo(coderSession.SessionId));
+        Assert.That(await SnapshotAsync(), Is.EqualTo(before));
+
+        await RecordAsync(loose.Id, reviewer.SessionId, QaType.CodeReview, QaResultStatus.Pass);
+        Assert.That((await ItemAsync(loose.Id)).QaStatus, Is.EqualTo(QaStatus.InQa), "another agent's session reviews it");
+    }
+
+    [Test]
     public async Task Results_from_unusable_sessions_or_on_finished_or_unknown_work_are_refused_and_change_nothing()
     {
         var other = Fakes.Project();
