@@ -26,9 +26,9 @@ if (string.IsNullOrWhiteSpace(admin))
 }
 
 int Sized(int n) => Math.Max(50, (int)(n * scale));
-var pgItems = Sized(4000);
-var batchItems = Sized(2500) / 50 * 50;
-var sqliteItems = Sized(4000);
+var pgItems = Sized(3000);
+var batchItems = Sized(2000) / 50 * 50;
+var sqliteItems = Sized(3000);
 const int WarmUp = 200;
 const int BatchSize = 50;
 
