@@ -115,21 +115,42 @@ internal static class PostgreSqlClaimStrategy
             ), caps AS (
                 SELECT coalesce(array_agg(c.{C("Capability")}::text), ARRAY[]::text[]) AS names
                 FROM {n.Table<AgentCapability>()} c WHERE c.{C("AgentId")} = @agent
-            ), candidate AS (
+            ), limits AS (
+                SELECT CASE WHEN (SELECT ok FROM session_ok) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END AS n
+            ), fresh AS (
+                -- Unassigned work in claim order: an ordered scan of ix_work_items_claim that stops after n ready rows,
+                -- instead of reading, filtering and sorting every open item of the project before the limit.
                 SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
                        w.{W("CreatedAt")} AS created_at, w.{W("DelegationStatus")} AS from_status, w.{W("CurrentAssignmentId")} AS old_assignment
                 FROM {wi} w
-                WHERE w.{W("ProjectId")} = @project AND w.{W("Type")} IN ('task', 'bug')
-                  AND ((w.{W("Status")} = 'todo' AND w.{W("DelegationStatus")} = 'unassigned')
-                       OR (w.{W("DelegationStatus")} IN ('assigned', 'in_progress') AND EXISTS (
-                           SELECT 1 FROM {ta} cur WHERE cur.{T("Id")} = w.{W("CurrentAssignmentId")} AND cur.{T("LeaseExpiresAt")} <= @now)))
+                WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} = 'unassigned' AND w.{W("Status")} = 'todo'
+                  AND w.{W("Type")} IN ('task', 'bug')
                   AND (w.{W("RequiredCapabilities")} IS NULL OR w.{W("RequiredCapabilities")} <@ (SELECT names FROM caps))
                   AND NOT EXISTS (
                       SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
                       WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
                 ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
-                LIMIT CASE WHEN (SELECT ok FROM session_ok) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END
+                LIMIT (SELECT n FROM limits)
                 FOR NO KEY UPDATE OF w SKIP LOCKED
+            ), lapsed AS (
+                -- Held work whose lease expired: few rows (held items are bounded by the agents' limits).
+                SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
+                       w.{W("CreatedAt")} AS created_at, w.{W("DelegationStatus")} AS from_status, w.{W("CurrentAssignmentId")} AS old_assignment
+                FROM {wi} w
+                WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} IN ('assigned', 'in_progress') AND w.{W("Type")} IN ('task', 'bug')
+                  AND EXISTS (SELECT 1 FROM {ta} cur WHERE cur.{T("Id")} = w.{W("CurrentAssignmentId")} AND cur.{T("LeaseExpiresAt")} <= @now)
+                  AND (w.{W("RequiredCapabilities")} IS NULL OR w.{W("RequiredCapabilities")} <@ (SELECT names FROM caps))
+                  AND NOT EXISTS (
+                      SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
+                      WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
+                ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
+                LIMIT (SELECT n FROM limits)
+                FOR NO KEY UPDATE OF w SKIP LOCKED
+            ), candidate AS (
+                -- Both branches hold their rows locked until this statement commits; only the best n are claimed.
+                SELECT c.* FROM (SELECT * FROM fresh UNION ALL SELECT * FROM lapsed) c
+                ORDER BY c.priority, c.created_at, c.id
+                LIMIT (SELECT n FROM limits)
             ), numbered AS (
                 SELECT c.*, row_number() OVER (ORDER BY c.priority, c.created_at, c.id) AS rn FROM candidate c
             ), picked AS (
