@@ -62,6 +62,14 @@ internal sealed class SampleHost : IAsyncDisposable
         return await use(scope.ServiceProvider.GetRequiredService<TService>());
     }
 
+    /// <summary>Runs <paramref name="use"/> with a service of a fresh scope, for calls that return nothing.</summary>
+    public async Task WithAsync<TService>(Func<TService, Task> use)
+        where TService : notnull
+    {
+        await using var scope = services.CreateAsyncScope();
+        await use(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
     /// <summary>Creates a scope for a longer unit of work (an agent's loop, a watch).</summary>
     public AsyncServiceScope CreateScope() => services.CreateAsyncScope();
 

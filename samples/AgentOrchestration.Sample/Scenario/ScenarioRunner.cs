@@ -160,7 +160,7 @@ internal sealed class ScenarioRunner(SampleHost host, SampleOptions options)
             for (var t = 1; t < storyTasks.Count; t++)
             {
                 var waiting = storyTasks[t];
-                await host.WithAsync<IWorkItemService, bool>(async w =>
+                await host.WithAsync<IWorkItemService>(async w =>
                 {
                     await w.AddDependencyAsync(waiting.Id, storyTasks[0].Id, ct);
                     if (t == storyTasks.Count - 1)
@@ -170,8 +170,6 @@ internal sealed class ScenarioRunner(SampleHost host, SampleOptions options)
                             await w.AddDependencyAsync(waiting.Id, built.Id, ct);
                         }
                     }
-
-                    return true;
                 });
             }
 
@@ -232,11 +230,7 @@ internal sealed class ScenarioRunner(SampleHost host, SampleOptions options)
                 await WorkAsync(session.SessionId, $"remediating {claimed.Title}", random, ct);
             }
 
-            await host.WithAsync<IWorkClaimer, bool>(async c =>
-            {
-                await c.CompleteAsync(claimed.Lease, ct);
-                return true;
-            });
+            await host.WithAsync<IWorkClaimer>(c => c.CompleteAsync(claimed.Lease, ct));
             await host.WithAsync<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.ReleaseAsync(session.SessionId, files, ct));
             completedBy.AddOrUpdate(agent.Slug, 1, (_, n) => n + 1);
             progress.Completed();

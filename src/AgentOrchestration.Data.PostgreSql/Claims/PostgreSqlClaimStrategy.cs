@@ -93,6 +93,21 @@ internal static class PostgreSqlClaimStrategy
         var active = "('assigned', 'started', 'paused')";
 
         var sessions = n.Table<AgentSession>();
+        // What both claim branches select, and the readiness, order and lock they share.
+        var columns = $"""
+            SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
+                   w.{W("CreatedAt")} AS created_at, w.{W("DelegationStatus")} AS from_status, w.{W("CurrentAssignmentId")} AS old_assignment
+            """;
+        var readyInOrder = $"""
+            AND (w.{W("RequiredCapabilities")} IS NULL OR w.{W("RequiredCapabilities")} <@ (SELECT names FROM caps))
+              AND NOT EXISTS (
+                  SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
+                  WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
+            ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
+            LIMIT (SELECT n FROM limits)
+            FOR NO KEY UPDATE OF w SKIP LOCKED
+            """;
+
         var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR NO KEY UPDATE";
         var lockSession = $"SELECT 1 FROM {sessions} WHERE {S("SessionId")} = @session FOR NO KEY UPDATE";
         var claim = $"""
@@ -120,32 +135,18 @@ internal static class PostgreSqlClaimStrategy
             ), fresh AS (
                 -- Unassigned work in claim order: an ordered scan of ix_work_items_claim that stops after n ready rows,
                 -- instead of reading, filtering and sorting every open item of the project before the limit.
-                SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
-                       w.{W("CreatedAt")} AS created_at, w.{W("DelegationStatus")} AS from_status, w.{W("CurrentAssignmentId")} AS old_assignment
+                {columns}
                 FROM {wi} w
                 WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} = 'unassigned' AND w.{W("Status")} = 'todo'
                   AND w.{W("Type")} IN ('task', 'bug')
-                  AND (w.{W("RequiredCapabilities")} IS NULL OR w.{W("RequiredCapabilities")} <@ (SELECT names FROM caps))
-                  AND NOT EXISTS (
-                      SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
-                      WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
-                ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
-                LIMIT (SELECT n FROM limits)
-                FOR NO KEY UPDATE OF w SKIP LOCKED
+                  {readyInOrder}
             ), lapsed AS (
                 -- Held work whose lease expired: few rows (held items are bounded by the agents' limits).
-                SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
-                       w.{W("CreatedAt")} AS created_at, w.{W("DelegationStatus")} AS from_status, w.{W("CurrentAssignmentId")} AS old_assignment
+                {columns}
                 FROM {wi} w
                 WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} IN ('assigned', 'in_progress') AND w.{W("Type")} IN ('task', 'bug')
                   AND EXISTS (SELECT 1 FROM {ta} cur WHERE cur.{T("Id")} = w.{W("CurrentAssignmentId")} AND cur.{T("LeaseExpiresAt")} <= @now)
-                  AND (w.{W("RequiredCapabilities")} IS NULL OR w.{W("RequiredCapabilities")} <@ (SELECT names FROM caps))
-                  AND NOT EXISTS (
-                      SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {wi} p ON p.{W("Id")} = d.{D("DependsOnId")}
-                      WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
-                ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
-                LIMIT (SELECT n FROM limits)
-                FOR NO KEY UPDATE OF w SKIP LOCKED
+                  {readyInOrder}
             ), candidate AS (
                 -- Both branches hold their rows locked until this statement commits; only the best n are claimed.
                 SELECT c.* FROM (SELECT * FROM fresh UNION ALL SELECT * FROM lapsed) c
