@@ -17,8 +17,8 @@ namespace AgentOrchestration.Data.Testing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Deterministic.</b> Two instances with the same seed return the same values for the same sequence of calls, so a
-/// failing test that prints its seed can be replayed.
+/// <b>Deterministic.</b> Two instances with the same seed return the same values for the same sequence of calls (with
+/// the same versions of this package and Bogus), so a failing test that prints its seed can be replayed.
 /// </para>
 /// <para>
 /// <b>Unique where the library requires it.</b> Project keys, agent slugs, session keys and lock paths carry a short token
