@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves the published packages work on their own: a throw-away console app takes them from the local feed
-# (build/feed, written by build/publish.sh) by package reference only, migrates a SQLite database and round-trips a row.
+# (build/feed, written by build/publish.sh) by package reference only, migrates a SQLite database and round-trips a row,
+# then runs a tiny host test with the Testing package: a throw-away database, a world and a factory.
 # Version: --version X, else AO_VERSION, else the version build/pack.sh last packed (artifacts/packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ if [[ -z "$version" ]]; then
   (( ${#packed[@]} == 1 )) || { echo "consumer-check: ERROR: found ${#packed[@]} AgentOrchestration.Data.Sqlite packages in artifacts/packages, expected 1; run build/pack.sh and build/publish.sh, or pass --version" >&2; exit 1; }
   version=$(basename "${packed[0]}" .nupkg); version=${version#AgentOrchestration.Data.Sqlite.}
 fi
-for id in AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql; do
+for id in AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql AgentOrchestration.Data.Testing; do
   [[ -f "$feed/$id.$version.nupkg" ]] || { echo "consumer-check: ERROR: $feed/$id.$version.nupkg is missing; run build/publish.sh" >&2; exit 1; }
 done
 
@@ -75,15 +76,60 @@ await db.SaveChangesAsync();
 
 var count = await db.Projects.CountAsync();
 Console.WriteLine($"consumer-check: projects in the database: {count}");
-return count == 1 ? 0 : 1;
+if (count != 1)
+{
+    return 1;
+}
+
+return await HostTest.RunAsync();
+CS
+# A host's test as the Testing package is meant to be used (no test framework needed to prove the package works):
+# a throw-away SQLite database, a world with claimed and done work, and a factory's agent that can claim.
+cat >"$app/HostTest.cs" <<'CS'
+using AgentOrchestration.Data.Agents;
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+internal static class HostTest
+{
+    public static async Task<int> RunAsync()
+    {
+        string file;
+        await using (var database = await OrchestrationTestDatabase.CreateAsync(TestDatabaseProvider.Sqlite))
+        {
+            file = database.Name;
+            var world = await OrchestrationWorld.CreateAsync(database.Services, new WorldOptions { Agents = 2, Claimed = 1, Done = 1 });
+            await using var scope = database.Services.CreateAsyncScope();
+            var fake = new OrchestrationFaker(seed: 7);
+            var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>()
+                .RegisterAsync(fake.Agent(a => a.Capabilities = [.. world.Agents[0].Capabilities.Select(c => new AgentOrchestration.Data.Entities.CapabilityEntry { Name = c })]));
+            var claimed = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, world.ProjectId);
+            Console.WriteLine($"consumer-check: world {world.ProjectKey}: {world.TaskIds.Count} tasks, {world.DoneTaskIds.Count} done, {world.Claimed.Count} claimed; {agent.Slug} claimed {(claimed is null ? "nothing" : claimed.Title)}");
+            if (world.DoneTaskIds.Count != 1 || world.Claimed.Count != 1 || claimed is null)
+            {
+                return 1;
+            }
+        }
+
+        if (File.Exists(file))
+        {
+            Console.WriteLine($"consumer-check: the test database {file} was not deleted");
+            return 1;
+        }
+
+        return 0;
+    }
+}
 CS
 
-echo "consumer-check: AgentOrchestration.Data.Sqlite and .PostgreSql $version from $feed"
+echo "consumer-check: AgentOrchestration.Data.Sqlite, .PostgreSql and .Testing $version from $feed"
 log=$work/dotnet.log
 run() { "$@" >>"$log" 2>&1 || { cat "$log" >&2; echo "consumer-check: ERROR: '$*' failed" >&2; exit 1; }; }
 cd "$app"
 run dotnet add package AgentOrchestration.Data.Sqlite --version "$version"
 run dotnet add package AgentOrchestration.Data.PostgreSql --version "$version"
+run dotnet add package AgentOrchestration.Data.Testing --version "$version"
 run dotnet add package Microsoft.Extensions.DependencyInjection --version 10.0.15
 run dotnet build -c Release
 dotnet run -c Release --no-build -- "$work/consumer.db" || { echo "consumer-check: ERROR: the consumer app failed (exit code $?)" >&2; exit 1; }

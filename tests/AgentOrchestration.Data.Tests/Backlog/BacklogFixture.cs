@@ -43,24 +43,7 @@ public abstract class BacklogFixture(DatabaseProvider provider) : ProviderFixtur
     }
 
     /// <summary>The library as a host registers it, with extra registrations before <c>AddAgentOrchestration</c>.</summary>
-    protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null)
-    {
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
-        before?.Invoke(services);
-        services.AddAgentOrchestration(o =>
-        {
-            if (Database.Provider == DatabaseProvider.Sqlite)
-            {
-                o.UseSqlite(Database.ConnectionString);
-            }
-            else
-            {
-                o.UsePostgreSql(Database.ConnectionString);
-            }
-        });
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-    }
+    protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null) => OrchestrationServices.Create(Database, Clock, before: before);
 
     protected async Task<T> BacklogAsync<T>(Func<IBacklogService, Task<T>> action, ServiceProvider? services = null)
     {
@@ -69,7 +52,7 @@ public abstract class BacklogFixture(DatabaseProvider provider) : ProviderFixtur
     }
 
     protected Task<BacklogItem> SubmitAsync(Complexity complexity = Complexity.Moderate, int priority = 3, int businessValue = 5, Project? project = null) =>
-        BacklogAsync(b => b.SubmitAsync(new BacklogSubmission((project ?? Project).Id, "Export reports", "Users export a report as CSV.", "A CSV downloads with every column")
+        BacklogAsync(b => b.SubmitAsync(Fakes.Factory.BacklogSubmission((project ?? Project).Id) with
         {
             Complexity = complexity,
             Priority = priority,

@@ -1,67 +1,82 @@
 using AgentOrchestration.Data.Entities;
-using Bogus;
+using AgentOrchestration.Data.Testing;
 
 namespace AgentOrchestration.Data.Tests.Infrastructure;
 
-/// <summary>Bogus generators for valid rows; tests then break one rule at a time.</summary>
+/// <summary>
+/// Valid rows for tests that insert them directly (schema, constraints, seeded states); tests then break one rule at a
+/// time. Their values come from the Testing package's seeded factories, so these rows and a host's test data are built
+/// the same way; the fields the factories leave random but these tests rely on (an agent's one csharp capability, a
+/// limit of one task, no required capabilities) stay fixed here.
+/// </summary>
 public static class Fakes
 {
-    private static readonly Faker Faker = new();
+    /// <summary>The package's factories every fake row draws from; deterministic for one test run's order of calls.</summary>
+    public static readonly OrchestrationFaker Factory = new();
 
     public static DateTimeOffset Now => DateTimeOffset.UtcNow;
 
-    public static Project Project() => new()
+    public static Project Project()
     {
-        Key = $"{Faker.Hacker.Noun().ToLowerInvariant().Replace(' ', '-')}-{Guid.NewGuid():N}"[..30],
-        Name = Faker.Company.CompanyName(),
-        Description = Faker.Company.CatchPhrase(),
-        CreatedAt = Now,
-        UpdatedAt = Now,
-    };
+        var request = Factory.Project();
+        return new Project { Key = request.Key, Name = request.Name, Description = request.Description, CreatedAt = Now, UpdatedAt = Now };
+    }
 
-    public static AgentProfile Agent() => new()
+    public static AgentProfile Agent()
     {
-        Name = Faker.Name.FullName(),
-        Slug = $"agent-{Guid.NewGuid():N}"[..20],
-        Type = Faker.PickRandom("backend-engineer", "frontend-engineer", "qa-engineer"),
-        Mode = Faker.PickRandom("implementation", "planning", "review"),
-        Description = Faker.Lorem.Sentence(),
-        Capabilities = [new CapabilityEntry { Name = "csharp", Proficiency = 4 }],
-        Constraints = new AgentConstraints { Rules = [Faker.Lorem.Sentence()], ForbiddenPaths = ["secrets/**"] },
-        Tools = [new AgentTool { Name = "git", Description = "version control" }],
-        Metadata = [new MetadataEntry { Key = "team", Value = Faker.Commerce.Department() }],
-        CreatedAt = Now,
-        UpdatedAt = Now,
-    };
+        var registration = Factory.Agent();
+        return new AgentProfile
+        {
+            Name = registration.Name,
+            Slug = registration.Slug,
+            Type = registration.Type,
+            Mode = registration.Mode,
+            Description = registration.Description,
+            Capabilities = [new CapabilityEntry { Name = "csharp", Proficiency = 4 }],
+            Constraints = registration.Constraints,
+            Tools = registration.Tools,
+            Metadata = registration.Metadata,
+            CreatedAt = Now,
+            UpdatedAt = Now,
+        };
+    }
 
-    public static WorkItem WorkItem(Project project, WorkItemType type = WorkItemType.Task, WorkItem? parent = null) => new()
+    public static WorkItem WorkItem(Project project, WorkItemType type = WorkItemType.Task, WorkItem? parent = null)
     {
-        Project = project,
-        Parent = parent,
-        Type = type,
-        Title = Faker.Hacker.Phrase(),
-        Description = Faker.Lorem.Paragraph(),
-        SuccessCriteria = Faker.Lorem.Sentence(),
-        Priority = Faker.Random.Int(1, 5),
-        EstimatedHours = Math.Round(Faker.Random.Decimal(1, 40), 2),
-        CreatedAt = Now,
-        UpdatedAt = Now,
-    };
+        var values = Factory.WorkItem(project.Id, type);
+        return new WorkItem
+        {
+            Project = project,
+            Parent = parent,
+            Type = type,
+            Title = values.Title,
+            Description = values.Description,
+            SuccessCriteria = values.SuccessCriteria,
+            Priority = values.Priority,
+            EstimatedHours = values.EstimatedHours,
+            CreatedAt = Now,
+            UpdatedAt = Now,
+        };
+    }
 
-    public static BacklogItem Backlog(Project project) => new()
+    public static BacklogItem Backlog(Project project)
     {
-        Project = project,
-        Title = Faker.Hacker.Phrase(),
-        Description = Faker.Lorem.Paragraph(),
-        SuccessCriteria = Faker.Lorem.Sentence(),
-        Priority = Faker.Random.Int(1, 5),
-        BusinessValue = Faker.Random.Int(1, 10),
-        SubmittedAt = Now,
-    };
+        var submission = Factory.BacklogSubmission(project.Id);
+        return new BacklogItem
+        {
+            Project = project,
+            Title = submission.Title,
+            Description = submission.Description,
+            SuccessCriteria = submission.SuccessCriteria,
+            Priority = submission.Priority,
+            BusinessValue = submission.BusinessValue,
+            SubmittedAt = Now,
+        };
+    }
 
     public static AgentSession Session(Project project, WorkItem? story = null, WorkItem? task = null) => new()
     {
-        SessionId = $"session-{Guid.NewGuid():N}",
+        SessionId = Factory.Session(project.Id).SessionId!,
         Project = project,
         ParentStory = story,
         Task = task,

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Tests.Infrastructure;
 
-/// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock and more configuration.</summary>
+/// <summary>The library as a host registers it (turnkey), on a test database, optionally with a fake clock and more configuration: the Testing package's <see cref="Data.Testing.OrchestrationTestDatabase.CreateServices"/>.</summary>
 public static class OrchestrationServices
 {
     /// <summary>
@@ -12,29 +12,16 @@ public static class OrchestrationServices
     public static readonly Action<AgentOrchestrationBuilder> WithoutQaGate = o => o.ConfigureQa(p => p.RequireNone());
 
     public static ServiceProvider Create(
-        TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null, Action<IServiceCollection>? before = null)
-    {
-        var services = new ServiceCollection();
-        if (clock is not null)
-        {
-            services.AddSingleton(clock);
-        }
-
-        before?.Invoke(services);
-
-        services.AddAgentOrchestration(o =>
-        {
-            if (database.Provider == DatabaseProvider.Sqlite)
+        TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null, Action<IServiceCollection>? before = null) =>
+        database.Throwaway.CreateServices(
+            services =>
             {
-                o.UseSqlite(database.ConnectionString);
-            }
-            else
-            {
-                o.UsePostgreSql(database.ConnectionString);
-            }
+                if (clock is not null)
+                {
+                    services.AddSingleton(clock);
+                }
 
-            configure?.Invoke(o);
-        });
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-    }
+                before?.Invoke(services);
+            },
+            configure);
 }

@@ -24,20 +24,7 @@ public abstract class LockFixture(DatabaseProvider provider) : ProviderFixture(p
         }
 
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
-        services.AddAgentOrchestration(o =>
-        {
-            if (Provider == DatabaseProvider.Sqlite)
-            {
-                o.UseSqlite(Database.ConnectionString);
-            }
-            else
-            {
-                o.UsePostgreSql(Database.ConnectionString);
-            }
-        });
-        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        Services = OrchestrationServices.Create(Database, Clock);
     }
 
     [TearDown]

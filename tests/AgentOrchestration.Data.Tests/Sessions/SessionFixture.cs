@@ -47,27 +47,12 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
     /// The library as a host registers it, with extra registrations before and after <c>AddAgentOrchestration</c>. Sessions
     /// are tested without the QA gate (see <see cref="OrchestrationServices.WithoutQaGate"/>).
     /// </summary>
-    protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null, Action<AgentOrchestrationBuilder>? configure = null)
-    {
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
-        before?.Invoke(services);
-        services.AddAgentOrchestration(o =>
+    protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null, Action<AgentOrchestrationBuilder>? configure = null) =>
+        OrchestrationServices.Create(Database, Clock, o =>
         {
-            if (Database.Provider == DatabaseProvider.Sqlite)
-            {
-                o.UseSqlite(Database.ConnectionString);
-            }
-            else
-            {
-                o.UsePostgreSql(Database.ConnectionString);
-            }
-
             OrchestrationServices.WithoutQaGate(o);
             configure?.Invoke(o);
-        });
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-    }
+        }, before);
 
     protected AgentProfile NewAgent()
     {
