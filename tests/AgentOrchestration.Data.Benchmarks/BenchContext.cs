@@ -59,12 +59,12 @@ internal sealed record Sizes(
 
     public static Sizes Quick { get; } = new(
         IsQuick: true,
-        WarmUp: 20,
-        PostgresItems: 80,
-        BatchItems: 150,
-        GraphileJobs: 200,
-        SqliteItems: 80,
-        SqliteContentionClaims: 120,
+        WarmUp: 10,
+        PostgresItems: 40,
+        BatchItems: 100,
+        GraphileJobs: 100,
+        SqliteItems: 40,
+        SqliteContentionClaims: 80,
         ScaleItems: [2_000, 5_000],
         QueryRuns: 2,
         ScaleClaims: 10,

@@ -101,7 +101,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public async Task<(Guid ProjectId, Guid[] AgentIds)> SeedAsync(string label, int items, int agents)
     {
         var now = DateTimeOffset.UtcNow;
-        var project = new Project { Key = $"{label}-{Guid.NewGuid():N}"[..30], Name = label, CreatedAt = now, UpdatedAt = now };
+        var project = new Project { Key = $"p-{Guid.NewGuid():N}"[..30], Name = label, CreatedAt = now, UpdatedAt = now };
         var agentRows = Enumerable.Range(0, agents).Select(i => new AgentProfile
         {
             Name = $"{label} agent {i}",

@@ -87,8 +87,24 @@ internal static class LibrarySqlReplay
         return new RunResult(done, watch.Elapsed, 0, [.. latencies.SelectMany(l => l)]);
     }
 
-    private static string Describe(IReadOnlyList<RoundTripCounter.SentStep> steps) =>
-        string.Join(", ", steps.Select(s => (s.Texts.Length == 1 ? "1 command" : $"a batch of {s.Texts.Length}") + (s.Transaction is null ? "" : " in a transaction")));
+    private static string Describe(IReadOnlyList<RoundTripCounter.SentStep> steps)
+    {
+        // Consecutive round trips of one transaction (or of none) are told as one group.
+        var groups = new List<(int? Transaction, List<int> Sizes)>();
+        foreach (var step in steps)
+        {
+            if (groups.Count == 0 || groups[^1].Transaction != step.Transaction || step.Transaction is null)
+            {
+                groups.Add((step.Transaction, []));
+            }
+
+            groups[^1].Sizes.Add(step.Texts.Length);
+        }
+
+        return string.Join(", then ", groups.Select(g =>
+            string.Join(" + ", g.Sizes.Select(n => n == 1 ? "1 command" : $"a batch of {n} statements"))
+            + (g.Transaction is null ? " (no explicit transaction)" : $" in one transaction ({g.Sizes.Count} round trips + COMMIT)")));
+    }
 
     /// <summary>The identities of one replayed claim + complete, and the values the captured ones map to.</summary>
     private sealed class Call(Script script, Guid agentId, Guid projectId)

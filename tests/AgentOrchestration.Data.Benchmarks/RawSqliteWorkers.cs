@@ -5,27 +5,27 @@ namespace AgentOrchestration.Data.Benchmarks;
 
 /// <summary>
 /// The SQLite floor, the same shape as <see cref="RawWorkers"/>: one connection, prepared statements on the library's
-/// tables; a claim is one <c>BEGIN IMMEDIATE</c> transaction with a conditional update of the first ready item (in claim
-/// order) and the insert of its assignment, a complete one with the assignment's and the item's updates. No events,
+/// tables; a claim is one <c>BEGIN IMMEDIATE</c> transaction with the insert of an assignment for the first ready item (in
+/// claim order) and the conditional update of that item, a complete one with the assignment's and the item's updates. No events,
 /// history, capacity, capability, dependency or fencing checks. WAL (the library's file) with <c>synchronous=NORMAL</c>.
 /// </summary>
 internal static class RawSqliteWorkers
 {
+    // The assignment first, for the first ready item in claim order (BEGIN IMMEDIATE: no other writer meanwhile), then
+    // the item, which points at it (a foreign key checked at the end of each statement).
     private const string ClaimSql = """
-        UPDATE work_items SET delegation_status = 'assigned', assignee_type = 'agent', assignee_id = $agent,
-            assigned_agent_id = $agent, current_assignment_id = $assignment, updated_at = $now
-        WHERE id = (
-            SELECT id FROM work_items
-            WHERE project_id = $project AND type IN ('task', 'bug') AND status = 'todo' AND delegation_status = 'unassigned'
-            ORDER BY priority, created_at, id
-            LIMIT 1)
-          AND status = 'todo' AND delegation_status = 'unassigned'
-        RETURNING id
+        INSERT INTO task_assignments (id, work_item_id, agent_id, assigned_at, status, lease_expires_at, fencing_token, created_at, updated_at)
+        SELECT $assignment, id, $agent, $now, 'assigned', $expires, 1, $now, $now FROM work_items
+        WHERE project_id = $project AND type IN ('task', 'bug') AND status = 'todo' AND delegation_status = 'unassigned'
+        ORDER BY priority, created_at, id
+        LIMIT 1
+        RETURNING work_item_id
         """;
 
     private const string AssignSql = """
-        INSERT INTO task_assignments (id, work_item_id, agent_id, assigned_at, status, lease_expires_at, fencing_token, created_at, updated_at)
-        VALUES ($assignment, $item, $agent, $now, 'assigned', $expires, 1, $now, $now)
+        UPDATE work_items SET delegation_status = 'assigned', assignee_type = 'agent', assignee_id = $agent,
+            assigned_agent_id = $agent, current_assignment_id = $assignment, updated_at = $now
+        WHERE id = $item AND status = 'todo' AND delegation_status = 'unassigned'
         """;
 
     private const string CompleteAssignmentSql = """
@@ -55,8 +55,8 @@ internal static class RawSqliteWorkers
         await using var completeItem = new SqliteCommand(CompleteItemSql, connection);
         foreach (var (command, names) in new[]
         {
-            (claim, new[] { "$agent", "$assignment", "$now", "$project" }),
-            (assign, new[] { "$assignment", "$item", "$agent", "$now", "$expires" }),
+            (claim, new[] { "$agent", "$assignment", "$now", "$expires", "$project" }),
+            (assign, new[] { "$assignment", "$item", "$agent", "$now" }),
             (completeAssignment, new[] { "$now", "$assignment" }),
             (completeItem, new[] { "$now", "$item" }),
         })
@@ -92,6 +92,7 @@ internal static class RawSqliteWorkers
                 claim.Transaction = transaction;
                 claim.Parameters["$assignment"].Value = assignment;
                 claim.Parameters["$now"].Value = now;
+                claim.Parameters["$expires"].Value = now.AddMinutes(5);
                 item = (string?)await claim.ExecuteScalarAsync();
                 if (item is null)
                 {
@@ -103,7 +104,6 @@ internal static class RawSqliteWorkers
                 assign.Parameters["$assignment"].Value = assignment;
                 assign.Parameters["$item"].Value = item;
                 assign.Parameters["$now"].Value = now;
-                assign.Parameters["$expires"].Value = now.AddMinutes(5);
                 await assign.ExecuteNonQueryAsync();
                 await transaction.CommitAsync();
             }
