@@ -70,6 +70,13 @@ internal static class ScaleSeeder
         long rows = 0;
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
+        // Items point at their current assignment and assignments at their item: foreign keys (triggers) are off while
+        // loading, as for any bulk load of a consistent set (needs a superuser: the benchmark's own server).
+        await using (var replica = new NpgsqlCommand("SET session_replication_role = replica", connection))
+        {
+            await replica.ExecuteNonQueryAsync();
+        }
+
         foreach (var table in shape.Tables())
         {
             await using var writer = await connection.BeginBinaryImportAsync($"COPY {table.Name} ({string.Join(", ", table.Columns)}) FROM STDIN (FORMAT BINARY)");
@@ -115,6 +122,12 @@ internal static class ScaleSeeder
         }
 
         var upper = storedProject.Any(char.IsUpper);
+        // Items point at their current assignment and assignments at their item: loaded with foreign keys off.
+        await using (var pragma = new SqliteCommand("PRAGMA foreign_keys = OFF", connection))
+        {
+            await pragma.ExecuteNonQueryAsync();
+        }
+
         await using var transaction = connection.BeginTransaction(deferred: false);
         foreach (var table in shape.Tables())
         {

@@ -20,6 +20,10 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
         {
             connection = IsPostgres ? new NpgsqlConnection(database.ConnectionString) : new SqliteConnection(database.ConnectionString);
             await connection.OpenAsync();
+            if (connection is SqliteConnection sqlite)
+            {
+                AddEfFunctions(sqlite);
+            }
         }
 
         return connection;
@@ -111,7 +115,7 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
         return (plan, (IsPostgres ? PostgresIndex() : SqliteIndex()).IsMatch(plan));
     }
 
-    /// <summary>Drops every index of the library's tables that is not a primary key; returns their names.</summary>
+    /// <summary>Drops every index of the library's tables that backs no key (primary, unique or alternate key constraint); returns their names.</summary>
     public async Task<List<string>> DropSecondaryIndexesAsync()
     {
         var names = new List<string>();
@@ -122,6 +126,7 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
                 ? """
                   SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
                   WHERE n.nspname = current_schema() AND NOT i.indisprimary AND t.relname NOT LIKE '\_\_%'
+                    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
                   """
                 : "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL";
             await using var reader = await command.ExecuteReaderAsync();
@@ -156,10 +161,28 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// EF Core's SQLite provider computes decimals (stored as text) with functions it registers on each connection it
+    /// opens; SQL it generated needs them on a raw connection too. The same arithmetic, written here.
+    /// </summary>
+    private static void AddEfFunctions(SqliteConnection connection)
+    {
+        connection.CreateAggregate<decimal?, decimal?, decimal?>("ef_sum", null, (total, value) => value is null ? total : (total ?? 0) + value, total => total, isDeterministic: true);
+        connection.CreateAggregate<decimal?, decimal?, decimal?>("ef_max", null, (max, value) => value is null ? max : max is null || value > max ? value : max, max => max, isDeterministic: true);
+        connection.CreateAggregate<decimal?, decimal?, decimal?>("ef_min", null, (min, value) => value is null ? min : min is null || value < min ? value : min, min => min, isDeterministic: true);
+        connection.CreateFunction<decimal?, decimal?, decimal?>("ef_add", (a, b) => a + b, isDeterministic: true);
+        connection.CreateFunction<decimal?, decimal?, decimal?>("ef_multiply", (a, b) => a * b, isDeterministic: true);
+        connection.CreateFunction<decimal?, decimal?, decimal?>("ef_divide", (a, b) => a / b, isDeterministic: true);
+        connection.CreateFunction<decimal?, decimal?, decimal?>("ef_mod", (a, b) => a % b, isDeterministic: true);
+        connection.CreateFunction<decimal?, decimal?>("ef_negate", a => -a, isDeterministic: true);
+        connection.CreateFunction<decimal?, decimal?, int?>("ef_compare", (a, b) => a is null || b is null ? null : a.Value.CompareTo(b.Value), isDeterministic: true);
+    }
+
     private static DbParameter Copy(DbParameter p) => p switch
     {
         NpgsqlParameter n => n.Clone(),
-        SqliteParameter s => new SqliteParameter(s.ParameterName, s.Value) { DbType = s.DbType, SqliteType = s.SqliteType, Size = s.Size },
+        // EF's SQLite provider binds ids as upper-case text (how it stores them); a plain parameter would bind a Guid as a blob.
+        SqliteParameter s => new SqliteParameter(s.ParameterName, s.Value is Guid g ? g.ToString().ToUpperInvariant() : s.Value),
         _ => throw new InvalidOperationException($"Cannot copy a {p.GetType()}."),
     };
 

@@ -171,7 +171,14 @@ internal static class Scale
         var withIndexes = await QueriesAsync(indexed: true);
         results.Check($"{label}: plans captured", results.Plans.Count(p => p.Provider == provider && p.Items == items && p.Text.Length > 0) >= queries.Count + 1, $"{queries.Count + 1} plans expected");
 
-        // The snapshot's own SQL through one raw connection, against the library's call.
+        // The snapshot's own SQL through one raw connection, against the library's call; it must read what the library read.
+        var rawRows = new List<int>();
+        foreach (var (text, parameters) in snapshot)
+        {
+            rawRows.Add(await sql.RunAsync(text, parameters));
+        }
+
+        results.Check($"{label}: the dashboard snapshot's SQL reads rows through raw ADO.NET too", rawRows.Sum() > 0 && rawRows.Count == snapshot.Length, $"rows per command: {string.Join(", ", rawRows)}");
         var raw = await Sql.MedianAsync(runs, async () =>
         {
             foreach (var (text, parameters) in snapshot)
