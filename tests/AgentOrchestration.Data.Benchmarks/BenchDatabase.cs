@@ -161,6 +161,19 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return (done, counts.Count(c => c != 1) + Math.Abs(counts.Count - expected));
     }
 
+    /// <summary>
+    /// For runs that may stop before the queue is empty: items done exactly once, and items that went wrong (completed
+    /// more than once, or holding more than one assignment).
+    /// </summary>
+    public async Task<(int Done, int Wrong)> CheckNoDoubleAsync(Guid projectId)
+    {
+        await using var db = CreateContext();
+        var counts = await db.Set<WorkItem>().Where(w => w.ProjectId == projectId)
+            .Select(w => new { Completed = w.Assignments.Count(a => a.Status == AssignmentStatus.Completed), All = w.Assignments.Count })
+            .ToListAsync();
+        return (counts.Count(c => c.Completed == 1), counts.Count(c => c.Completed > 1 || c.All > 1));
+    }
+
     /// <summary>Items of the project with more than one assignment (a double claim), for runs that only claim.</summary>
     public async Task<(int Claimed, int Doubled)> CheckClaimedOnceAsync(Guid projectId)
     {

@@ -10,7 +10,8 @@ internal static class LibraryWorkers
 {
     private const int MaxExceptionsPerWorker = 100;
 
-    public static async Task<RunResult> ClaimAndCompleteAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds)
+    /// <remarks>With a <paramref name="deadline"/>, no new claim starts once it has passed (the queue may not be empty then).</remarks>
+    public static async Task<RunResult> ClaimAndCompleteAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds, DateTime? deadline = null)
     {
         var latencies = new ConcurrentBag<double[]>();
         var exceptions = 0;
@@ -22,7 +23,7 @@ internal static class LibraryWorkers
             var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
             var mine = new List<double>();
             var failures = 0;
-            while (failures < MaxExceptionsPerWorker)
+            while (failures < MaxExceptionsPerWorker && (deadline is null || DateTime.UtcNow < deadline))
             {
                 try
                 {

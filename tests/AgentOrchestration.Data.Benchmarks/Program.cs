@@ -4,7 +4,8 @@ using AgentOrchestration.Data.Benchmarks;
 using AgentOrchestration.Data.Benchmarks.Scenarios;
 
 // The benchmarks of issue #12 (DESIGN.md §4), side by side in one run; build/bench.sh runs this with a throw-away PostgreSQL.
-// Usage: AgentOrchestration.Data.Benchmarks [--quick] [--only name,name] [--out dir]; AO_TEST_POSTGRES names the server.
+// Usage: AgentOrchestration.Data.Benchmarks [--quick] [--only name,name] [--scale-items 10000,100000] [--out dir];
+// AO_TEST_POSTGRES names the server.
 // Exit codes: 0 done, 1 bad usage or no server, 2 a correctness check failed (the numbers are then not to be trusted).
 if (SqliteContention.IsChild(args))
 {
@@ -26,6 +27,7 @@ var scenarios = new (string Name, Func<BenchContext, Task> Run)[]
 var quick = false;
 var output = "artifacts/bench";
 string[]? only = null;
+int[]? scaleItems = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -33,8 +35,9 @@ for (var i = 0; i < args.Length; i++)
         case "--quick": quick = true; break;
         case "--out" when i + 1 < args.Length: output = args[++i]; break;
         case "--only" when i + 1 < args.Length: only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+        case "--scale-items" when i + 1 < args.Length: scaleItems = [.. args[++i].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))]; break;
         default:
-            await Console.Error.WriteLineAsync($"bench: unknown option '{args[i]}': use --quick, --out <directory>, --only <{string.Join('|', scenarios.Select(s => s.Name))}>[,...]");
+            await Console.Error.WriteLineAsync($"bench: unknown option '{args[i]}': use --quick, --out <directory>, --only <{string.Join('|', scenarios.Select(s => s.Name))}>[,...], --scale-items <n>[,...]");
             return 1;
     }
 }
@@ -53,14 +56,17 @@ if (string.IsNullOrWhiteSpace(admin))
 }
 
 var results = new Results();
-var ctx = new BenchContext(quick ? Sizes.Quick : Sizes.Full, admin, results);
+var sizes = quick ? Sizes.Quick : Sizes.Full;
+var ctx = new BenchContext(scaleItems is null ? sizes : sizes with { ScaleItems = scaleItems }, admin, results);
 var started = DateTimeOffset.UtcNow;
 foreach (var (name, run) in scenarios.Where(s => only is null || only.Contains(s.Name)))
 {
     ctx.Log($"== {name}");
+    var scenarioStarted = ctx.Elapsed;
     try
     {
         await run(ctx);
+        results.Measure("Run", $"scenario '{name}'", (ctx.Elapsed - scenarioStarted).TotalSeconds, "s");
     }
 #pragma warning disable CA1031 // A scenario that breaks is a failed check of the run; the others still run and report.
     catch (Exception exception)

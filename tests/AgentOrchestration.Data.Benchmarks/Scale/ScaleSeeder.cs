@@ -60,8 +60,11 @@ internal static class ScaleSeeder
         }
 
         var shape = new ScaleShape(items, [.. projects.Select(p => p.Id)], sprintIds, [.. agents.Select(a => a.Id)], now);
+        Console.WriteLine($"  reference rows in {watch.Elapsed.TotalSeconds:N1}s");
         var rows = database.IsPostgres ? await CopyAsync(database, shape) : await InsertAsync(database, shape);
+        var analyze = Stopwatch.GetTimestamp();
         await database.ExecuteAsync("ANALYZE");
+        Console.WriteLine($"  ANALYZE in {Stopwatch.GetElapsedTime(analyze).TotalSeconds:N1}s");
         return (shape, watch.Elapsed, rows);
     }
 
@@ -79,6 +82,8 @@ internal static class ScaleSeeder
 
         foreach (var table in shape.Tables())
         {
+            var started = Stopwatch.GetTimestamp();
+            var before = rows;
             await using var writer = await connection.BeginBinaryImportAsync($"COPY {table.Name} ({string.Join(", ", table.Columns)}) FROM STDIN (FORMAT BINARY)");
             foreach (var row in table.Rows)
             {
@@ -104,6 +109,7 @@ internal static class ScaleSeeder
             }
 
             await writer.CompleteAsync();
+            Console.WriteLine($"  COPY {table.Name}: {rows - before:N0} rows in {Stopwatch.GetElapsedTime(started).TotalSeconds:N1}s");
         }
 
         return rows;
