@@ -83,6 +83,15 @@ internal sealed class Results
         }
     }
 
+    /// <summary>A yes/no target (library 1 or 0 in the JSON).</summary>
+    public void Holds(string name, bool holds, string target)
+    {
+        lock (gate)
+        {
+            Targets.Add(new Goal(name, holds ? 1 : 0, null, null, target, holds, "", holds ? "yes" : "no"));
+        }
+    }
+
     public void AddTrips(RoundTrips trips)
     {
         lock (gate)
@@ -121,7 +130,7 @@ internal sealed class Results
         s.AppendLine("| --- | ---: | ---: | ---: | --- | --- |");
         foreach (var t in Targets)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {Number(t.Library)} {t.Unit} | {(t.Baseline is { } b ? $"{Number(b)} {t.Unit}" : "")} | {(t.Ratio is { } r ? Number(r) + "×" : "")} | {t.Target} | {(t.Met ? "met" : "**not met**")} |");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Shown ?? $"{Number(t.Library)} {t.Unit}"} | {(t.Baseline is { } b ? $"{Number(b)} {t.Unit}" : "")} | {(t.Ratio is { } r ? Number(r) + "×" : "")} | {t.Target} | {(t.Met ? "met" : "**not met**")} |");
         }
 
         s.AppendLine();
@@ -208,7 +217,7 @@ internal sealed class Results
 
     internal sealed record Measurement(string Section, string Name, double Value, string Unit, string? Detail);
 
-    internal sealed record Goal(string Name, double Library, double? Baseline, double? Ratio, string Target, bool Met, string Unit);
+    internal sealed record Goal(string Name, double Library, double? Baseline, double? Ratio, string Target, bool Met, string Unit, string? Shown = null);
 
     internal sealed record RoundTrips(
         string Provider, string Operation, int Calls, double RoundTripsPerCall, double SentPerCall, double EfCommandsPerCall, double CommitsPerCall, double TransactionsPerCall);

@@ -153,7 +153,7 @@ internal static class Scale
                 results.AddPlan(new Results.Plan(provider, items, indexed, name, usesIndex, times[name], text, plan));
                 if (indexed && largest)
                 {
-                    results.Absolute($"{provider} at {items:N0}: '{name}' plan uses an index", usesIndex ? 1 : 0, "uses an index", usesIndex, "");
+                    results.Holds($"{provider} at {items:N0}: '{name}' plan uses an index", usesIndex, "uses an index");
                 }
             }
 
