@@ -53,7 +53,7 @@ internal sealed record Sizes(
         ContentionTimeLimit: TimeSpan.FromSeconds(90),
         ScaleItems: [10_000, 100_000, 1_000_000],
         QueryRuns: 15,
-        ScaleClaims: 200,
+        ScaleClaims: 100,
         LockRounds: 100,
         NotifyEvents: 20_000,
         MemoryOperations: 300,

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using AgentOrchestration.Data.Claims;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Benchmarks.Scenarios;
 
 /// <summary>
 /// SQLite under contention on one file: 8 workers in one process, then 4 processes × 2 workers (child processes of this
-/// harness, <c>--sqlite-child</c>). Counts every exception that reaches the caller, the claim latency p50 / p99 and the
+/// harness, <c>--sqlite-child</c>, each warmed up before the start signal). Counts every exception that reaches the caller, the claim latency p50 / p99 and the
 /// longest claim (the worst wait for the write lock), and checks nothing was completed twice. Each run stops starting
 /// claims at a time limit, so a starving writer cannot hold the whole benchmark.
 /// </summary>
@@ -20,11 +22,14 @@ internal static class SqliteContention
     public static async Task RunAsync(BenchContext ctx)
     {
         var claims = ctx.Sizes.SqliteContentionClaims;
+        var limit = ctx.Sizes.ContentionTimeLimit;
         await using (var lite = await BenchDatabase.SqliteAsync())
         {
             await using var services = lite.Services();
             var (project, agents) = await lite.SeedAsync("contention-8", claims, 8);
-            var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents, DateTime.UtcNow + ctx.Sizes.ContentionTimeLimit);
+            var (warmProject, warmAgents) = await lite.SeedAsync("contention-warm", 0, 1);
+            await WarmUpAsync(services, warmProject, warmAgents[0]);
+            var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents, DateTime.UtcNow + limit);
             var (done, wrong) = await lite.CheckNoDoubleAsync(project);
             Report(ctx, "8 workers in one process", result, done, wrong, claims);
         }
@@ -32,28 +37,70 @@ internal static class SqliteContention
         await using (var lite = await BenchDatabase.SqliteAsync())
         {
             var (project, agents) = await lite.SeedAsync("contention-4x2", claims, 8);
-            var watch = Stopwatch.StartNew();
-            var deadline = DateTime.UtcNow + ctx.Sizes.ContentionTimeLimit;
-            var children = Enumerable.Range(0, 4).Select(i => RunChildAsync(lite.SqlitePath, project, agents.Skip(i * 2).Take(2), deadline)).ToArray();
-            var parts = await Task.WhenAll(children);
-            watch.Stop();
-            var result = new RunResult(parts.Sum(p => p.Items), watch.Elapsed, parts.Sum(p => p.Exceptions), [.. parts.SelectMany(p => p.ClaimMilliseconds)]);
-            var (done, wrong) = await lite.CheckNoDoubleAsync(project);
-            Report(ctx, "4 processes × 2 workers", result, done, wrong, claims);
+            var (warmProject, warmAgents) = await lite.SeedAsync("contention-warm", 0, 1);
+            var children = Enumerable.Range(0, 4)
+                .Select(i => Child.Start(lite.SqlitePath, project, agents.Skip(i * 2).Take(2), warmProject, warmAgents[0], limit))
+                .ToList();
+            try
+            {
+                // Every child has started, built its model and run a claim before any is timed: cold starts are not waits.
+                foreach (var child in children)
+                {
+                    await child.ReadyAsync();
+                }
+
+                var watch = Stopwatch.StartNew();
+                foreach (var child in children)
+                {
+                    await child.GoAsync();
+                }
+
+                var parts = await Task.WhenAll(children.Select(c => c.ResultAsync()));
+                watch.Stop();
+                var result = new RunResult(parts.Sum(p => p.Items), watch.Elapsed, parts.Sum(p => p.Exceptions), [.. parts.SelectMany(p => p.ClaimMilliseconds)]);
+                var (done, wrong) = await lite.CheckNoDoubleAsync(project);
+                Report(ctx, "4 processes × 2 workers", result, done, wrong, claims);
+            }
+            finally
+            {
+                foreach (var child in children)
+                {
+                    child.Dispose();
+                }
+            }
         }
     }
 
-    /// <summary>A child process: claims and completes with its agents until the queue is empty; prints one JSON line.</summary>
+    /// <summary>
+    /// A child process: warms up (a claim on an empty project), prints "ready", waits for "go" on its input, then claims
+    /// and completes with its agents until the queue is empty or the time limit; prints one JSON line.
+    /// </summary>
     public static async Task<int> ChildAsync(string[] args)
     {
         var database = BenchDatabase.SqliteFile(args[1]);
         var project = Guid.Parse(args[2]);
         var agents = args[3].Split(',').Select(Guid.Parse).ToArray();
-        var deadline = DateTime.Parse(args[4], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        var warmProject = Guid.Parse(args[4]);
+        var warmAgent = Guid.Parse(args[5]);
+        var limit = TimeSpan.FromSeconds(double.Parse(args[6], CultureInfo.InvariantCulture));
         await using var services = database.Services();
-        var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents, deadline);
+        await WarmUpAsync(services, warmProject, warmAgent);
+        Console.WriteLine("ready");
+        if (await Console.In.ReadLineAsync() != "go")
+        {
+            return 1;
+        }
+
+        var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents, DateTime.UtcNow + limit);
         Console.WriteLine(JsonSerializer.Serialize(new ChildResult(result.Items, result.Elapsed.TotalSeconds, result.Exceptions, result.ClaimMilliseconds)));
         return 0;
+    }
+
+    /// <summary>Builds the model and runs the claim path once (nothing to claim in the warm-up project).</summary>
+    private static async Task WarmUpAsync(IServiceProvider services, Guid project, Guid agent)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent, project);
     }
 
     private static void Report(BenchContext ctx, string label, RunResult result, int done, int wrong, int claims)
@@ -78,40 +125,80 @@ internal static class SqliteContention
         ctx.Log($"SQLite {label}: {result.PerSecond:N0} items/s, {result.Exceptions} errors, p50 {p50:N2} ms, p99 {p99:N2} ms, max {max:N0} ms, once {done}/{claims}");
     }
 
-    private static async Task<RunResult> RunChildAsync(string path, Guid project, IEnumerable<Guid> agents, DateTime deadline)
+    /// <summary>One child process of the harness (started as the harness itself is: its apphost or 'dotnet dll').</summary>
+    private sealed class Child : IDisposable
     {
-        // The harness runs as its apphost or as 'dotnet <dll>'; the child is started the same way.
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The harness cannot find its own executable.");
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        private readonly Process process;
+        private readonly Task<string> stderr;
+
+        private Child(Process process)
         {
-            start.ArgumentList.Add(typeof(SqliteContention).Assembly.Location);
+            this.process = process;
+            stderr = process.StandardError.ReadToEndAsync();
         }
 
-        foreach (var argument in new[] { ChildFlag, path, project.ToString(), string.Join(',', agents), deadline.ToString("O", CultureInfo.InvariantCulture) })
+        public static Child Start(string path, Guid project, IEnumerable<Guid> agents, Guid warmProject, Guid warmAgent, TimeSpan limit)
         {
-            start.ArgumentList.Add(argument);
+            var self = Environment.ProcessPath ?? throw new InvalidOperationException("The harness cannot find its own executable.");
+            var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(SqliteContention).Assembly.Location);
+            }
+
+            foreach (var argument in new[] { ChildFlag, path, project.ToString(), string.Join(',', agents), warmProject.ToString(), warmAgent.ToString(), limit.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            return new Child(Process.Start(start) ?? throw new InvalidOperationException("The SQLite child process did not start."));
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The SQLite child process did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var output = await stdout;
-        var errors = await stderr;
-        if (errors.Length > 0)
+        public async Task ReadyAsync()
         {
-            await Console.Error.WriteAsync(errors);
+            var line = await process.StandardOutput.ReadLineAsync();
+            if (line != "ready")
+            {
+                await process.WaitForExitAsync();
+                throw new InvalidOperationException($"The SQLite child process did not get ready (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {line}{await stderr}");
+            }
         }
 
-        var line = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
-        if (process.ExitCode != 0 || line is null)
+        public async Task GoAsync()
         {
-            throw new InvalidOperationException($"The SQLite child process failed (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {output}{errors}");
+            await process.StandardInput.WriteLineAsync("go");
+            await process.StandardInput.FlushAsync();
         }
 
-        var child = JsonSerializer.Deserialize<ChildResult>(line)!;
-        return new RunResult(child.Items, TimeSpan.FromSeconds(child.Seconds), child.Exceptions, child.ClaimMilliseconds);
+        public async Task<RunResult> ResultAsync()
+        {
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            var errors = await stderr;
+            if (errors.Length > 0)
+            {
+                await Console.Error.WriteAsync(errors);
+            }
+
+            var line = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
+            if (process.ExitCode != 0 || line is null)
+            {
+                throw new InvalidOperationException($"The SQLite child process failed (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {output}{errors}");
+            }
+
+            var child = JsonSerializer.Deserialize<ChildResult>(line)!;
+            return new RunResult(child.Items, TimeSpan.FromSeconds(child.Seconds), child.Exceptions, child.ClaimMilliseconds);
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
     }
 
     private sealed record ChildResult(int Items, double Seconds, int Exceptions, double[] ClaimMilliseconds);
