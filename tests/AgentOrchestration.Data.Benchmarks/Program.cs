@@ -56,6 +56,14 @@ if (string.IsNullOrWhiteSpace(admin))
 }
 
 var results = new Results();
+await using (var server = new Npgsql.NpgsqlConnection(admin))
+{
+    await server.OpenAsync();
+    await using var sqlite = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:");
+    await sqlite.OpenAsync();
+    results.Note($"PostgreSQL {server.PostgreSqlVersion} (Npgsql {typeof(Npgsql.NpgsqlConnection).Assembly.GetName().Version}), SQLite {sqlite.ServerVersion}, .NET {Environment.Version}, {Environment.ProcessorCount} cores.");
+}
+
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 var ctx = new BenchContext(scaleItems is null ? sizes : sizes with { ScaleItems = scaleItems }, admin, results);
 var started = DateTimeOffset.UtcNow;
