@@ -75,8 +75,10 @@ internal static class Scale
             agent = profile.Id;
         }
 
+        // Timed through the library as a host registers it; the command log (its own registration) only captures SQL.
         var log = new CommandLog();
-        await using var services = database.Services(log);
+        await using var logged = database.Services(log);
+        await using var services = database.Services();
         var claims = new List<double>();
         int claimed = 0, errors = 0;
         await using (var scope = services.CreateAsyncScope())
@@ -123,7 +125,7 @@ internal static class Scale
         // The library's own queries, captured as EF sent them.
         async Task<(string Text, DbParameter[] Parameters)[]> CaptureAsync(Func<IServiceProvider, Task> call)
         {
-            await using var scope = services.CreateAsyncScope();
+            await using var scope = logged.CreateAsyncScope();
             log.Clear();
             await call(scope.ServiceProvider);
             return [.. log.Commands];
