@@ -50,7 +50,7 @@ internal sealed record Sizes(
         GraphileJobs: 10_000,
         SqliteItems: 3000,
         SqliteContentionClaims: 4000,
-        ContentionTimeLimit: TimeSpan.FromSeconds(90),
+        ContentionTimeLimit: TimeSpan.FromSeconds(60),
         ScaleItems: [10_000, 100_000, 1_000_000],
         QueryRuns: 15,
         ScaleClaims: 100,
