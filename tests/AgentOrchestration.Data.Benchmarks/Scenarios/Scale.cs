@@ -84,7 +84,9 @@ internal static class Scale
         await using (var scope = services.CreateAsyncScope())
         {
             var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
-            for (var i = -3; i < ctx.Sizes.ScaleClaims; i++)
+            // At most ScaleClaims claims, and none started after the time limit (a slow claim at 1M must not hold the run).
+            var stopAt = DateTime.UtcNow + ctx.Sizes.ScaleClaimTimeLimit;
+            for (var i = -3; i < ctx.Sizes.ScaleClaims && DateTime.UtcNow < stopAt; i++)
             {
                 try
                 {
@@ -115,7 +117,7 @@ internal static class Scale
         }
 
         var claimRun = new RunResult(claimed, TimeSpan.Zero, errors, [.. claims]);
-        results.Check($"{label}: {ctx.Sizes.ScaleClaims} claims + completes, no errors", claimed == ctx.Sizes.ScaleClaims && errors == 0, $"{claimed} claimed, {errors} errors");
+        results.Check($"{label}: claims + completes, no errors", claimed > 0 && errors == 0, $"{claimed} claimed (at most {ctx.Sizes.ScaleClaims} in {ctx.Sizes.ScaleClaimTimeLimit.TotalSeconds:N0} s), {errors} errors");
         results.Measure(Section, $"{label}: claim latency p50 / p99 (library, 1 caller)", claimRun.Percentile(50), "ms", $"p99 {claimRun.Percentile(99):N2} ms over {claimed} claims");
         if (database.IsPostgres)
         {
@@ -158,7 +160,7 @@ internal static class Scale
         async Task<Dictionary<string, double>> QueriesAsync(bool indexed)
         {
             var times = new Dictionary<string, double>();
-            var count = indexed ? runs : Math.Min(runs, 5);
+            var count = indexed ? runs : Math.Min(runs, 3);
             foreach (var (name, text, parameters) in queries)
             {
                 times[name] = await Sql.MedianAsync(count, () => sql.RunAsync(text, parameters));
