@@ -136,13 +136,13 @@ internal sealed class Results
         s.AppendLine();
         s.AppendLine("## Round trips per operation");
         s.AppendLine();
-        s.AppendLine("PostgreSQL: commands and batches Npgsql sent (its ActivitySource) plus commits of explicit transactions; SQLite: statements the engine ran (sqlite3_trace, BEGIN and COMMIT included) and write transactions. Averages over the calls.");
+        s.AppendLine("PostgreSQL: commands and batches Npgsql sent (its tracing) plus commits of EF transactions; SQLite: statements the engine ran (sqlite3_trace, BEGIN and COMMIT included). LINQ queries: run through EF's query cache (EF's metrics); compiled: of those, cache misses. Averages over the calls.");
         s.AppendLine();
-        s.AppendLine("| Provider | Operation | Calls | Round trips | Npgsql commands / SQLite statements | EF commands | Commits | Transactions |");
-        s.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        s.AppendLine("| Provider | Operation | Calls | Round trips | Npgsql commands / SQLite statements | EF commands | Commits | Transactions | LINQ queries | compiled |");
+        s.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var t in Trips)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Provider} | {t.Operation} | {t.Calls} | {Number(t.RoundTripsPerCall)} | {Number(t.SentPerCall)} | {Number(t.EfCommandsPerCall)} | {Number(t.CommitsPerCall)} | {Number(t.TransactionsPerCall)} |");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Provider} | {t.Operation} | {t.Calls} | {Number(t.RoundTripsPerCall)} | {Number(t.SentPerCall)} | {Number(t.EfCommandsPerCall)} | {Number(t.CommitsPerCall)} | {Number(t.TransactionsPerCall)} | {Number(t.LinqQueriesPerCall)} | {Number(t.QueryCompilationsPerCall)} |");
         }
 
         foreach (var section in Measurements.GroupBy(m => m.Section))
@@ -220,7 +220,8 @@ internal sealed class Results
     internal sealed record Goal(string Name, double Library, double? Baseline, double? Ratio, string Target, bool Met, string Unit, string? Shown = null);
 
     internal sealed record RoundTrips(
-        string Provider, string Operation, int Calls, double RoundTripsPerCall, double SentPerCall, double EfCommandsPerCall, double CommitsPerCall, double TransactionsPerCall);
+        string Provider, string Operation, int Calls, double RoundTripsPerCall, double SentPerCall, double EfCommandsPerCall, double CommitsPerCall, double TransactionsPerCall,
+        double LinqQueriesPerCall, double QueryCompilationsPerCall);
 
     internal sealed record Plan(string Provider, int Items, bool Indexed, string Query, bool UsesIndex, double MedianMilliseconds, string Sql, string Text);
 }

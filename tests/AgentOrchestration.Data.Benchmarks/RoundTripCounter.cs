@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
@@ -21,6 +22,11 @@ internal sealed class RoundTripCounter : IDisposable
 {
     private static RoundTripCounter? current;
     private readonly ActivityListener listener;
+    private readonly MeterListener meters = new();
+    private long cacheHits;
+    private long cacheMisses;
+    private (long Hits, long Misses) phaseStart;
+    private Phase? phase;
 
     // Npgsql reuses its transaction objects, so transactions are told apart by EF's begin events instead.
     private int transactionOrdinal;
@@ -33,6 +39,18 @@ internal sealed class RoundTripCounter : IDisposable
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
         };
         ActivitySource.AddActivityListener(listener);
+
+        // EF Core's query cache counters (cumulative, process-wide): LINQ queries run, and those compiled (cache misses).
+        meters.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Microsoft.EntityFrameworkCore" && instrument.Name is HitsName or MissesName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, _, _) => Observed(instrument.Name, value));
+        meters.SetMeasurementEventCallback<int>((instrument, value, _, _) => Observed(instrument.Name, value));
+        meters.Start();
         current = this;
         Interceptors = [new CommandCounter(this), new SqliteTracer(this), new TransactionCounter(this)];
     }
@@ -40,8 +58,26 @@ internal sealed class RoundTripCounter : IDisposable
     /// <summary>The EF interceptors that count EF's commands and hook SQLite's statement trace.</summary>
     public IInterceptor[] Interceptors { get; }
 
+    private const string HitsName = "microsoft.entityframeworkcore.compiled_query_cache_hits";
+    private const string MissesName = "microsoft.entityframeworkcore.compiled_query_cache_misses";
+
     /// <summary>The phase being counted; <see langword="null"/> counts nothing.</summary>
-    public Phase? Current { get; set; }
+    public Phase? Current
+    {
+        get => phase;
+        set
+        {
+            meters.RecordObservableInstruments();
+            if (phase is not null)
+            {
+                phase.LinqQueries += cacheHits + cacheMisses - phaseStart.Hits - phaseStart.Misses;
+                phase.QueryCompilations += cacheMisses - phaseStart.Misses;
+            }
+
+            phaseStart = (cacheHits, cacheMisses);
+            phase = value;
+        }
+    }
 
     /// <summary>Npgsql's tracing callbacks, for the data source of a counted context (<c>ConfigureDataSource</c>).</summary>
     public static void ConfigureTracing(NpgsqlDataSourceBuilder builder) =>
@@ -57,6 +93,19 @@ internal sealed class RoundTripCounter : IDisposable
         }
 
         listener.Dispose();
+        meters.Dispose();
+    }
+
+    private void Observed(string name, long value)
+    {
+        if (name == HitsName)
+        {
+            cacheHits = value;
+        }
+        else if (name == MissesName)
+        {
+            cacheMisses = value;
+        }
     }
 
     private void Sent(NpgsqlCommand command)
@@ -100,6 +149,12 @@ internal sealed class RoundTripCounter : IDisposable
         /// <summary>PostgreSQL: EF transactions committed. SQLite: COMMITs run.</summary>
         public int Commits { get; set; }
 
+        /// <summary>LINQ queries EF ran through its query pipeline (compiled-query cache lookups); plain SQL and EF.CompileAsyncQuery are not among them.</summary>
+        public long LinqQueries { get; set; }
+
+        /// <summary>LINQ queries EF had to compile (cache misses).</summary>
+        public long QueryCompilations { get; set; }
+
         /// <summary>With capture on, what was sent, in order (PostgreSQL).</summary>
         public List<SentStep> Steps { get; } = [];
 
@@ -107,7 +162,7 @@ internal sealed class RoundTripCounter : IDisposable
         {
             double Per(int n) => Calls == 0 ? double.NaN : (double)n / Calls;
             var trips = isPostgres ? Sent + Commits : Sent;
-            return new Results.RoundTrips(provider, Operation, Calls, Per(trips), Per(Sent), Per(EfCommands), Per(Commits), Per(Transactions));
+            return new Results.RoundTrips(provider, Operation, Calls, Per(trips), Per(Sent), Per(EfCommands), Per(Commits), Per(Transactions), Per((int)LinqQueries), Per((int)QueryCompilations));
         }
 
         internal void Record(int? transaction, string[] texts, NpgsqlParameter[][] parameters)

@@ -83,6 +83,7 @@ internal static class RoundTrips
                 var statements = (double)(phase.Sent - phase.Transactions - phase.Commits) / phase.Calls;
                 var transactions = (double)phase.Transactions / phase.Calls;
                 ctx.Results.Absolute($"SQLite statements per {phase.Operation} inside its transaction ({transactions:0.##} write transactions per call)", statements, "≤ 3 in 1 write transaction", statements <= 3 && transactions <= 1, "statements");
+                ctx.Results.Absolute($"SQLite LINQ queries through EF's query cache per {phase.Operation} (compiled queries or plain SQL instead)", report.LinqQueriesPerCall, "0", report.LinqQueriesPerCall == 0, "queries");
             }
 
             ctx.Log($"{provider} {phase.Operation}: {report.RoundTripsPerCall:0.##} round trips, {report.EfCommandsPerCall:0.##} EF commands, {report.TransactionsPerCall:0.##} transactions per call");
