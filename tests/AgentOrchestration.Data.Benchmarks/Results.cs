@@ -154,7 +154,7 @@ internal sealed class Results
             s.AppendLine("| --- | ---: | --- |");
             foreach (var m in section)
             {
-                s.AppendLine(CultureInfo.InvariantCulture, $"| {m.Name} | {Number(m.Value)} {m.Unit} | {m.Detail} |");
+                s.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(m.Name)} | {Number(m.Value)} {m.Unit} | {Cell(m.Detail ?? "")} |");
             }
         }
 
@@ -165,7 +165,7 @@ internal sealed class Results
         s.AppendLine("| --- | --- | --- |");
         foreach (var c in Checks)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {c.Name} | {(c.Ok ? "ok" : "**FAILED**")} | {c.Detail} |");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(c.Name)} | {(c.Ok ? "ok" : "**FAILED**")} | {Cell(c.Detail)} |");
         }
 
         if (Notes.Count > 0)
@@ -175,7 +175,7 @@ internal sealed class Results
             s.AppendLine();
             foreach (var note in Notes)
             {
-                s.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+                s.AppendLine(CultureInfo.InvariantCulture, $"- {note.ReplaceLineEndings(" ")}");
             }
         }
 
@@ -205,6 +205,9 @@ internal sealed class Results
 
         return s.ToString();
     }
+
+    // A table cell: one line, no column separator.
+    private static string Cell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
 
     private static string Number(double value) =>
         double.IsNaN(value) ? "n/a"
