@@ -50,6 +50,12 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>A SQLite file another process of this run created and migrated; disposing it leaves the file alone.</summary>
+    public static BenchDatabase SqliteFile(string path) => new(false, $"Data Source={path}", null, null, null);
+
+    /// <summary>The SQLite file's path (SQLite only).</summary>
+    public string SqlitePath => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+
     public AgentOrchestrationDbContext CreateContext(params IInterceptor[] interceptors)
     {
         var builder = new DbContextOptionsBuilder<AgentOrchestrationDbContext>();
@@ -57,11 +63,16 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return new AgentOrchestrationDbContext(builder.Options);
     }
 
-    /// <summary>The library as a host registers it, completion not QA-gated; with interceptors it goes through AddDbContext so they see every command.</summary>
-    public ServiceProvider Services(params IInterceptor[] interceptors)
+    /// <summary>The library as a host registers it, completion not QA-gated; with a counter it goes through AddDbContext so the counter sees every command.</summary>
+    public ServiceProvider Services(RoundTripCounter? counter = null) => Services(counter, counter?.Interceptors ?? []);
+
+    /// <summary>The library registered with its own context carrying <paramref name="interceptors"/> (a command log).</summary>
+    public ServiceProvider Services(params IInterceptor[] interceptors) => Services(null, interceptors);
+
+    private ServiceProvider Services(RoundTripCounter? counter, IInterceptor[] interceptors)
     {
         var services = new ServiceCollection();
-        if (interceptors.Length == 0)
+        if (interceptors.Length == 0 && counter is null)
         {
             services.AddAgentOrchestration(o =>
             {
@@ -79,7 +90,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
         }
         else
         {
-            services.AddDbContext<AgentOrchestrationDbContext>(o => Configure(o, interceptors));
+            services.AddDbContext<AgentOrchestrationDbContext>(o => Configure(o, interceptors, traced: counter is not null));
             services.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().ConfigureQa(p => p.RequireNone()));
         }
 
@@ -90,7 +101,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public async Task<(Guid ProjectId, Guid[] AgentIds)> SeedAsync(string label, int items, int agents)
     {
         var now = DateTimeOffset.UtcNow;
-        var project = new Project { Key = $"{label}-{Guid.NewGuid():N}"[..30], Name = label, CreatedAt = now, UpdatedAt = now };
+        var project = new Project { Key = $"p-{Guid.NewGuid():N}"[..30], Name = label, CreatedAt = now, UpdatedAt = now };
         var agentRows = Enumerable.Range(0, agents).Select(i => new AgentProfile
         {
             Name = $"{label} agent {i}",
@@ -150,6 +161,19 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return (done, counts.Count(c => c != 1) + Math.Abs(counts.Count - expected));
     }
 
+    /// <summary>
+    /// For runs that may stop before the queue is empty: items done exactly once, and items that went wrong (completed
+    /// more than once, or holding more than one assignment).
+    /// </summary>
+    public async Task<(int Done, int Wrong)> CheckNoDoubleAsync(Guid projectId)
+    {
+        await using var db = CreateContext();
+        var counts = await db.Set<WorkItem>().Where(w => w.ProjectId == projectId)
+            .Select(w => new { Completed = w.Assignments.Count(a => a.Status == AssignmentStatus.Completed), All = w.Assignments.Count })
+            .ToListAsync();
+        return (counts.Count(c => c.Completed == 1), counts.Count(c => c.Completed > 1 || c.All > 1));
+    }
+
     /// <summary>Items of the project with more than one assignment (a double claim), for runs that only claim.</summary>
     public async Task<(int Claimed, int Doubled)> CheckClaimedOnceAsync(Guid projectId)
     {
@@ -158,8 +182,21 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return (counts.Count(c => c == 1), counts.Count(c => c > 1));
     }
 
+    /// <summary>Runs one statement of the harness's own on the database (SQLite: on a fresh connection).</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var db = CreateContext();
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+        await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (!IsPostgres && sqliteDirectory is null)
+        {
+            return;
+        }
+
         if (sqliteDirectory is not null)
         {
             SqliteConnection.ClearAllPools();
@@ -174,9 +211,13 @@ internal sealed class BenchDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    private void Configure(DbContextOptionsBuilder builder, IInterceptor[] interceptors)
+    private void Configure(DbContextOptionsBuilder builder, IInterceptor[] interceptors, bool traced = false)
     {
-        if (IsPostgres)
+        if (IsPostgres && traced)
+        {
+            builder.UseAgentOrchestrationPostgreSql(ConnectionString, npgsql => npgsql.ConfigureDataSource(RoundTripCounter.ConfigureTracing));
+        }
+        else if (IsPostgres)
         {
             builder.UseAgentOrchestrationPostgreSql(ConnectionString);
         }

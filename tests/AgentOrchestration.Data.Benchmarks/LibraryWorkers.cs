@@ -10,7 +10,55 @@ internal static class LibraryWorkers
 {
     private const int MaxExceptionsPerWorker = 100;
 
-    public static async Task<RunResult> ClaimAndCompleteAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds)
+    /// <remarks>With a <paramref name="deadline"/>, no new claim starts once it has passed (the queue may not be empty then).</remarks>
+    public static async Task<RunResult> ClaimAndCompleteAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds, DateTime? deadline = null)
+    {
+        var latencies = new ConcurrentBag<double[]>();
+        var exceptions = 0;
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(agentIds.Select(agentId => Task.Run(async () =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+            var mine = new List<double>();
+            var failures = 0;
+            while (failures < MaxExceptionsPerWorker && (deadline is null || DateTime.UtcNow < deadline))
+            {
+                try
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var claimed = await claimer.ClaimNextAsync(agentId, projectId);
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (claimed is null)
+                    {
+                        break;
+                    }
+
+                    await claimer.CompleteAsync(claimed.Lease);
+                    Interlocked.Increment(ref done);
+                }
+#pragma warning disable CA1031 // Every exception that reaches the caller is what this run counts.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    failures++;
+                    Interlocked.Increment(ref exceptions);
+                    Console.Error.WriteLine($"  library worker: {exception.GetType().Name}: {exception.Message}");
+                }
+            }
+
+            latencies.Add([.. mine]);
+        })));
+        watch.Stop();
+        return new RunResult(done, watch.Elapsed, exceptions, [.. latencies.SelectMany(l => l)]);
+    }
+
+    /// <summary>
+    /// Batch claim + complete: each worker claims up to <paramref name="batchSize"/> items at once (ClaimBatchAsync) and
+    /// completes them one by one (the library has no batch complete), until the queue is empty.
+    /// </summary>
+    public static async Task<RunResult> BatchClaimAndCompleteAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds, int batchSize)
     {
         var latencies = new ConcurrentBag<double[]>();
         var exceptions = 0;
@@ -27,15 +75,18 @@ internal static class LibraryWorkers
                 try
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var claimed = await claimer.ClaimNextAsync(agentId, projectId);
+                    var claimed = await claimer.ClaimBatchAsync(agentId, projectId, batchSize);
                     mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    if (claimed is null)
+                    if (claimed.Count == 0)
                     {
                         break;
                     }
 
-                    await claimer.CompleteAsync(claimed.Lease);
-                    Interlocked.Increment(ref done);
+                    foreach (var work in claimed)
+                    {
+                        await claimer.CompleteAsync(work.Lease);
+                        Interlocked.Increment(ref done);
+                    }
                 }
 #pragma warning disable CA1031 // Every exception that reaches the caller is what this run counts.
                 catch (Exception exception)

@@ -1,21 +1,51 @@
 using System.Globalization;
 using System.Text;
 using AgentOrchestration.Data.Benchmarks;
-using AgentOrchestration.Data.Claims;
-using Microsoft.Extensions.DependencyInjection;
+using AgentOrchestration.Data.Benchmarks.Scenarios;
 
-// The benchmarks of DESIGN.md §4, side by side in one run; build/bench.sh runs this with a throw-away PostgreSQL.
-// Usage: AgentOrchestration.Data.Benchmarks [--scale 1.0] [--out results.md]; AO_TEST_POSTGRES names the server.
-var scale = 1.0;
-var output = "artifacts/bench/results.md";
-for (var i = 0; i < args.Length - 1; i += 2)
+// The performance benchmarks (docs/performance.md), side by side in one run; build/bench.sh runs this with a throw-away PostgreSQL.
+// Usage: AgentOrchestration.Data.Benchmarks [--quick] [--only name,name] [--scale-items 10000,100000] [--out dir];
+// AO_TEST_POSTGRES names the server.
+// Exit codes: 0 done, 1 bad usage or no server, 2 a correctness check failed (the numbers are then not to be trusted).
+if (SqliteContention.IsChild(args))
+{
+    return await SqliteContention.ChildAsync(args);
+}
+
+var scenarios = new (string Name, Func<BenchContext, Task> Run)[]
+{
+    ("trips", RoundTrips.RunAsync),
+    ("postgres", PostgresThroughput.RunAsync),
+    ("sqlite", SqliteThroughput.RunAsync),
+    ("contention", SqliteContention.RunAsync),
+    ("locks", LockContention.RunAsync),
+    ("notify", NotifyCost.RunAsync),
+    ("memory", Allocations.RunAsync),
+    ("scale", Scale.RunAsync),
+};
+
+var quick = false;
+var output = "artifacts/bench";
+string[]? only = null;
+int[]? scaleItems = null;
+for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "--scale": scale = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        case "--out": output = args[i + 1]; break;
-        default: throw new ArgumentException($"Unknown option '{args[i]}': use --scale <factor> or --out <file>.", nameof(args));
+        case "--quick": quick = true; break;
+        case "--out" when i + 1 < args.Length: output = args[++i]; break;
+        case "--only" when i + 1 < args.Length: only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+        case "--scale-items" when i + 1 < args.Length: scaleItems = [.. args[++i].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))]; break;
+        default:
+            await Console.Error.WriteLineAsync($"bench: unknown option '{args[i]}': use --quick, --out <directory>, --only <{string.Join('|', scenarios.Select(s => s.Name))}>[,...], --scale-items <n>[,...]");
+            return 1;
     }
+}
+
+if (only?.FirstOrDefault(o => scenarios.All(s => s.Name != o)) is { } unknown)
+{
+    await Console.Error.WriteLineAsync($"bench: unknown scenario '{unknown}' in --only: use {string.Join(", ", scenarios.Select(s => s.Name))}");
+    return 1;
 }
 
 var admin = Environment.GetEnvironmentVariable("AO_TEST_POSTGRES");
@@ -25,143 +55,43 @@ if (string.IsNullOrWhiteSpace(admin))
     return 1;
 }
 
-int Sized(int n) => Math.Max(50, (int)(n * scale));
-var pgItems = Sized(3000);
-var batchItems = Sized(2000) / 50 * 50;
-var sqliteItems = Sized(3000);
-const int WarmUp = 200;
-const int BatchSize = 50;
+var results = new Results();
+await using (var server = new Npgsql.NpgsqlConnection(admin))
+{
+    await server.OpenAsync();
+    await using var sqlite = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:");
+    await sqlite.OpenAsync();
+    results.Note($"PostgreSQL {server.PostgreSqlVersion} (Npgsql {typeof(Npgsql.NpgsqlConnection).Assembly.GetName().Version}), SQLite {sqlite.ServerVersion}, .NET {Environment.Version}, {Environment.ProcessorCount} cores.");
+}
 
-var report = new Report();
+var sizes = quick ? Sizes.Quick : Sizes.Full;
+var ctx = new BenchContext(scaleItems is null ? sizes : sizes with { ScaleItems = scaleItems }, admin, results);
 var started = DateTimeOffset.UtcNow;
-var total = System.Diagnostics.Stopwatch.StartNew();
-void Log(string message) => Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {message}");
-
-// 1. PostgreSQL claim-next + complete, library vs raw Npgsql, 1 and 16 workers.
-RunResult lib1, lib16, raw1, raw16;
-RunResult batchSingle, batchBatched;
-await using (var pg = await BenchDatabase.PostgresAsync(admin))
+foreach (var (name, run) in scenarios.Where(s => only is null || only.Contains(s.Name)))
 {
-    await using var services = pg.Services();
-
-    async Task<RunResult> LibraryAsync(string label, int items, int workers)
+    ctx.Log($"== {name}");
+    var scenarioStarted = ctx.Elapsed;
+    try
     {
-        var (project, agents) = await pg.SeedAsync(label, items, workers);
-        var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents);
-        var (done, wrong) = await pg.CheckCompletedOnceAsync(project, items);
-        report.Check($"PostgreSQL library, {workers} worker(s)", done, items, wrong);
-        Log($"{label}: {result.PerSecond:N0} items/s ({result.Items} in {result.Elapsed.TotalSeconds:N1}s), exceptions {result.Exceptions}, completed once {done}/{items}");
-        return result;
+        await run(ctx);
+        results.Measure("Run", $"scenario '{name}'", (ctx.Elapsed - scenarioStarted).TotalSeconds, "s");
     }
-
-    async Task<RunResult> RawAsync(string label, int items, int workers)
+#pragma warning disable CA1031 // A scenario that breaks is a failed check of the run; the others still run and report.
+    catch (Exception exception)
+#pragma warning restore CA1031
     {
-        var (project, agents) = await pg.SeedAsync(label, items, workers);
-        var result = await RawWorkers.ClaimAndCompleteAsync(pg.ConnectionString, project, agents);
-        var (done, wrong) = await pg.CheckCompletedOnceAsync(project, items);
-        report.Check($"PostgreSQL raw SQL, {workers} worker(s)", done, items, wrong);
-        Log($"{label}: {result.PerSecond:N0} items/s ({result.Items} in {result.Elapsed.TotalSeconds:N1}s), completed once {done}/{items}");
-        return result;
+        results.Check($"scenario '{name}' ran to the end", false, $"{exception.GetType().Name}: {exception.Message}");
+        await Console.Error.WriteLineAsync(exception.ToString());
     }
-
-    Log($"PostgreSQL warm-up ({WarmUp} items per mode)");
-    await LibraryAsync("warm-lib", WarmUp, 4);
-    await RawAsync("warm-raw", WarmUp, 4);
-
-    // Alternating baseline and library so drift of the shared machine hits both alike.
-    raw1 = await RawAsync("raw-1", pgItems, 1);
-    lib1 = await LibraryAsync("lib-1", pgItems, 1);
-    raw16 = await RawAsync("raw-16", pgItems, 16);
-    lib16 = await LibraryAsync("lib-16", pgItems, 16);
-
-    // 2. Batch claim of 50 vs 50 single claims (claims only, one agent).
-    async Task<RunResult> ClaimOnlyAsync(string label, int items, int batch)
-    {
-        var (project, agents) = await pg.SeedAsync(label, items, 1);
-        var result = await LibraryWorkers.ClaimOnlyAsync(services, project, agents[0], batch);
-        var (claimed, doubled) = await pg.CheckClaimedOnceAsync(project);
-        report.Check($"PostgreSQL claims in batches of {batch}", claimed, items, doubled);
-        Log($"{label}: {result.PerSecond:N0} claims/s ({result.Items} in {result.Elapsed.TotalSeconds:N1}s)");
-        return result;
-    }
-
-    await ClaimOnlyAsync("warm-batch", WarmUp, BatchSize);
-    batchSingle = await ClaimOnlyAsync("single", batchItems, 1);
-    batchBatched = await ClaimOnlyAsync("batch-50", batchItems, BatchSize);
 }
 
-// 3. SQLite (a WAL file in a temp dir), library, 1 and 8 workers.
-RunResult lite1, lite8;
-await using (var lite = await BenchDatabase.SqliteAsync())
-{
-    await using var services = lite.Services();
-
-    async Task<RunResult> SqliteAsync(string label, int items, int workers)
-    {
-        var (project, agents) = await lite.SeedAsync(label, items, workers);
-        var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents);
-        var (done, wrong) = await lite.CheckCompletedOnceAsync(project, items);
-        report.Check($"SQLite library, {workers} worker(s)", done, items, wrong);
-        Log($"{label}: {result.PerSecond:N0} items/s ({result.Items} in {result.Elapsed.TotalSeconds:N1}s), exceptions {result.Exceptions}, p50 {result.Percentile(50):N2} ms, p99 {result.Percentile(99):N2} ms");
-        return result;
-    }
-
-    Log($"SQLite warm-up ({WarmUp} items)");
-    await SqliteAsync("warm-sqlite", WarmUp, 4);
-    lite1 = await SqliteAsync("sqlite-1", sqliteItems, 1);
-    lite8 = await SqliteAsync("sqlite-8", sqliteItems, 8);
-}
-
-// 4. Round trips per claim and per complete, one worker, counted.
-async Task<(RoundTripCounter.PhaseCount Claim, RoundTripCounter.PhaseCount Complete)> CountAsync(BenchDatabase database, int items)
-{
-    using var counter = new RoundTripCounter();
-    await using var services = database.Services(counter.Commands, counter.Transactions);
-    var (project, agents) = await database.SeedAsync("trips", items + 10, 1);
-    await using var scope = services.CreateAsyncScope();
-    var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
-    for (var i = 0; i < 10; i++)
-    {
-        await claimer.CompleteAsync((await claimer.ClaimNextAsync(agents[0], project))!.Lease);
-    }
-
-    var claim = new RoundTripCounter.PhaseCount();
-    var complete = new RoundTripCounter.PhaseCount();
-    for (var i = 0; i < items; i++)
-    {
-        counter.Phase = claim;
-        var claimed = await claimer.ClaimNextAsync(agents[0], project)
-            ?? throw new InvalidOperationException("The round-trip count ran out of items.");
-        claim.Calls++;
-        counter.Phase = complete;
-        await claimer.CompleteAsync(claimed.Lease);
-        complete.Calls++;
-        counter.Phase = null;
-    }
-
-    return (claim, complete);
-}
-
-Log("round trips");
-const int TripItems = 100;
-(RoundTripCounter.PhaseCount Claim, RoundTripCounter.PhaseCount Complete) pgTrips, liteTrips;
-await using (var pg = await BenchDatabase.PostgresAsync(admin))
-{
-    pgTrips = await CountAsync(pg, TripItems);
-}
-
-await using (var lite = await BenchDatabase.SqliteAsync())
-{
-    liteTrips = await CountAsync(lite, TripItems);
-}
-
-Log($"done in {total.Elapsed:mm\\:ss}");
-var markdown = report.Render(new Report.Inputs(
-    started, Environment.ProcessorCount, total.Elapsed, scale, pgItems, batchItems, sqliteItems,
-    lib1, lib16, raw1, raw16, batchSingle, batchBatched, lite1, lite8, pgTrips, liteTrips));
-var directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
-Directory.CreateDirectory(directory);
-await File.WriteAllTextAsync(output, markdown, Encoding.UTF8);
+ctx.Log($"done in {ctx.Elapsed:mm\\:ss}");
+var info = new Results.RunInfo(started, Environment.ProcessorCount, ctx.Elapsed, quick, string.Join(' ', args));
+Directory.CreateDirectory(output);
+var markdown = results.ToMarkdown(info);
+await File.WriteAllTextAsync(Path.Combine(output, "results.md"), markdown, new UTF8Encoding(false));
+await File.WriteAllTextAsync(Path.Combine(output, "results.json"), results.ToJson(info), new UTF8Encoding(false));
 Console.WriteLine();
-Console.WriteLine(markdown);
-return report.Failed ? 2 : 0;
+Console.WriteLine(markdown.Split("\n## Plans")[0]);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: {results.Checks.Count(c => c.Ok)} checks passed, {results.Checks.Count(c => !c.Ok)} failed; {results.Targets.Count(t => t.Met)} of {results.Targets.Count} targets met; wrote {output}/results.md and results.json"));
+return results.Failed ? 2 : 0;

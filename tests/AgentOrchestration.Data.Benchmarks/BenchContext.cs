@@ -1,0 +1,81 @@
+using System.Diagnostics;
+
+namespace AgentOrchestration.Data.Benchmarks;
+
+/// <summary>What every scenario gets: the sizes of this run, the PostgreSQL server, the results and a log.</summary>
+internal sealed class BenchContext(Sizes sizes, string postgresAdmin, Results results)
+{
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+
+    public Sizes Sizes { get; } = sizes;
+
+    /// <summary>A connection string to the server's maintenance database, for creating and dropping the run's databases.</summary>
+    public string PostgresAdmin { get; } = postgresAdmin;
+
+    public Results Results { get; } = results;
+
+    public TimeSpan Elapsed => clock.Elapsed;
+
+    public void Log(string message) => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
+}
+
+/// <summary>
+/// How big each scenario runs. <see cref="Full"/> is sized so the whole of <c>build/bench.sh</c> stays within 15 minutes
+/// on the project's 2-core machine; <see cref="Quick"/> runs every scenario with a handful of items, for correctness.
+/// </summary>
+internal sealed record Sizes(
+    bool IsQuick,
+    int WarmUp,
+    int PostgresItems,
+    int BatchItems,
+    int GraphileJobs,
+    int SqliteItems,
+    int SqliteContentionClaims,
+    TimeSpan ContentionTimeLimit,
+    int[] ScaleItems,
+    int QueryRuns,
+    int ScaleClaims,
+    TimeSpan ScaleClaimTimeLimit,
+    int LockRounds,
+    int NotifyEvents,
+    int MemoryOperations,
+    int TripCalls)
+{
+    public const int BatchSize = 50;
+
+    public static Sizes Full { get; } = new(
+        IsQuick: false,
+        WarmUp: 200,
+        PostgresItems: 3000,
+        BatchItems: 3000,
+        GraphileJobs: 10_000,
+        SqliteItems: 3000,
+        SqliteContentionClaims: 4000,
+        ContentionTimeLimit: TimeSpan.FromSeconds(60),
+        ScaleItems: [10_000, 100_000, 1_000_000],
+        QueryRuns: 15,
+        ScaleClaims: 100,
+        ScaleClaimTimeLimit: TimeSpan.FromSeconds(30),
+        LockRounds: 100,
+        NotifyEvents: 20_000,
+        MemoryOperations: 300,
+        TripCalls: 50);
+
+    public static Sizes Quick { get; } = new(
+        IsQuick: true,
+        WarmUp: 10,
+        PostgresItems: 40,
+        BatchItems: 100,
+        GraphileJobs: 100,
+        SqliteItems: 40,
+        SqliteContentionClaims: 80,
+        ContentionTimeLimit: TimeSpan.FromSeconds(10),
+        ScaleItems: [2_000, 5_000],
+        QueryRuns: 2,
+        ScaleClaims: 10,
+        ScaleClaimTimeLimit: TimeSpan.FromSeconds(10),
+        LockRounds: 5,
+        NotifyEvents: 400,
+        MemoryOperations: 20,
+        TripCalls: 5);
+}

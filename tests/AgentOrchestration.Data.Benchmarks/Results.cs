@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgentOrchestration.Data.Benchmarks;
+
+/// <summary>
+/// Everything one run found: correctness checks (a failed one fails the run), measurements grouped by section, the
+/// issue's targets as library / baseline ratios, round trips per operation, and query plans. Rendered as
+/// <c>results.md</c> and <c>results.json</c>.
+/// </summary>
+internal sealed class Results
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly object gate = new();
+
+    public List<CheckResult> Checks { get; } = [];
+
+    public List<Measurement> Measurements { get; } = [];
+
+    public List<Goal> Targets { get; } = [];
+
+    public List<RoundTrips> Trips { get; } = [];
+
+    public List<Plan> Plans { get; } = [];
+
+    public List<string> Notes { get; } = [];
+
+    public bool Failed => Checks.Any(c => !c.Ok);
+
+    /// <summary>A correctness check: <paramref name="ok"/> false fails the run (exit code 2).</summary>
+    public void Check(string name, bool ok, string detail)
+    {
+        lock (gate)
+        {
+            Checks.Add(new CheckResult(name, ok, detail));
+        }
+
+        if (!ok)
+        {
+            Console.Error.WriteLine($"bench: CHECK FAILED: {name}: {detail}");
+        }
+    }
+
+    /// <summary>Every item completed exactly once (<paramref name="wrong"/> counts items done zero or several times).</summary>
+    public void CheckOnce(string run, int once, int expected, int wrong) =>
+        Check($"exactly once: {run}", once == expected && wrong == 0, $"{once:N0} of {expected:N0} done once, {wrong:N0} wrong");
+
+    public void Measure(string section, string name, double value, string unit, string? detail = null)
+    {
+        lock (gate)
+        {
+            Measurements.Add(new Measurement(section, name, value, unit, detail));
+        }
+    }
+
+    /// <summary>A target of the issue: <paramref name="library"/> / <paramref name="baseline"/> against <paramref name="target"/>.</summary>
+    public void Ratio(string name, double library, double baseline, string target, Func<double, bool> met, string unit)
+    {
+        var ratio = library / baseline;
+        lock (gate)
+        {
+            Targets.Add(new Goal(name, library, baseline, ratio, target, !double.IsNaN(ratio) && met(ratio), unit));
+        }
+    }
+
+    /// <summary>A target on one number (a count, a ratio within the library's own numbers).</summary>
+    public void Absolute(string name, double value, string target, bool met, string unit)
+    {
+        lock (gate)
+        {
+            Targets.Add(new Goal(name, value, null, null, target, met, unit));
+        }
+    }
+
+    /// <summary>A yes/no target (library 1 or 0 in the JSON).</summary>
+    public void Holds(string name, bool holds, string target)
+    {
+        lock (gate)
+        {
+            Targets.Add(new Goal(name, holds ? 1 : 0, null, null, target, holds, "", holds ? "yes" : "no"));
+        }
+    }
+
+    public void AddTrips(RoundTrips trips)
+    {
+        lock (gate)
+        {
+            Trips.Add(trips);
+        }
+    }
+
+    public void AddPlan(Plan plan)
+    {
+        lock (gate)
+        {
+            Plans.Add(plan);
+        }
+    }
+
+    public void Note(string note)
+    {
+        lock (gate)
+        {
+            Notes.Add(note);
+        }
+    }
+
+    public string ToJson(RunInfo run) =>
+        JsonSerializer.Serialize(new { run, targets = Targets, checks = Checks, measurements = Measurements, roundTrips = Trips, plans = Plans, notes = Notes }, Json);
+
+    public string ToMarkdown(RunInfo run)
+    {
+        var s = new StringBuilder();
+        s.AppendLine(CultureInfo.InvariantCulture, $"Run {run.Started:yyyy-MM-dd HH:mm} UTC, {run.Cores} cores, {run.Elapsed:mm\\:ss} in all, {(run.Quick ? "**--quick** (correctness only: the numbers are too small to mean anything)" : "full size")}.");
+        s.AppendLine();
+        s.AppendLine("## Targets");
+        s.AppendLine();
+        s.AppendLine("| Target | Library | Baseline | Ratio | Wanted | |");
+        s.AppendLine("| --- | ---: | ---: | ---: | --- | --- |");
+        foreach (var t in Targets)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Shown ?? $"{Number(t.Library)} {t.Unit}"} | {(t.Baseline is { } b ? $"{Number(b)} {t.Unit}" : "")} | {(t.Ratio is { } r ? Number(r) + "×" : "")} | {t.Target} | {(t.Met ? "met" : "**not met**")} |");
+        }
+
+        s.AppendLine();
+        s.AppendLine("## Round trips per operation");
+        s.AppendLine();
+        s.AppendLine("PostgreSQL: commands and batches Npgsql sent (its tracing) plus commits of EF transactions; SQLite: statements the engine ran (sqlite3_trace, BEGIN and COMMIT included). LINQ queries: run through EF's query cache (EF's metrics); compiled: of those, cache misses. Averages over the calls.");
+        s.AppendLine();
+        s.AppendLine("| Provider | Operation | Calls | Round trips | Npgsql commands / SQLite statements | EF commands | Commits | Transactions | LINQ queries | compiled |");
+        s.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var t in Trips)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Provider} | {t.Operation} | {t.Calls} | {Number(t.RoundTripsPerCall)} | {Number(t.SentPerCall)} | {Number(t.EfCommandsPerCall)} | {Number(t.CommitsPerCall)} | {Number(t.TransactionsPerCall)} | {Number(t.LinqQueriesPerCall)} | {Number(t.QueryCompilationsPerCall)} |");
+        }
+
+        foreach (var section in Measurements.GroupBy(m => m.Section))
+        {
+            s.AppendLine();
+            s.AppendLine(CultureInfo.InvariantCulture, $"## {section.Key}");
+            s.AppendLine();
+            s.AppendLine("| Measurement | Value | |");
+            s.AppendLine("| --- | ---: | --- |");
+            foreach (var m in section)
+            {
+                s.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(m.Name)} | {Number(m.Value)} {m.Unit} | {Cell(m.Detail ?? "")} |");
+            }
+        }
+
+        s.AppendLine();
+        s.AppendLine("## Correctness checks");
+        s.AppendLine();
+        s.AppendLine("| Check | | Detail |");
+        s.AppendLine("| --- | --- | --- |");
+        foreach (var c in Checks)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(c.Name)} | {(c.Ok ? "ok" : "**FAILED**")} | {Cell(c.Detail)} |");
+        }
+
+        if (Notes.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("## Notes");
+            s.AppendLine();
+            foreach (var note in Notes)
+            {
+                s.AppendLine(CultureInfo.InvariantCulture, $"- {note.ReplaceLineEndings(" ")}");
+            }
+        }
+
+        s.AppendLine();
+        s.AppendLine("## Plans");
+        s.AppendLine();
+        s.AppendLine("| Provider | Items | Indexes | Query | Uses an index | Median |");
+        s.AppendLine("| --- | ---: | --- | --- | --- | ---: |");
+        foreach (var p in Plans)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {p.Provider} | {p.Items:N0} | {(p.Indexed ? "library's" : "dropped")} | {p.Query} | {(p.UsesIndex ? "yes" : "**no**")} | {Number(p.MedianMilliseconds)} ms |");
+        }
+
+        foreach (var p in Plans.Where(p => p.Indexed))
+        {
+            s.AppendLine();
+            s.AppendLine(CultureInfo.InvariantCulture, $"### {p.Provider}, {p.Items:N0} items: {p.Query}");
+            s.AppendLine();
+            s.AppendLine("```sql");
+            s.AppendLine(p.Sql.Trim());
+            s.AppendLine("```");
+            s.AppendLine();
+            s.AppendLine("```");
+            s.AppendLine(p.Text.Trim());
+            s.AppendLine("```");
+        }
+
+        return s.ToString();
+    }
+
+    // A table cell: one line, no column separator.
+    private static string Cell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+
+    private static string Number(double value) =>
+        double.IsNaN(value) ? "n/a"
+        : Math.Abs(value) >= 100 ? value.ToString("N0", CultureInfo.InvariantCulture)
+        : value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    internal sealed record RunInfo(DateTimeOffset Started, int Cores, TimeSpan Elapsed, bool Quick, string Arguments);
+
+    internal sealed record CheckResult(string Name, bool Ok, string Detail);
+
+    internal sealed record Measurement(string Section, string Name, double Value, string Unit, string? Detail);
+
+    internal sealed record Goal(string Name, double Library, double? Baseline, double? Ratio, string Target, bool Met, string Unit, string? Shown = null);
+
+    internal sealed record RoundTrips(
+        string Provider, string Operation, int Calls, double RoundTripsPerCall, double SentPerCall, double EfCommandsPerCall, double CommitsPerCall, double TransactionsPerCall,
+        double LinqQueriesPerCall, double QueryCompilationsPerCall);
+
+    internal sealed record Plan(string Provider, int Items, bool Indexed, string Query, bool UsesIndex, double MedianMilliseconds, string Sql, string Text);
+}
