@@ -13,8 +13,8 @@ namespace AgentOrchestration.Data.PostgreSql.Claims;
 /// <summary>
 /// The PostgreSQL claim: one statement, one round trip, one commit. <c>FOR NO KEY UPDATE SKIP LOCKED</c> hands each candidate
 /// row to exactly one claimer (PostgreSQL re-checks a locked row's conditions against its newest version, so an item
-/// claimed meanwhile no longer qualifies); the assignment, the work item update, its history and the event are written
-/// by the same statement.
+/// claimed meanwhile no longer qualifies; lapsed work locks its assignment row too, so a lease renewed meanwhile no
+/// longer qualifies either); the assignment, the work item update, its history and the event are written by the same statement.
 /// </summary>
 internal static class PostgreSqlClaimStrategy
 {
@@ -105,7 +105,6 @@ internal static class PostgreSqlClaimStrategy
                   WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
             ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
             LIMIT (SELECT n FROM limits)
-            FOR NO KEY UPDATE OF w SKIP LOCKED
             """;
 
         var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR NO KEY UPDATE";
@@ -140,13 +139,19 @@ internal static class PostgreSqlClaimStrategy
                 WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} = 'unassigned' AND w.{W("Status")} = 'todo'
                   AND w.{W("Type")} IN ('task', 'bug')
                   {readyInOrder}
+                FOR NO KEY UPDATE OF w SKIP LOCKED
             ), lapsed AS (
-                -- Held work whose lease expired: few rows (held items are bounded by the agents' limits).
+                -- Held work whose lease expired: few rows (held items are bounded by the agents' limits). The lease is
+                -- judged on the assignment row, which renewals and heartbeats update without touching the work item, so
+                -- that row is locked too: PostgreSQL re-checks a locked row's conditions against its newest version only
+                -- for the rows it locks, and a lease renewed after this statement's snapshot then no longer qualifies (a
+                -- renewal still uncommitted holds the row, and the item is skipped).
                 {columns}
-                FROM {wi} w
+                FROM {wi} w JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
                 WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} IN ('assigned', 'in_progress') AND w.{W("Type")} IN ('task', 'bug')
-                  AND EXISTS (SELECT 1 FROM {ta} cur WHERE cur.{T("Id")} = w.{W("CurrentAssignmentId")} AND cur.{T("LeaseExpiresAt")} <= @now)
+                  AND cur.{T("Status")} IN {active} AND cur.{T("LeaseExpiresAt")} <= @now
                   {readyInOrder}
+                FOR NO KEY UPDATE OF w, cur SKIP LOCKED
             ), candidate AS (
                 -- Both branches hold their rows locked until this statement commits; only the best n are claimed.
                 SELECT c.* FROM (SELECT * FROM fresh UNION ALL SELECT * FROM lapsed) c
@@ -159,9 +164,11 @@ internal static class PostgreSqlClaimStrategy
                        coalesce((SELECT max(t.{T("FencingToken")}) FROM {ta} t WHERE t.{T("WorkItemId")} = n.id), 0) + 1 AS token
                 FROM numbered n JOIN unnest(@ids) WITH ORDINALITY AS ids(assignment_id, rn) ON ids.rn = n.rn
             ), expired AS (
+                -- The lapse was decided on the locked assignment row: whatever the item held ends here, so a claim never
+                -- leaves the old holder's assignment active (its later writes fail their fencing check).
                 UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = @now, {T("Notes")} = 'lease expired',
                     {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = @now
-                FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("LeaseExpiresAt")} <= @now
+                FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("Status")} IN {active}
             ), inserted AS (
                 INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")})
                 SELECT p.assignment_id, p.id, @agent, @now, 'assigned', @expires, p.token,

@@ -46,7 +46,9 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
         try
         {
-            // The same row lock a claim takes: a claim skips the row while the holder writes, and re-checks it after.
+            // The same row lock a claim takes: a claim skips the row while the holder writes. After the holder commits, a claim
+            // re-checks only rows it locks itself, which is why a claim of lapsed work locks the current assignment's row too
+            // (a renewal changes that row, not this one).
             // NO KEY UPDATE, like every row lock of the library: the id never changes, and a plain FOR UPDATE would also
             // block the foreign-key checks (KEY SHARE) of rows that reference the item, such as a heartbeat updating its
             // session, which then deadlocks with this holder waiting for that session's lease renewal.
