@@ -51,7 +51,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
     }
 
-    private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, Note = note };
+    private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, LeaseAssignmentId = lease.AssignmentId, Note = note };
 
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {
@@ -165,25 +165,15 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
     {
         await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
         var now = clock.GetUtcNow();
-        var assignment = await db.Set<TaskAssignment>().SingleOrDefaultAsync(a => a.Id == lease.AssignmentId, cancellationToken).ConfigureAwait(false);
-        var item = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false);
-        var refusal = assignment is null || item is null ? "no such claim"
-            : assignment.WorkItemId != item.Id ? "the assignment belongs to another work item"
-            : assignment.FencingToken != lease.FencingToken ? $"the current fencing token is {assignment.FencingToken}"
-            : item.CurrentAssignmentId != assignment.Id ? "the work item was claimed again since"
-            : !assignment.IsActive ? $"the assignment is {StoredEnum.ToStore(assignment.Status)}"
-            : assignment.LeaseExpiresAt is { } expires && expires <= now ? $"the lease expired at {expires:O}"
-            : null;
-        if (refusal is not null)
-        {
-            throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, refusal);
-        }
-
-        change(item!, assignment!, now);
+        var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment).SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false)
+            ?? throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, "no such work item");
+        LeaseCheck.Ensure(item, lease.AssignmentId, lease.FencingToken, now);
+        var assignment = item.CurrentAssignment!;
+        change(item, assignment, now);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        
-        return new ClaimedWork(lease, item!.ProjectId, item.Title, item.Priority, assignment!.LeaseExpiresAt ?? now);
+
+        return new ClaimedWork(lease, item.ProjectId, item.Title, item.Priority, assignment.LeaseExpiresAt ?? now);
     }
 
     private static TimeSpan ValidLease(TimeSpan duration) =>

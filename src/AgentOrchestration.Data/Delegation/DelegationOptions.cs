@@ -17,6 +17,9 @@ public sealed class DelegationOptions
     /// </summary>
     public long? FencingToken { get; set; }
 
+    /// <summary>The assignment of the lease a <see cref="Claims.IWorkClaimer"/> write presents, checked with the token (see <see cref="Claims.LeaseCheck"/>).</summary>
+    internal Guid? LeaseAssignmentId { get; init; }
+
     /// <summary>Gets or sets the context handed over with an assignment (stored on the work item and the assignment).</summary>
     public DelegationContext? Context { get; set; }
 

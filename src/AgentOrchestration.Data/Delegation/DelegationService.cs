@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Qa;
@@ -188,7 +189,11 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             ?? throw new EntityNotFoundException("work item", workItemId);
         // A stale holder learns it lost the lease before anything else: that is what it must act on.
         var now = clock.GetUtcNow();
-        CheckFence(item, options.FencingToken, now);
+        if (options.FencingToken is { } token)
+        {
+            LeaseCheck.Ensure(item, options.LeaseAssignmentId, token, now);
+        }
+
         var current = item.DelegationStatus;
         if (!from.Contains(current))
         {
@@ -314,23 +319,6 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             : throw new InvalidStateTransitionException(
                 "assignment", step.Assignment?.Id ?? step.Item.Id, step.Assignment is null ? "none (user assignee)" : StoredEnum.ToStore(step.Assignment.Status), action,
                 step.Assignment?.Status == AssignmentStatus.Started ? ["paused"] : step.Assignment?.Status == AssignmentStatus.Paused ? ["started"] : []);
-
-    private static void CheckFence(WorkItem item, long? fencingToken, DateTimeOffset now)
-    {
-        if (fencingToken is not { } token)
-        {
-            return;
-        }
-
-        var refusal = item.CurrentAssignment is not { } current ? "the work item has no current assignment"
-            : current.FencingToken != token ? $"the current fencing token is {current.FencingToken}"
-            : current.LeaseExpiresAt is { } expires && expires <= now ? $"the lease expired at {expires:O}"
-            : null;
-        if (refusal is not null)
-        {
-            throw new LeaseLostException(item.Id, token, refusal);
-        }
-    }
 
     private static string Past(string action) => action switch
     {
