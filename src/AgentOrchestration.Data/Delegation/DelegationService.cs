@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Delegation;
 
 /// <summary>The default <see cref="IDelegationService"/>: one locked transaction per change (see <see cref="IOrchestrationProvider.BeginWorkItemTransactionAsync"/>).</summary>
-internal sealed class DelegationService(OrchestrationContext orchestration, TimeProvider clock, QaPolicy qaPolicy) : IDelegationService
+internal sealed class DelegationService(OrchestrationContext orchestration, OrchestrationClock clock, QaPolicy qaPolicy) : IDelegationService
 {
     /// <summary>The changes that record the implementing session; assign, reassign and cancel clear it when none is given.</summary>
     private static readonly string[] SessionActions = ["assign", "reassign", "start"];
@@ -188,7 +188,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             .SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false)
             ?? throw new EntityNotFoundException("work item", workItemId);
         // A stale holder learns it lost the lease before anything else: that is what it must act on.
-        var now = clock.GetUtcNow();
+        var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
         if (options.FencingToken is { } token)
         {
             LeaseCheck.Ensure(item, options.LeaseAssignmentId, token, now);

@@ -46,10 +46,10 @@ public abstract class BacklogFixture(DatabaseProvider provider) : ProviderFixtur
     protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
         before?.Invoke(services);
         services.AddAgentOrchestration(o =>
         {
+            o.UseClock(Clock);
             if (Database.Provider == DatabaseProvider.Sqlite)
             {
                 o.UseSqlite(Database.ConnectionString);

@@ -15,11 +15,6 @@ public static class OrchestrationServices
         TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null, Action<IServiceCollection>? before = null)
     {
         var services = new ServiceCollection();
-        if (clock is not null)
-        {
-            services.AddSingleton(clock);
-        }
-
         before?.Invoke(services);
 
         services.AddAgentOrchestration(o =>
@@ -31,6 +26,12 @@ public static class OrchestrationServices
             else
             {
                 o.UsePostgreSql(database.ConnectionString);
+            }
+
+            if (clock is not null)
+            {
+                // Tests drive time by hand: the explicit clock decides every expiry, on PostgreSQL too.
+                o.UseClock(clock);
             }
 
             configure?.Invoke(o);

@@ -25,9 +25,9 @@ public abstract class LockFixture(DatabaseProvider provider) : ProviderFixture(p
 
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
         services.AddAgentOrchestration(o =>
         {
+            o.UseClock(Clock);
             if (Provider == DatabaseProvider.Sqlite)
             {
                 o.UseSqlite(Database.ConnectionString);

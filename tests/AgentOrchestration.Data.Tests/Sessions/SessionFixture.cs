@@ -50,10 +50,10 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
     protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null, Action<AgentOrchestrationBuilder>? configure = null)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
         before?.Invoke(services);
         services.AddAgentOrchestration(o =>
         {
+            o.UseClock(Clock);
             if (Database.Provider == DatabaseProvider.Sqlite)
             {
                 o.UseSqlite(Database.ConnectionString);
