@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Claims;
 
@@ -60,6 +61,71 @@ public sealed class ClaimRenewalRaceTests(DatabaseProvider provider) : ClaimFixt
             await c.CompleteAsync(held!.Lease);
             return true;
         });
+    }
+
+    [Test]
+    public async Task A_renewal_racing_a_claim_past_the_old_expiry_has_exactly_one_winner()
+    {
+        var rival = await AddRivalAsync();
+
+        // The rival's machine reads a later time than the holder's: past the old expiry, before the renewed one. Whichever
+        // of the renewal and the claim commits first wins; the other must see it.
+        var late = new FakeTimeProvider(Clock.GetUtcNow());
+        await using var rivalServices = OrchestrationServices.Create(Database, late, configure: OrchestrationServices.WithoutQaGate);
+        for (var round = 0; round < 20; round++)
+        {
+            var item = await AddItemAsync(1);
+            var held = (await WithAsync<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { LeaseDuration = Lease })))!;
+            late.SetUtcNow(Clock.GetUtcNow() + Lease + TimeSpan.FromMinutes(1));
+            Clock.Advance(Lease - TimeSpan.FromMinutes(1));
+
+            using var start = new ManualResetEventSlim();
+            var renew = Task.Run(async () =>
+            {
+                start.Wait();
+                try
+                {
+                    await WithAsync<IWorkClaimer, ClaimedWork>(c => c.RenewAsync(held.Lease, Lease));
+                    return true;
+                }
+                catch (LeaseLostException)
+                {
+                    return false;
+                }
+            });
+            var claim = Task.Run(async () =>
+            {
+                start.Wait();
+                await using var scope = rivalServices.CreateAsyncScope();
+                return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(rival.Id, Project.Id);
+            });
+            start.Set();
+            var (renewed, taken) = (await renew, await claim);
+
+            Assert.That(renewed, Is.Not.EqualTo(taken is not null), $"round {round}: exactly one of the renewal and the claim wins");
+            await using (var db = CreateContext())
+            {
+                var active = await db.TaskAssignments.AsNoTracking().CountAsync(t => t.WorkItemId == item.Id
+                    && (t.Status == AssignmentStatus.Assigned || t.Status == AssignmentStatus.Started || t.Status == AssignmentStatus.Paused));
+                Assert.That(active, Is.EqualTo(1), $"round {round}: one active assignment");
+            }
+
+            if (renewed)
+            {
+                await WithAsync<IWorkClaimer, bool>(async c =>
+                {
+                    await c.CompleteAsync(held.Lease);
+                    return true;
+                });
+            }
+            else
+            {
+                await using var scope = rivalServices.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().CompleteAsync(taken!.Lease);
+            }
+
+            Clock.Advance(TimeSpan.FromMinutes(10));
+        }
     }
 
     [Test]
