@@ -13,7 +13,8 @@ public sealed class DelegationOptions
 
     /// <summary>
     /// Gets or sets the fencing token of the caller's lease. When set, the change is refused with
-    /// <see cref="LeaseLostException"/> unless it is the current assignment's token; lease holders always set it.
+    /// <see cref="LeaseLostException"/> unless it is the current assignment's token, that assignment is active and held by its
+    /// agent, and its lease has not expired; lease holders always set it.
     /// </summary>
     public long? FencingToken { get; set; }
 
