@@ -52,7 +52,7 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Integer) { Value = request.AssignmentIds.Count });
             // Without an explicit clock the server's decides (null here): clients' clocks never judge a lease.
             command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = request.Clock is { } clock ? UtcTimestampConverter.ToStore(clock.GetUtcNow()) : DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter("duration", NpgsqlDbType.Interval) { Value = request.LeaseDuration });
+            command.Parameters.Add(new NpgsqlParameter("duration_us", NpgsqlDbType.Bigint) { Value = request.LeaseDuration.Ticks / TimeSpan.TicksPerMicrosecond });
             command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
             command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
@@ -109,6 +109,8 @@ internal static class PostgreSqlClaimStrategy
         var lockSession = $"SELECT 1 FROM {sessions} WHERE {S("SessionId")} = @session FOR NO KEY UPDATE";
         // Every time below is this statement's one reading of the clock (see the clock CTE).
         var now = "(SELECT at FROM clock)";
+        // An interval of microseconds only (no days), so adding it is exact whatever the session's time zone does at DST.
+        var duration = "(@duration_us * interval '1 microsecond')";
         var atText = $"to_char({now} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '0Z'";
         var claim = $"""
             WITH clock AS MATERIALIZED (
@@ -176,7 +178,7 @@ internal static class PostgreSqlClaimStrategy
                 FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("Status")} IN {active}
             ), inserted AS (
                 INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")})
-                SELECT p.assignment_id, p.id, @agent, {now}, 'assigned', {now} + @duration, p.token,
+                SELECT p.assignment_id, p.id, @agent, {now}, 'assigned', {now} + {duration}, p.token,
                        CASE WHEN @key IS NULL THEN NULL WHEN @max = 1 THEN @key ELSE @key || '#' || (p.rn - 1) END, {now}, {now}
                 FROM picked p
             ), updated AS (
@@ -195,7 +197,7 @@ internal static class PostgreSqlClaimStrategy
                     jsonb_build_object('from', p.from_status, 'to', 'assigned', 'agent_id', @agent, 'session_id', @session::text, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM picked p
             )
-            SELECT p.id, p.assignment_id, p.token, p.title, p.priority, {now} + @duration AS expires FROM picked p ORDER BY p.priority, p.id
+            SELECT p.id, p.assignment_id, p.token, p.title, p.priority, {now} + {duration} AS expires FROM picked p ORDER BY p.priority, p.id
             """;
         return new ClaimSql(lockSession, lockAgent, claim);
     }
