@@ -27,8 +27,8 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
     public bool HasServerClock => true;
 
-    public Task<DateTimeOffset> ServerNowAsync(DbContext context, CancellationToken cancellationToken) =>
-        ServerClock.NowAsync(context, cancellationToken);
+    public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>
+        ServerClock.NowAsync(context, afterLock, cancellationToken);
 
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {

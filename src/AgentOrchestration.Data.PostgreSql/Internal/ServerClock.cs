@@ -24,9 +24,9 @@ internal static class ServerClock
         }
     }
 
-    public static async Task<DateTimeOffset> NowAsync(DbContext context, CancellationToken cancellationToken)
+    public static async Task<DateTimeOffset> NowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken)
     {
-        if (context.Database.CurrentTransaction is { } transaction && Readings.TryGetValue(context, out var reading) && reading.TransactionId == transaction.TransactionId)
+        if (afterLock && context.Database.CurrentTransaction is { } transaction && Readings.TryGetValue(context, out var reading) && reading.TransactionId == transaction.TransactionId)
         {
             return reading.At;
         }

@@ -47,7 +47,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>Gets a value indicating that SQLite runs on one machine: its clock (the registered <see cref="TimeProvider"/>) decides.</summary>
     public bool HasServerClock => false;
 
-    public Task<DateTimeOffset> ServerNowAsync(DbContext context, CancellationToken cancellationToken) =>
+    public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>
         throw new NotSupportedException("SQLite has no server clock: the calling machine's clock decides.");
 
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)

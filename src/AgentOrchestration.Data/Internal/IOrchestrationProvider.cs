@@ -16,13 +16,15 @@ internal interface IOrchestrationProvider
     bool HasServerClock { get; }
 
     /// <summary>
-    /// The database server's time, when <see cref="HasServerClock"/>: the time the newest lock of the context's current
-    /// transaction was granted (read by the locking statement itself, so no extra round trip), else read from the server.
+    /// The database server's time, when <see cref="HasServerClock"/>: with <paramref name="afterLock"/>, the time the newest
+    /// lock of the context's current transaction was granted (read by the locking statement itself, so no extra round
+    /// trip); otherwise, or without such a lock, read from the server.
     /// </summary>
     /// <param name="context">The context whose connection reads the time.</param>
+    /// <param name="afterLock">Whether the decision follows a lock just taken in the current transaction.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The server's time (UTC, microseconds).</returns>
-    Task<DateTimeOffset> ServerNowAsync(DbContext context, CancellationToken cancellationToken);
+    Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken);
 
     /// <summary>
     /// Begins a transaction in which no other writer of the same <paramref name="scope"/> runs until it ends:

@@ -32,5 +32,14 @@ internal sealed class OrchestrationClock(TimeProvider registered, TimeProvider? 
     public async ValueTask<DateTimeOffset> DecideAsync(DbContext context, CancellationToken cancellationToken) =>
         DecidingClock(context) is { } clock
             ? clock.GetUtcNow()
-            : await OrchestrationProviders.For(context).ServerNowAsync(context, cancellationToken).ConfigureAwait(false);
+            : await OrchestrationProviders.For(context).ServerNowAsync(context, afterLock: true, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Now, by the clock that decides expiries, for a decision that takes no lock (a read such as a write check): on
+    /// PostgreSQL always a fresh reading of the server's time, never that of a lock taken earlier in a long transaction.
+    /// </summary>
+    public async ValueTask<DateTimeOffset> DecideWithoutLockAsync(DbContext context, CancellationToken cancellationToken) =>
+        DecidingClock(context) is { } clock
+            ? clock.GetUtcNow()
+            : await OrchestrationProviders.For(context).ServerNowAsync(context, afterLock: false, cancellationToken).ConfigureAwait(false);
 }

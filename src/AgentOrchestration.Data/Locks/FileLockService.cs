@@ -177,7 +177,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         ValidateSessionId(sessionId);
         var requested = NormalizePaths(paths);
         var session = await FindSessionAsync(sessionId, requireActive: true, "write files", cancellationToken).ConfigureAwait(false);
-        var now = await NowAsync(cancellationToken).ConfigureAwait(false);
+        var now = await NowAsync(underLock: false, cancellationToken).ConfigureAwait(false);
         var (own, others) = await ReadLocksAsync(session, now, withOthers: true, cancellationToken).ConfigureAwait(false);
         var ownExclusive = own.Where(l => l.LockType == FileLockType.Exclusive && IsLive(l, now)).Select(l => l.FilePath).ToList();
 
@@ -195,7 +195,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
             throw new EntityNotFoundException("project", projectId);
         }
 
-        var now = await NowAsync(cancellationToken).ConfigureAwait(false);
+        var now = await NowAsync(underLock: false, cancellationToken).ConfigureAwait(false);
         var rows = await Db.Set<FileLock>().AsNoTracking()
             .Where(l => l.ProjectId == projectId && (l.ExpiresAt == null || l.ExpiresAt > now))
             .Select(l => new { Lock = l, l.Session!.AgentId })
@@ -263,11 +263,13 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         [.. rows.Select(r => new FileLockInfo(r, session.AgentId))];
 
     /// <summary>
-    /// Now, by the clock that decides TTLs (on PostgreSQL the server's, as of the serializing lock when one is held),
-    /// truncated to the microseconds both providers store, so what is returned equals what is read back.
+    /// Now, by the clock that decides TTLs (on PostgreSQL the server's: as of the serializing lock <paramref name="underLock"/>,
+    /// else read afresh), truncated to the microseconds both providers store, so what is returned equals what is read back.
     /// </summary>
-    private async Task<DateTimeOffset> NowAsync(CancellationToken cancellationToken) =>
-        UtcTimestampConverter.FromStore(UtcTimestampConverter.ToStore(await time.DecideAsync(Db, cancellationToken).ConfigureAwait(false)));
+    private async Task<DateTimeOffset> NowAsync(bool underLock, CancellationToken cancellationToken) =>
+        UtcTimestampConverter.FromStore(UtcTimestampConverter.ToStore(underLock
+            ? await time.DecideAsync(Db, cancellationToken).ConfigureAwait(false)
+            : await time.DecideWithoutLockAsync(Db, cancellationToken).ConfigureAwait(false)));
 
     private void RefuseAmbientTransaction()
     {
@@ -389,7 +391,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
             ? null
             : await OrchestrationProviders.For(Db).BeginSerializedAsync(Db, $"locks:{projectId}", cancellationToken).ConfigureAwait(false);
         await using var owned = transaction;
-        var work = new LockWork(Db, await NowAsync(cancellationToken).ConfigureAwait(false));
+        var work = new LockWork(Db, await NowAsync(underLock: true, cancellationToken).ConfigureAwait(false));
         try
         {
             var result = await body(work).ConfigureAwait(false);

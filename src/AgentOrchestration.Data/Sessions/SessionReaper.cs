@@ -25,7 +25,7 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, Orchestr
 
         // The list is judged by the deciding clock too (one read of the server's time on PostgreSQL); each session is
         // judged again under its lock, by the time that lock was granted.
-        var listedAt = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
+        var listedAt = await clock.DecideWithoutLockAsync(db, cancellationToken).ConfigureAwait(false);
         var candidates = await Silent(listedAt - silence, includePaused).Select(s => s.SessionId).ToArrayAsync(cancellationToken).ConfigureAwait(false);
 
         // Reapers running at once would otherwise queue on the same first session and then on every next one; in a
