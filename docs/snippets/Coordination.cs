@@ -32,4 +32,12 @@ internal static class Coordination
         await delegation.CompleteAsync(taskId);
         #endregion
     }
+
+    public static void ExplicitClock(IServiceCollection services, string connectionString, TimeProvider clock)
+    {
+        #region explicit-clock
+        // Tests: a FakeTimeProvider decides every expiry, on PostgreSQL too. Never on several machines sharing a database.
+        services.AddAgentOrchestration(o => o.UsePostgreSql(connectionString).UseClock(clock));
+        #endregion
+    }
 }

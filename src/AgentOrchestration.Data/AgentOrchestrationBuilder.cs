@@ -41,6 +41,27 @@ public sealed class AgentOrchestrationBuilder
         return this;
     }
 
+    /// <summary>Gets the clock set with <see cref="UseClock"/>, if any.</summary>
+    internal TimeProvider? Clock { get; private set; }
+
+    /// <summary>
+    /// Makes <paramref name="clock"/> the one clock of the library, for tests (a fake clock) and single-machine hosts: every
+    /// expiry is then decided and stored by it (lease expiry, file lock TTLs, heartbeat silence, the reaper and its timer),
+    /// and every timestamp is taken from it. Without it, PostgreSQL decides every expiry by the database server's clock,
+    /// so machines whose clocks differ agree on what is live; SQLite by this machine's registered
+    /// <see cref="TimeProvider"/>. Do not set it on several machines sharing a PostgreSQL database unless their
+    /// clocks are kept together: each would then judge leases, locks and sessions by its own.
+    /// </summary>
+    /// <param name="clock">The clock, such as a <c>FakeTimeProvider</c> in tests.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="clock"/> is <see langword="null"/>.</exception>
+    public AgentOrchestrationBuilder UseClock(TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        Clock = clock;
+        return this;
+    }
+
     /// <summary>
     /// Makes the library work through a host's own context (embedded mode). The context must call
     /// <c>modelBuilder.ApplyAgentOrchestration()</c> and be registered with <c>AddDbContext</c>; the host owns its migrations.

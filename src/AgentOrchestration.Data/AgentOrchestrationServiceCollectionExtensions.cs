@@ -43,6 +43,8 @@ public static class AgentOrchestrationServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        var explicitClock = builder.Clock;
+        services.TryAddSingleton(sp => new OrchestrationClock(sp.GetRequiredService<TimeProvider>(), explicitClock));
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
         services.TryAddScoped<IWorkClaimer, WorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
@@ -13,8 +12,8 @@ namespace AgentOrchestration.Data.PostgreSql.Claims;
 /// <summary>
 /// The PostgreSQL claim: one statement, one round trip, one commit. <c>FOR NO KEY UPDATE SKIP LOCKED</c> hands each candidate
 /// row to exactly one claimer (PostgreSQL re-checks a locked row's conditions against its newest version, so an item
-/// claimed meanwhile no longer qualifies); the assignment, the work item update, its history and the event are written
-/// by the same statement.
+/// claimed meanwhile no longer qualifies; lapsed work locks its assignment row too, so a lease renewed meanwhile no
+/// longer qualifies either); the assignment, the work item update, its history and the event are written by the same statement.
 /// </summary>
 internal static class PostgreSqlClaimStrategy
 {
@@ -48,13 +47,12 @@ internal static class PostgreSqlClaimStrategy
             var command = new NpgsqlBatchCommand(sql.Claim);
             batch.BatchCommands.Add(lockAgent);
             batch.BatchCommands.Add(command);
-            var now = UtcTimestampConverter.ToStore(request.Now);
             command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
             command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Uuid) { Value = request.ProjectId });
             command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Integer) { Value = request.AssignmentIds.Count });
-            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
-            command.Parameters.Add(new NpgsqlParameter("expires", NpgsqlDbType.TimestampTz) { Value = UtcTimestampConverter.ToStore(request.LeaseExpiresAt) });
-            command.Parameters.Add(new NpgsqlParameter("at_text", NpgsqlDbType.Text) { Value = now.ToString("O", CultureInfo.InvariantCulture) });
+            // Without an explicit clock the server's decides (null here): clients' clocks never judge a lease.
+            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = request.Clock is { } clock ? UtcTimestampConverter.ToStore(clock.GetUtcNow()) : DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("duration_us", NpgsqlDbType.Bigint) { Value = request.LeaseDuration.Ticks / TimeSpan.TicksPerMicrosecond });
             command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
             command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
@@ -68,7 +66,7 @@ internal static class PostgreSqlClaimStrategy
             }
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4)));
+                rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4), UtcTimestampConverter.FromStore(reader.GetDateTime(5))));
             }
 
             return rows;
@@ -105,13 +103,21 @@ internal static class PostgreSqlClaimStrategy
                   WHERE d.{D("WorkItemId")} = w.{W("Id")} AND p.{W("Status")} <> 'done')
             ORDER BY w.{W("Priority")}, w.{W("CreatedAt")}, w.{W("Id")}
             LIMIT (SELECT n FROM limits)
-            FOR NO KEY UPDATE OF w SKIP LOCKED
             """;
 
         var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {A("Id")} = @agent FOR NO KEY UPDATE";
         var lockSession = $"SELECT 1 FROM {sessions} WHERE {S("SessionId")} = @session FOR NO KEY UPDATE";
+        // Every time below is this statement's one reading of the clock (see the clock CTE).
+        var now = "(SELECT at FROM clock)";
+        // An interval of microseconds only (no days), so adding it is exact whatever the session's time zone does at DST.
+        var duration = "(@duration_us * interval '1 microsecond')";
+        var atText = $"to_char({now} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '0Z'";
         var claim = $"""
-            WITH agent AS (
+            WITH clock AS MATERIALIZED (
+                -- The one reading of the clock this claim decides and stores every expiry by: the server's, once the agent
+                -- (and session) locks are held, unless the host set its own clock.
+                SELECT coalesce(@now, clock_timestamp()) AS at
+            ), agent AS (
                 SELECT a.{A("Id")} AS id, a.{A("MaxConcurrentTasks")} AS max_tasks
                 FROM {n.Table<AgentProfile>()} a
                 WHERE a.{A("Id")} = @agent AND a.{A("Status")} = 'active'
@@ -120,7 +126,7 @@ internal static class PostgreSqlClaimStrategy
                 SELECT least(@max, agent.max_tasks - (
                     SELECT count(*) FROM {ta} t
                     WHERE t.{T("AgentId")} = agent.id AND t.{T("Status")} IN {active}
-                      AND (t.{T("LeaseExpiresAt")} IS NULL OR t.{T("LeaseExpiresAt")} > @now)))::int AS free
+                      AND (t.{T("LeaseExpiresAt")} IS NULL OR t.{T("LeaseExpiresAt")} > {now})))::int AS free
                 FROM agent
             ), session_ok AS (
                 SELECT @session::text IS NULL OR EXISTS (
@@ -140,13 +146,19 @@ internal static class PostgreSqlClaimStrategy
                 WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} = 'unassigned' AND w.{W("Status")} = 'todo'
                   AND w.{W("Type")} IN ('task', 'bug')
                   {readyInOrder}
+                FOR NO KEY UPDATE OF w SKIP LOCKED
             ), lapsed AS (
-                -- Held work whose lease expired: few rows (held items are bounded by the agents' limits).
+                -- Held work whose lease expired: few rows (held items are bounded by the agents' limits). The lease is
+                -- judged on the assignment row, which renewals and heartbeats update without touching the work item, so
+                -- that row is locked too: PostgreSQL re-checks a locked row's conditions against its newest version only
+                -- for the rows it locks, and a lease renewed after this statement's snapshot then no longer qualifies (a
+                -- renewal still uncommitted holds the row, and the item is skipped).
                 {columns}
-                FROM {wi} w
+                FROM {wi} w JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
                 WHERE w.{W("ProjectId")} = @project AND w.{W("DelegationStatus")} IN ('assigned', 'in_progress') AND w.{W("Type")} IN ('task', 'bug')
-                  AND EXISTS (SELECT 1 FROM {ta} cur WHERE cur.{T("Id")} = w.{W("CurrentAssignmentId")} AND cur.{T("LeaseExpiresAt")} <= @now)
+                  AND cur.{T("Status")} IN {active} AND cur.{T("LeaseExpiresAt")} <= {now}
                   {readyInOrder}
+                FOR NO KEY UPDATE OF w, cur SKIP LOCKED
             ), candidate AS (
                 -- Both branches hold their rows locked until this statement commits; only the best n are claimed.
                 SELECT c.* FROM (SELECT * FROM fresh UNION ALL SELECT * FROM lapsed) c
@@ -159,19 +171,21 @@ internal static class PostgreSqlClaimStrategy
                        coalesce((SELECT max(t.{T("FencingToken")}) FROM {ta} t WHERE t.{T("WorkItemId")} = n.id), 0) + 1 AS token
                 FROM numbered n JOIN unnest(@ids) WITH ORDINALITY AS ids(assignment_id, rn) ON ids.rn = n.rn
             ), expired AS (
-                UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = @now, {T("Notes")} = 'lease expired',
-                    {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = @now
-                FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("LeaseExpiresAt")} <= @now
+                -- The lapse was decided on the locked assignment row: whatever the item held ends here, so a claim never
+                -- leaves the old holder's assignment active (its later writes fail their fencing check).
+                UPDATE {ta} t SET {T("Status")} = 'cancelled', {T("CompletedAt")} = {now}, {T("Notes")} = 'lease expired',
+                    {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = {now}
+                FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("Status")} IN {active}
             ), inserted AS (
                 INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")})
-                SELECT p.assignment_id, p.id, @agent, @now, 'assigned', @expires, p.token,
-                       CASE WHEN @key IS NULL THEN NULL WHEN @max = 1 THEN @key ELSE @key || '#' || (p.rn - 1) END, @now, @now
+                SELECT p.assignment_id, p.id, @agent, {now}, 'assigned', {now} + {duration}, p.token,
+                       CASE WHEN @key IS NULL THEN NULL WHEN @max = 1 THEN @key ELSE @key || '#' || (p.rn - 1) END, {now}, {now}
                 FROM picked p
             ), updated AS (
                 UPDATE {wi} w SET {W("DelegationStatus")} = 'assigned', {W("Status")} = 'todo', {W("AssigneeType")} = 'agent',
-                    {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("AssignedAgentSession")} = @session, {W("UpdatedAt")} = @now,
+                    {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("AssignedAgentSession")} = @session, {W("UpdatedAt")} = {now},
                     {n.ComplexColumn<WorkItem>("DelegationHistory")} = coalesce(w.{n.ComplexColumn<WorkItem>("DelegationHistory")}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
-                        'at', @at_text, 'action', 'claim', 'from_status', p.from_status, 'to_status', 'assigned', 'assignee_type', 'agent',
+                        'at', {atText}, 'action', 'claim', 'from_status', p.from_status, 'to_status', 'assigned', 'assignee_type', 'agent',
                         'assignee_id', @agent, 'assignment_id', p.assignment_id, 'actor', @actor, 'note', NULL))
                 FROM picked p WHERE w.{W("Id")} = p.id
             ), session_task AS (
@@ -179,11 +193,11 @@ internal static class PostgreSqlClaimStrategy
                 WHERE @session::text IS NOT NULL AND s.{S("SessionId")} = @session AND EXISTS (SELECT 1 FROM picked)
             ), events AS (
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {n.ComplexColumn<OrchestrationEvent>("Payload")})
-                SELECT @now, 'work_item.claimed', p.project_id, 'work_item', p.id, @actor,
+                SELECT {now}, 'work_item.claimed', p.project_id, 'work_item', p.id, @actor,
                     jsonb_build_object('from', p.from_status, 'to', 'assigned', 'agent_id', @agent, 'session_id', @session::text, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM picked p
             )
-            SELECT p.id, p.assignment_id, p.token, p.title, p.priority FROM picked p ORDER BY p.priority, p.id
+            SELECT p.id, p.assignment_id, p.token, p.title, p.priority, {now} + {duration} AS expires FROM picked p ORDER BY p.priority, p.id
             """;
         return new ClaimSql(lockSession, lockAgent, claim);
     }

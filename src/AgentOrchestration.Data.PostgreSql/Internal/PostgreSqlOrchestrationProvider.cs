@@ -25,13 +25,22 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     public Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken) =>
         PostgreSqlEventListener.StartAsync(context, cancellationToken);
 
+    public bool HasServerClock => true;
+
+    public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>
+        ServerClock.NowAsync(context, afterLock, cancellationToken);
+
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {
         var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
         try
         {
-            // Released by the server at commit or rollback, even if this process dies.
-            await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryKey(scope)})", cancellationToken).ConfigureAwait(false);
+            // Released by the server at commit or rollback, even if this process dies. The function runs (and waits) in
+            // the FROM clause, so the time selected is the server's once the lock is held.
+            var sql = $"SELECT {ServerClock.AfterLock} FROM pg_advisory_xact_lock(@p0)";
+            var at = await context.Database.SqlQueryRaw<DateTime>(sql, new Npgsql.NpgsqlParameter("p0", AdvisoryKey(scope)))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            ServerClock.Record(context, at[0]);
             return transaction;
         }
         catch
@@ -46,13 +55,19 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
         try
         {
-            // The same row lock a claim takes: a claim skips the row while the holder writes, and re-checks it after.
+            // The same row lock a claim takes: a claim skips the row while the holder writes. After the holder commits, a claim
+            // re-checks only rows it locks itself, which is why a claim of lapsed work locks the current assignment's row too
+            // (a renewal changes that row, not this one).
             // NO KEY UPDATE, like every row lock of the library: the id never changes, and a plain FOR UPDATE would also
             // block the foreign-key checks (KEY SHARE) of rows that reference the item, such as a heartbeat updating its
             // session, which then deadlocks with this holder waiting for that session's lease renewal.
+            // The time is selected above an aggregate over the locked row, so it is read once the lock is held (a time
+            // selected beside the row would be read before a wait for it).
             var names = new StoreNames(context);
-            var sql = $"SELECT 1 FROM {names.Table<WorkItem>()} WHERE {names.Column<WorkItem>(nameof(WorkItem.Id))} = @p0 FOR NO KEY UPDATE";
-            await context.Database.ExecuteSqlRawAsync(sql, [new Npgsql.NpgsqlParameter("p0", workItemId)], cancellationToken).ConfigureAwait(false);
+            var sql = $"SELECT {ServerClock.AfterLock} FROM (SELECT count(*) FROM (SELECT 1 FROM {names.Table<WorkItem>()} WHERE {names.Column<WorkItem>(nameof(WorkItem.Id))} = @p0 FOR NO KEY UPDATE) l) c";
+            var at = await context.Database.SqlQueryRaw<DateTime>(sql, new Npgsql.NpgsqlParameter("p0", workItemId))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            ServerClock.Record(context, at[0]);
             return transaction;
         }
         catch

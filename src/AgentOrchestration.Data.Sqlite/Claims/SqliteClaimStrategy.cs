@@ -17,7 +17,9 @@ internal static class SqliteClaimStrategy
     {
         Tracking.Reset(db);
         await using var transaction = await provider.BeginSerializedAsync(db, "claims", cancellationToken).ConfigureAwait(false);
-        var now = request.Now;
+        // Read once the write lock is held: every expiry this claim judges or stores is by this one reading.
+        var now = (request.Clock ?? throw new InvalidOperationException("A SQLite claim decides by the calling machine's clock.")).GetUtcNow();
+        var expires = now + request.LeaseDuration;
         var agent = await db.Set<AgentProfile>().AsNoTracking()
             .Where(a => a.Id == request.AgentId && a.Status == AgentStatus.Active)
             .Select(a => new { a.Id, a.MaxConcurrentTasks, Capabilities = a.CapabilityRecords.Select(c => c.Capability).ToList() })
@@ -80,15 +82,15 @@ internal static class SqliteClaimStrategy
                 AgentId = agent.Id,
                 AssignedAt = now,
                 Status = AssignmentStatus.Assigned,
-                LeaseExpiresAt = request.LeaseExpiresAt,
+                LeaseExpiresAt = expires,
                 FencingToken = token,
                 IdempotencyKey = request.KeyFor(i),
                 CreatedAt = now,
                 UpdatedAt = now,
             };
             db.Add(assignment);
-            Claiming.Apply(db, item, assignment, request);
-            rows.Add(new ClaimRow(item.Id, assignment.Id, token, item.Title, item.Priority));
+            Claiming.Apply(db, item, assignment, request, now);
+            rows.Add(new ClaimRow(item.Id, assignment.Id, token, item.Title, item.Priority, expires));
         }
 
         session?.TaskId = candidates[0].Id;

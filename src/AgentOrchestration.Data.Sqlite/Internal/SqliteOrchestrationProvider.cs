@@ -44,6 +44,12 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken) =>
         Task.FromResult<IEventWakeup>(new PollingWakeup());
 
+    /// <summary>Gets a value indicating that SQLite runs on one machine: its clock (the registered <see cref="TimeProvider"/>) decides.</summary>
+    public bool HasServerClock => false;
+
+    public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("SQLite has no server clock: the calling machine's clock decides.");
+
     public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
     {
         if (context.Database.CurrentTransaction is { } ambient)

@@ -30,9 +30,13 @@ public sealed class TestDatabaseOptions
     /// </summary>
     public Func<OrchestrationTestDatabase, CancellationToken, Task>? Migrate { get; set; }
 
-    /// <summary>Gets or sets further library configuration for <see cref="OrchestrationTestDatabase.Services"/>, such as a QA policy.</summary>
+    /// <summary>
+    /// Gets or sets further library configuration for <see cref="OrchestrationTestDatabase.Services"/>, such as a QA policy
+    /// or a fake clock: <c>o =&gt; o.UseClock(fakeTimeProvider)</c> (a <see cref="TimeProvider"/> merely registered in the
+    /// container does not decide expiries on PostgreSQL, where the server's clock does).
+    /// </summary>
     public Action<AgentOrchestrationBuilder>? ConfigureOrchestration { get; set; }
 
-    /// <summary>Gets or sets further registrations for <see cref="OrchestrationTestDatabase.Services"/>, made before the library's (such as a fake <see cref="TimeProvider"/>).</summary>
+    /// <summary>Gets or sets further registrations for <see cref="OrchestrationTestDatabase.Services"/>, made before the library's, such as a host's own services.</summary>
     public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? ConfigureServices { get; set; }
 }

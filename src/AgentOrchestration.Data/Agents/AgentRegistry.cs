@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Agents;
 
 /// <summary>The default <see cref="IAgentRegistry"/>.</summary>
-internal sealed class AgentRegistry(OrchestrationContext orchestration, TimeProvider clock) : IAgentRegistry
+internal sealed class AgentRegistry(OrchestrationContext orchestration, OrchestrationClock clock) : IAgentRegistry
 {
     private static readonly Dictionary<AgentStatus, AgentStatus[]> Transitions = new()
     {

@@ -10,7 +10,7 @@ namespace AgentOrchestration.Data.Backlog;
 /// The default <see cref="IBacklogService"/>. Every change of an item runs in a transaction serialized on the item
 /// (<c>backlog:{id}</c>) and re-reads it there, so concurrent agents see each other's committed decisions.
 /// </summary>
-internal sealed class BacklogService(OrchestrationContext orchestration, TimeProvider clock, IBacklogRiskStrategy risk) : IBacklogService
+internal sealed class BacklogService(OrchestrationContext orchestration, OrchestrationClock clock, IBacklogRiskStrategy risk) : IBacklogService
 {
     private const int MaxNameLength = 200;
     private const int MaxNoteLength = 2000;

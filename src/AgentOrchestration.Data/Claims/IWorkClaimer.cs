@@ -2,7 +2,9 @@ namespace AgentOrchestration.Data.Claims;
 
 /// <summary>
 /// Claims ready work for agents atomically, with leases and fencing tokens: two callers never win the same item, a
-/// lease expires unless renewed, and the writes of a holder whose lease passed on are refused.
+/// lease expires unless renewed, and the writes of a holder whose lease passed on are refused. Expiries are judged by
+/// the database server's clock on PostgreSQL and this machine's on SQLite, unless <see cref="AgentOrchestrationBuilder.UseClock"/>
+/// set one clock; a renewal that returned keeps its item against any claim until its new expiry.
 /// </summary>
 public interface IWorkClaimer
 {
@@ -39,7 +41,7 @@ public interface IWorkClaimer
     /// <param name="leaseDuration">The new duration from now; <see langword="null"/> uses the default of <see cref="ClaimOptions"/>.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The work with its new expiry.</returns>
-    /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    /// <exception cref="LeaseLostException">The lease expired or passed to someone else, or is not wholly the item's current lease (its assignment, fencing token, holder), so nothing was changed.</exception>
     Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default);
 
     /// <summary>Gives the work item back to the queue (the assignment is cancelled).</summary>
@@ -47,14 +49,14 @@ public interface IWorkClaimer
     /// <param name="reason">Why, recorded in the history.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when the item is back in the queue.</returns>
-    /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    /// <exception cref="LeaseLostException">The lease expired or passed to someone else, or is not wholly the item's current lease (its assignment, fencing token, holder), so nothing was changed.</exception>
     Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default);
 
     /// <summary>Completes the claimed work: the assignment and the delegation complete and the item is done.</summary>
     /// <param name="lease">The lease from the claim.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when the item is done.</returns>
-    /// <exception cref="LeaseLostException">The lease expired or passed to someone else.</exception>
+    /// <exception cref="LeaseLostException">The lease expired or passed to someone else, or is not wholly the item's current lease (its assignment, fencing token, holder), so nothing was changed.</exception>
     /// <exception cref="QaGateException">A QA type the implementing session's oversight level requires lacks a passing latest result (see <see cref="Qa.IQaService"/>).</exception>
     Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default);
 }

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Claims;
 
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
-internal sealed class WorkClaimer(OrchestrationContext orchestration, DelegationService delegation, TimeProvider clock) : IWorkClaimer
+internal sealed class WorkClaimer(OrchestrationContext orchestration, DelegationService delegation, OrchestrationClock clock) : IWorkClaimer
 {
     private const int MaxBatch = 1000;
     private const int MaxClaimAttempts = 5;
@@ -51,7 +51,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
     }
 
-    private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, Note = note };
+    private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, LeaseAssignmentId = lease.AssignmentId, Note = note };
 
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {
@@ -74,9 +74,8 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
             return replayed;
         }
 
-        var now = clock.GetUtcNow();
         var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
-        var request = new ClaimRequest(agentId, projectId, now, now + duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId);
+        var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId);
 
         Tracking.Reset(db);
         var provider = OrchestrationProviders.For(db);
@@ -108,7 +107,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
         // What the claim's own statement wrote is now stale in any tracked copy.
         db.ChangeTracker.Clear();
-        return rows.Select(r => new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, request.LeaseExpiresAt)).ToList();
+        return rows.Select(r => new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, r.LeaseExpiresAt)).ToList();
     }
 
     /// <summary>What an earlier claim of this agent with this key took, or <see langword="null"/> if there was none.</summary>
@@ -164,26 +163,16 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
     private async Task<ClaimedWork> WithLockedLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
     {
         await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
-        var now = clock.GetUtcNow();
-        var assignment = await db.Set<TaskAssignment>().SingleOrDefaultAsync(a => a.Id == lease.AssignmentId, cancellationToken).ConfigureAwait(false);
-        var item = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false);
-        var refusal = assignment is null || item is null ? "no such claim"
-            : assignment.WorkItemId != item.Id ? "the assignment belongs to another work item"
-            : assignment.FencingToken != lease.FencingToken ? $"the current fencing token is {assignment.FencingToken}"
-            : item.CurrentAssignmentId != assignment.Id ? "the work item was claimed again since"
-            : !assignment.IsActive ? $"the assignment is {StoredEnum.ToStore(assignment.Status)}"
-            : assignment.LeaseExpiresAt is { } expires && expires <= now ? $"the lease expired at {expires:O}"
-            : null;
-        if (refusal is not null)
-        {
-            throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, refusal);
-        }
-
-        change(item!, assignment!, now);
+        var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
+        var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment).SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false)
+            ?? throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, "no such work item");
+        LeaseCheck.Ensure(item, lease.AssignmentId, lease.FencingToken, now);
+        var assignment = item.CurrentAssignment!;
+        change(item, assignment, now);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        
-        return new ClaimedWork(lease, item!.ProjectId, item.Title, item.Priority, assignment!.LeaseExpiresAt ?? now);
+
+        return new ClaimedWork(lease, item.ProjectId, item.Title, item.Priority, assignment.LeaseExpiresAt ?? now);
     }
 
     private static TimeSpan ValidLease(TimeSpan duration) =>

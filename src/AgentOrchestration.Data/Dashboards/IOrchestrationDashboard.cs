@@ -2,7 +2,8 @@ namespace AgentOrchestration.Data.Dashboards;
 
 /// <summary>
 /// Read-only dashboard queries over one project. Each call is one SQL command (one round trip), reads without change
-/// tracking, and takes "now" from the registered <see cref="TimeProvider"/>. A project (or sprint) that does not exist,
+/// tracking, and measures ages against this machine's clock (the registered <see cref="TimeProvider"/>, or the clock set
+/// with <see cref="AgentOrchestrationBuilder.UseClock"/>), not the database server's: a dashboard only shows. A project (or sprint) that does not exist,
 /// or a sprint of another project, gives empty results rather than an error, so no call spends a round trip on checks.
 /// </summary>
 /// <remarks>

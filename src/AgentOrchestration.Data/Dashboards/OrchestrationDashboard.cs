@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Dashboards;
 
 /// <summary>The dashboard queries: each one LINQ query, so one SQL command, read without tracking.</summary>
-internal sealed class OrchestrationDashboard(OrchestrationContext orchestration, TimeProvider clock) : IOrchestrationDashboard
+internal sealed class OrchestrationDashboard(OrchestrationContext orchestration, OrchestrationClock clock) : IOrchestrationDashboard
 {
     private readonly DbContext db = orchestration.Context;
 

@@ -13,9 +13,13 @@ public sealed class DelegationOptions
 
     /// <summary>
     /// Gets or sets the fencing token of the caller's lease. When set, the change is refused with
-    /// <see cref="LeaseLostException"/> unless it is the current assignment's token; lease holders always set it.
+    /// <see cref="LeaseLostException"/> unless it is the current assignment's token, that assignment is active and held by its
+    /// agent, and its lease has not expired; lease holders always set it.
     /// </summary>
     public long? FencingToken { get; set; }
+
+    /// <summary>The assignment of the lease a <see cref="Claims.IWorkClaimer"/> write presents, checked with the token (see <see cref="Claims.LeaseCheck"/>).</summary>
+    internal Guid? LeaseAssignmentId { get; init; }
 
     /// <summary>Gets or sets the context handed over with an assignment (stored on the work item and the assignment).</summary>
     public DelegationContext? Context { get; set; }

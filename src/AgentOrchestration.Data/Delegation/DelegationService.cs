@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Qa;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Delegation;
 
 /// <summary>The default <see cref="IDelegationService"/>: one locked transaction per change (see <see cref="IOrchestrationProvider.BeginWorkItemTransactionAsync"/>).</summary>
-internal sealed class DelegationService(OrchestrationContext orchestration, TimeProvider clock, QaPolicy qaPolicy) : IDelegationService
+internal sealed class DelegationService(OrchestrationContext orchestration, OrchestrationClock clock, QaPolicy qaPolicy) : IDelegationService
 {
     /// <summary>The changes that record the implementing session; assign, reassign and cancel clear it when none is given.</summary>
     private static readonly string[] SessionActions = ["assign", "reassign", "start"];
@@ -187,8 +188,12 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             .SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false)
             ?? throw new EntityNotFoundException("work item", workItemId);
         // A stale holder learns it lost the lease before anything else: that is what it must act on.
-        var now = clock.GetUtcNow();
-        CheckFence(item, options.FencingToken, now);
+        var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
+        if (options.FencingToken is { } token)
+        {
+            LeaseCheck.Ensure(item, options.LeaseAssignmentId, token, now);
+        }
+
         var current = item.DelegationStatus;
         if (!from.Contains(current))
         {
@@ -314,23 +319,6 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Time
             : throw new InvalidStateTransitionException(
                 "assignment", step.Assignment?.Id ?? step.Item.Id, step.Assignment is null ? "none (user assignee)" : StoredEnum.ToStore(step.Assignment.Status), action,
                 step.Assignment?.Status == AssignmentStatus.Started ? ["paused"] : step.Assignment?.Status == AssignmentStatus.Paused ? ["started"] : []);
-
-    private static void CheckFence(WorkItem item, long? fencingToken, DateTimeOffset now)
-    {
-        if (fencingToken is not { } token)
-        {
-            return;
-        }
-
-        var refusal = item.CurrentAssignment is not { } current ? "the work item has no current assignment"
-            : current.FencingToken != token ? $"the current fencing token is {current.FencingToken}"
-            : current.LeaseExpiresAt is { } expires && expires <= now ? $"the lease expired at {expires:O}"
-            : null;
-        if (refusal is not null)
-        {
-            throw new LeaseLostException(item.Id, token, refusal);
-        }
-    }
 
     private static string Past(string action) => action switch
     {

@@ -6,9 +6,8 @@ namespace AgentOrchestration.Data.Internal;
 /// <summary>What a claim writes, for strategies that write through EF Core (the PostgreSQL statement writes the same in SQL).</summary>
 internal static class Claiming
 {
-    public static void Apply(DbContext db, WorkItem item, TaskAssignment assignment, ClaimRequest request)
+    public static void Apply(DbContext db, WorkItem item, TaskAssignment assignment, ClaimRequest request, DateTimeOffset now)
     {
-        var now = request.Now;
         var from = item.DelegationStatus;
         if (item.CurrentAssignment is { } expired)
         {

@@ -10,6 +10,23 @@ namespace AgentOrchestration.Data.Internal;
 internal interface IOrchestrationProvider
 {
     /// <summary>
+    /// Gets a value indicating whether expiries are judged by the database server's clock (PostgreSQL, shared by many
+    /// machines) rather than the calling machine's (SQLite, on one machine).
+    /// </summary>
+    bool HasServerClock { get; }
+
+    /// <summary>
+    /// The database server's time, when <see cref="HasServerClock"/>: with <paramref name="afterLock"/>, the time the newest
+    /// lock of the context's current transaction was granted (read by the locking statement itself, so no extra round
+    /// trip); otherwise, or without such a lock, read from the server.
+    /// </summary>
+    /// <param name="context">The context whose connection reads the time.</param>
+    /// <param name="afterLock">Whether the decision follows a lock just taken in the current transaction.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The server's time (UTC, microseconds).</returns>
+    Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Begins a transaction in which no other writer of the same <paramref name="scope"/> runs until it ends:
     /// SQLite takes the database write lock up front (<c>BEGIN IMMEDIATE</c>, retried asynchronously while busy);
     /// PostgreSQL takes a transaction-scoped advisory lock on the scope.

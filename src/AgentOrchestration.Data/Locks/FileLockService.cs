@@ -12,7 +12,7 @@ namespace AgentOrchestration.Data.Locks;
 /// Reads use no tracking and changes are written with set-based statements plus tracked inserts, so values tracked
 /// earlier in a long-lived context never stand in for what the database holds.
 /// </summary>
-internal sealed class FileLockService(OrchestrationContext orchestration, TimeProvider time) : IFileLockService
+internal sealed class FileLockService(OrchestrationContext orchestration, OrchestrationClock time) : IFileLockService
 {
     public const string AcquiredEvent = "file_lock.acquired";
     public const string RenewedEvent = "file_lock.renewed";
@@ -177,7 +177,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, TimePr
         ValidateSessionId(sessionId);
         var requested = NormalizePaths(paths);
         var session = await FindSessionAsync(sessionId, requireActive: true, "write files", cancellationToken).ConfigureAwait(false);
-        var now = Now();
+        var now = await NowAsync(underLock: false, cancellationToken).ConfigureAwait(false);
         var (own, others) = await ReadLocksAsync(session, now, withOthers: true, cancellationToken).ConfigureAwait(false);
         var ownExclusive = own.Where(l => l.LockType == FileLockType.Exclusive && IsLive(l, now)).Select(l => l.FilePath).ToList();
 
@@ -195,7 +195,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, TimePr
             throw new EntityNotFoundException("project", projectId);
         }
 
-        var now = Now();
+        var now = await NowAsync(underLock: false, cancellationToken).ConfigureAwait(false);
         var rows = await Db.Set<FileLock>().AsNoTracking()
             .Where(l => l.ProjectId == projectId && (l.ExpiresAt == null || l.ExpiresAt > now))
             .Select(l => new { Lock = l, l.Session!.AgentId })
@@ -262,8 +262,14 @@ internal sealed class FileLockService(OrchestrationContext orchestration, TimePr
     private static List<FileLockInfo> Infos(IEnumerable<FileLock> rows, SessionRow session) =>
         [.. rows.Select(r => new FileLockInfo(r, session.AgentId))];
 
-    /// <summary>Now, truncated to the microseconds both providers store, so what is returned equals what is read back.</summary>
-    private DateTimeOffset Now() => UtcTimestampConverter.FromStore(UtcTimestampConverter.ToStore(time.GetUtcNow()));
+    /// <summary>
+    /// Now, by the clock that decides TTLs (on PostgreSQL the server's: as of the serializing lock <paramref name="underLock"/>,
+    /// else read afresh), truncated to the microseconds both providers store, so what is returned equals what is read back.
+    /// </summary>
+    private async Task<DateTimeOffset> NowAsync(bool underLock, CancellationToken cancellationToken) =>
+        UtcTimestampConverter.FromStore(UtcTimestampConverter.ToStore(underLock
+            ? await time.DecideAsync(Db, cancellationToken).ConfigureAwait(false)
+            : await time.DecideWithoutLockAsync(Db, cancellationToken).ConfigureAwait(false)));
 
     private void RefuseAmbientTransaction()
     {
@@ -385,7 +391,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, TimePr
             ? null
             : await OrchestrationProviders.For(Db).BeginSerializedAsync(Db, $"locks:{projectId}", cancellationToken).ConfigureAwait(false);
         await using var owned = transaction;
-        var work = new LockWork(Db, Now());
+        var work = new LockWork(Db, await NowAsync(underLock: true, cancellationToken).ConfigureAwait(false));
         try
         {
             var result = await body(work).ConfigureAwait(false);

@@ -5,7 +5,8 @@ namespace AgentOrchestration.Data.Locks;
 /// <summary>
 /// File locks between the sessions of one project: acquire a set of paths or patterns all-or-nothing, exclusive or shared,
 /// with a time-to-live; renew; release; and ask whether paths may be written (for a pre-commit hook). Registered (scoped) by
-/// <c>AddAgentOrchestration</c>; the clock is the registered <see cref="TimeProvider"/>.
+/// <c>AddAgentOrchestration</c>. TTLs are judged and stored by the database server's clock on PostgreSQL and this machine's
+/// on SQLite, unless <see cref="AgentOrchestrationBuilder.UseClock"/> set one clock for the library.
 /// </summary>
 /// <remarks>
 /// <para>

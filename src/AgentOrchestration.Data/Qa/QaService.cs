@@ -9,7 +9,7 @@ namespace AgentOrchestration.Data.Qa;
 /// The default <see cref="IQaService"/>. Every write holds the task's work item lock (the one completion takes), so a
 /// result and a completion of the same task never interleave: completion sees either no result or the committed one.
 /// </summary>
-internal sealed class QaService(OrchestrationContext orchestration, TimeProvider clock, QaPolicy policy) : IQaService
+internal sealed class QaService(OrchestrationContext orchestration, OrchestrationClock clock, QaPolicy policy) : IQaService
 {
     private const string Entity = "work_item";
     private const int MaxTextLength = 2000;

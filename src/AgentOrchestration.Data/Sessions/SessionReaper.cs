@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Sessions;
 
 /// <summary>The default <see cref="ISessionReaper"/>: lists silent sessions, then reaps each in its own transaction serialized on the session.</summary>
-internal sealed class SessionReaper(OrchestrationContext orchestration, TimeProvider clock, SessionReaperOptions options) : ISessionReaper
+internal sealed class SessionReaper(OrchestrationContext orchestration, OrchestrationClock clock, SessionReaperOptions options) : ISessionReaper
 {
     public const string Actor = "reaper";
 
@@ -20,11 +20,13 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, TimeProv
             throw new ArgumentOutOfRangeException(nameof(timeout), silence, "The reaper timeout must be more than zero.");
         }
 
-        var now = clock.GetUtcNow();
-        var cutoff = now - silence;
         var includePaused = options.IncludePaused;
         Tracking.Reset(db);
-        var candidates = await Silent(cutoff, includePaused).Select(s => s.SessionId).ToArrayAsync(cancellationToken).ConfigureAwait(false);
+
+        // The list is judged by the deciding clock too (one read of the server's time on PostgreSQL); each session is
+        // judged again under its lock, by the time that lock was granted.
+        var listedAt = await clock.DecideWithoutLockAsync(db, cancellationToken).ConfigureAwait(false);
+        var candidates = await Silent(listedAt - silence, includePaused).Select(s => s.SessionId).ToArrayAsync(cancellationToken).ConfigureAwait(false);
 
         // Reapers running at once would otherwise queue on the same first session and then on every next one; in a
         // random order they mostly work on different sessions, and the re-check under the lock settles any overlap.
@@ -43,7 +45,8 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, TimeProv
 
                 // Re-checked under the session's lock: another reaper may have reaped it, or it heartbeated or ended.
                 var session = await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false);
-                if (session is null || !IsSilent(session, cutoff, includePaused))
+                var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
+                if (session is null || !IsSilent(session, now - silence, includePaused))
                 {
                     continue;
                 }

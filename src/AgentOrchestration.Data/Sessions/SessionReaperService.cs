@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -5,10 +6,10 @@ namespace AgentOrchestration.Data.Sessions;
 
 /// <summary>
 /// The opt-in background reaper (<c>AddSessionReaper</c>): every <see cref="SessionReaperOptions.Interval"/> of the
-/// injected <see cref="TimeProvider"/> it runs <see cref="ISessionReaper.ReapAsync"/> in a new DI scope. A failed run is
+/// library's clock (the one set with <c>UseClock</c>, else the registered <see cref="TimeProvider"/>) it runs <see cref="ISessionReaper.ReapAsync"/> in a new DI scope. A failed run is
 /// reported to <see cref="SessionReaperOptions.OnError"/> and the loop goes on; only stopping ends it.
 /// </summary>
-internal sealed class SessionReaperService(IServiceScopeFactory scopes, TimeProvider clock, SessionReaperOptions options) : BackgroundService
+internal sealed class SessionReaperService(IServiceScopeFactory scopes, OrchestrationClock clock, SessionReaperOptions options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,7 +17,7 @@ internal sealed class SessionReaperService(IServiceScopeFactory scopes, TimeProv
         {
             try
             {
-                await Task.Delay(options.Interval, clock, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(options.Interval, clock.Local, stoppingToken).ConfigureAwait(false);
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<ISessionReaper>().ReapAsync(options.Timeout, stoppingToken).ConfigureAwait(false);
             }

@@ -10,7 +10,7 @@ namespace AgentOrchestration.Data.Sessions;
 /// The default <see cref="ISessionService"/>. Every write runs in a transaction serialized on the session
 /// (<c>session:{key}</c>, the scope the reaper takes too) and locks the session's row before reading it.
 /// </summary>
-internal sealed class SessionService(OrchestrationContext orchestration, TimeProvider clock) : ISessionService
+internal sealed class SessionService(OrchestrationContext orchestration, OrchestrationClock clock) : ISessionService
 {
     private static readonly string[] FromActive = ["paused", "completed", "failed", "halted"];
     private static readonly string[] FromPaused = ["active", "completed", "failed", "halted"];
@@ -39,7 +39,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
             throw new DuplicateValueException("session", "session_id", sessionId);
         }
 
-        var now = clock.GetUtcNow();
+        var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
         var session = new AgentSession
         {
             Id = UuidV7.NewGuid(),
@@ -209,7 +209,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, TimePro
                 .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
             var session = await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("session", sessionId);
-            var now = clock.GetUtcNow();
+            var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
             await change(session, now).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

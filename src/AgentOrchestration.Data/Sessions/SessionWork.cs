@@ -139,7 +139,7 @@ internal static class SessionWork
     /// session row is already locked): live locks are deleted with a <c>file_lock.released</c> event each, expired ones
     /// with <c>file_lock.expired</c>, and <c>agent_sessions.file_locks</c> becomes empty. Returns how many live locks it released.
     /// </summary>
-    public static async Task<int> ReleaseLocksAsync(OrchestrationContext orchestration, TimeProvider clock, AgentSession session, CancellationToken cancellationToken)
+    public static async Task<int> ReleaseLocksAsync(OrchestrationContext orchestration, OrchestrationClock clock, AgentSession session, CancellationToken cancellationToken)
     {
         var released = await new FileLockService(orchestration, clock).ReleaseAllAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
 

@@ -11,7 +11,7 @@ namespace AgentOrchestration.Data.Sprints;
 /// (<c>sprints:{projectId}</c>), so the one-active-sprint rule is checked and applied without a race; the unique
 /// filtered index on active sprints is the backstop for writers that bypass the library.
 /// </summary>
-internal sealed class SprintService(OrchestrationContext orchestration, TimeProvider clock) : ISprintService
+internal sealed class SprintService(OrchestrationContext orchestration, OrchestrationClock clock) : ISprintService
 {
     private const int MaxItems = 1000;
     private const string Entity = "sprint";

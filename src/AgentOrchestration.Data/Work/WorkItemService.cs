@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Work;
 
 /// <summary>The default <see cref="IWorkItemService"/>.</summary>
-internal sealed class WorkItemService(OrchestrationContext orchestration, TimeProvider clock) : IWorkItemService
+internal sealed class WorkItemService(OrchestrationContext orchestration, OrchestrationClock clock) : IWorkItemService
 {
     private const int MaxPage = 500;
     private readonly DbContext db = orchestration.Context;

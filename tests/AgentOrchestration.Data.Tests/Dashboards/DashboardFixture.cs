@@ -51,7 +51,6 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
     protected ServiceProvider BuildServices()
     {
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
         services.AddDbContext<AgentOrchestrationDbContext>(options =>
         {
             if (Database.Provider == DatabaseProvider.Sqlite)
@@ -65,7 +64,7 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
 
             options.AddInterceptors(Log, Connections);
         });
-        services.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>());
+        services.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().UseClock(Clock));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
 

@@ -50,9 +50,8 @@ public sealed class DashboardPlanTests(DatabaseProvider provider) : ProviderFixt
 
         var log = new CommandLog();
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.UtcNow));
         services.AddDbContext<AgentOrchestrationDbContext>(o => o.UseAgentOrchestrationPostgreSql(Database.ConnectionString).AddInterceptors(log));
-        services.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>());
+        services.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().UseClock(new FakeTimeProvider(DateTimeOffset.UtcNow)));
         await using var provider = services.BuildServiceProvider();
 
         var queries = new (string Name, Func<IOrchestrationDashboard, Task> Call)[]

@@ -14,14 +14,15 @@ public static class OrchestrationServices
     public static ServiceProvider Create(
         TestDatabase database, TimeProvider? clock = null, Action<AgentOrchestrationBuilder>? configure = null, Action<IServiceCollection>? before = null) =>
         database.Throwaway.CreateServices(
-            services =>
+            before,
+            o =>
             {
                 if (clock is not null)
                 {
-                    services.AddSingleton(clock);
+                    // Tests drive time by hand: the explicit clock decides every expiry, on PostgreSQL too.
+                    o.UseClock(clock);
                 }
 
-                before?.Invoke(services);
-            },
-            configure);
+                configure?.Invoke(o);
+            });
 }
