@@ -28,8 +28,8 @@ internal static class Testing
         {
             PostgresVariable = "MYHOST_TEST_POSTGRES",                         // default: AO_TEST_POSTGRES
             RequireServer = true,                                              // default: when CI=true
-            ConfigureServices = services => services.AddSingleton(clock),      // a fake clock for leases and TTLs
-            ConfigureOrchestration = o => o.ConfigureQa(qa => qa.RequireNone()),
+            ConfigureOrchestration = o => o.UseClock(clock)                    // a fake clock for leases and TTLs
+                .ConfigureQa(qa => qa.RequireNone()),
         });
 
         // Your own registrations on the same database, turnkey:
