@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Data;
 using System.Security.Cryptography;
 using System.Text;
 using AgentOrchestration.Data.Entities;
@@ -63,16 +64,52 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     }
 
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
-        PostgreSqlClaimStrategy.ClaimAsync(context, request, cancellationToken);
+        PostgreSqlClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
+
+    /// <summary>
+    /// READ COMMITTED only (READ UNCOMMITTED is the same in PostgreSQL): every library write takes a lock and then decides
+    /// on what it reads, which a REPEATABLE READ or SERIALIZABLE transaction reads in a snapshot from before the lock wait.
+    /// </summary>
+    public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        var level = ambient.GetDbTransaction().IsolationLevel switch
+        {
+            IsolationLevel.ReadCommitted or IsolationLevel.ReadUncommitted => "read committed",
+            IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => "repeatable read",
+            IsolationLevel.Serializable => "serializable",
+
+            // BEGIN without a level runs at the server's default_transaction_isolation, which may be anything.
+            _ => await CurrentIsolationAsync(context, ambient, cancellationToken).ConfigureAwait(false),
+        };
+        if (level is not ("read committed" or "read uncommitted"))
+        {
+            throw new UnsupportedIsolationLevelException(level, SupportedIsolationLevels);
+        }
+
+        return await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
+    }
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
-    /// <summary>Inside the caller's transaction the locks are taken there and held until the caller ends it.</summary>
-    private static async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Inside the caller's transaction the locks are taken there and held until the caller ends it. The library's own
+    /// transactions name READ COMMITTED, so a server whose default isolation is stricter cannot weaken lock-then-read.
+    /// </summary>
+    private async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken) =>
         context.Database.CurrentTransaction is { } ambient
-            ? new JoinedTransaction(ambient)
-            : await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            ? await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false)
+            : await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+
+    private static readonly string[] SupportedIsolationLevels = ["read committed"];
+
+    private static async Task<string> CurrentIsolationAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        await using var command = context.Database.GetDbConnection().CreateCommand();
+        command.Transaction = ambient.GetDbTransaction();
+        command.CommandText = "SELECT current_setting('transaction_isolation')";
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+    }
 
     /// <summary>A stable 64-bit key for a scope name (the same in every process, unlike <see cref="string.GetHashCode()"/>).</summary>
     internal static long AdvisoryKey(string scope) =>

@@ -49,7 +49,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         if (context.Database.CurrentTransaction is { } ambient)
         {
             // Inside the caller's transaction: SQLite has one writer per database, so the caller's transaction decides.
-            return new JoinedTransaction(ambient);
+            return await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false);
         }
 
         var gate = Gates.GetOrAdd(GateKey(context), static _ => new SemaphoreSlim(1, 1));
@@ -110,6 +110,13 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             throw;
         }
     }
+
+    /// <summary>
+    /// Every isolation level: a SQLite transaction is serializable whatever it asked for (one writer per database, and a
+    /// reader whose snapshot is older than the last commit cannot start writing: SQLITE_BUSY_SNAPSHOT).
+    /// </summary>
+    public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken) =>
+        await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
 
     public Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken) =>
         BeginSerializedAsync(context, "work-item", cancellationToken);
