@@ -66,18 +66,23 @@ public sealed class IdempotencyKeyTests(DatabaseProvider provider) : ClaimFixtur
     [Test]
     public async Task Keys_that_differ_only_in_case_are_different_keys()
     {
-        await AddItemAsync(priority: 1);
-        await AddItemAsync(priority: 2);
-        await AddItemAsync(priority: 3);
-        var upper = await ClaimerAsync(c => c.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { IdempotencyKey = "Job_1" }));
-        var lower = await ClaimerAsync(c => c.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { IdempotencyKey = "job_1" }));
-        var batchUpper = await ClaimerAsync(c => c.ClaimBatchAsync(Agent.Id, Project.Id, 2, new ClaimOptions { IdempotencyKey = "JOB_1" }));
+        for (var i = 0; i < 5; i++)
+        {
+            await AddItemAsync(priority: i + 1);
+        }
 
-        Assert.That(upper, Is.Not.Null);
-        Assert.That(lower, Is.Not.Null);
-        Assert.That(lower!.Lease.WorkItemId, Is.Not.EqualTo(upper!.Lease.WorkItemId), "job_1 claims anew instead of replaying Job_1");
-        Assert.That(batchUpper.Select(b => b.Lease.WorkItemId), Has.None.EqualTo(upper.Lease.WorkItemId).And.None.EqualTo(lower.Lease.WorkItemId));
-        Assert.That(await ClaimerAsync(c => c.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { IdempotencyKey = "job_1" })), Is.EqualTo(lower), "and replays its own");
+        var upper = await ClaimerAsync(c => c.ClaimBatchAsync(Agent.Id, Project.Id, 2, new ClaimOptions { IdempotencyKey = "Job_1" }));
+        var lower = await ClaimerAsync(c => c.ClaimBatchAsync(Agent.Id, Project.Id, 2, new ClaimOptions { IdempotencyKey = "job_1" }));
+        var single = await ClaimerAsync(c => c.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { IdempotencyKey = "JOB_1" }));
+
+        Assert.That(upper, Has.Count.EqualTo(2));
+        Assert.That(lower, Has.Count.EqualTo(2));
+        Assert.That(lower.Select(c => c.Lease.WorkItemId), Has.None.AnyOf(upper.Select(c => c.Lease.WorkItemId).ToArray()), "job_1 claims anew instead of replaying Job_1");
+        Assert.That(single, Is.Not.Null);
+        Assert.That(upper.Concat(lower).Select(c => c.Lease.WorkItemId), Has.None.EqualTo(single!.Lease.WorkItemId), "JOB_1 is a third key");
+        Assert.That(await ClaimerAsync(c => c.ClaimBatchAsync(Agent.Id, Project.Id, 2, new ClaimOptions { IdempotencyKey = "job_1" })), Is.EqualTo(lower), "and each replays its own");
+        await using var db = CreateContext();
+        Assert.That(await db.TaskAssignments.CountAsync(), Is.EqualTo(5));
     }
 
     [Test]
