@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Data;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using AgentOrchestration.Data.Entities;
@@ -72,13 +74,14 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     /// </summary>
     public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
     {
-        var level = ambient.GetDbTransaction().IsolationLevel switch
+        var transaction = ambient.GetDbTransaction();
+        var level = Own.TryGetValue(transaction, out _) ? "read committed" : transaction.IsolationLevel switch
         {
-            IsolationLevel.ReadCommitted or IsolationLevel.ReadUncommitted => "read committed",
             IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => "repeatable read",
             IsolationLevel.Serializable => "serializable",
 
-            // BEGIN without a level runs at the server's default_transaction_isolation, which may be anything.
+            // Npgsql reports READ COMMITTED for a BEGIN without a level too, which runs at the session's
+            // default_transaction_isolation: only the server knows.
             _ => await CurrentIsolationAsync(context, ambient, cancellationToken).ConfigureAwait(false),
         };
         if (level is not ("read committed" or "read uncommitted"))
@@ -96,12 +99,22 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     /// Inside the caller's transaction the locks are taken there and held until the caller ends it. The library's own
     /// transactions name READ COMMITTED, so a server whose default isolation is stricter cannot weaken lock-then-read.
     /// </summary>
-    private async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken) =>
-        context.Database.CurrentTransaction is { } ambient
-            ? await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false)
-            : await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+    private async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        if (context.Database.CurrentTransaction is { } ambient)
+        {
+            return await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false);
+        }
+
+        var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        Own.AddOrUpdate(transaction.GetDbTransaction(), transaction);
+        return transaction;
+    }
 
     private static readonly string[] SupportedIsolationLevels = ["read committed"];
+
+    /// <summary>The library's own transactions (READ COMMITTED by construction): operations joining them need not ask the server.</summary>
+    private static readonly ConditionalWeakTable<DbTransaction, object> Own = [];
 
     private static async Task<string> CurrentIsolationAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
     {
