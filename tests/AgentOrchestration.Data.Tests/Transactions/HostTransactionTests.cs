@@ -114,6 +114,12 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
             Assert.Ignore("A SQLite transaction holds the database's write lock: no claim can commit inside it, so nothing races.");
         }
 
+        // Room for two: the retry is not simply held back by the limit, it would claim a second item under the same key.
+        await using (var db = CreateContext())
+        {
+            await db.AgentProfiles.Where(a => a.Id == agent.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.MaxConcurrentTasks, 2));
+        }
+
         var options = new ClaimOptions { IdempotencyKey = "retry-1" };
         await using var winnerScope = services.CreateAsyncScope();
         var winnerDb = winnerScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
