@@ -27,7 +27,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
-    private static readonly ConditionalWeakTable<SqliteConnection, object> Prepared = [];
+    /// <summary>
+    /// The physical connections (native handles) already prepared. A pooled <see cref="SqliteConnection"/> may get another
+    /// handle at every open, and <c>busy_timeout</c> belongs to the handle, so it is the handle that is remembered.
+    /// </summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = [];
 
     /// <summary>
     /// One gate per database file: writers of this process queue here asynchronously, so only one of them at a time
@@ -73,7 +77,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             // soon as SQLite does, and the wait continues here without holding a thread.
             var previousTimeout = connection.DefaultTimeout;
             connection.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
-            var giveUpAt = Environment.TickCount64 + (Math.Max(previousTimeout, 1) * 1000L);
+            // Default Timeout=0 means "wait indefinitely" in Microsoft.Data.Sqlite: then only the token ends the wait.
+            var giveUpAt = previousTimeout <= 0 ? long.MaxValue : Environment.TickCount64 + (previousTimeout * 1000L);
             try
             {
                 for (var attempt = 0; ; attempt++)
@@ -90,7 +95,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         {
                             // The connection's command timeout bounds the whole wait, as it would without this retry.
                             throw new TimeoutException(
-                                $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {Math.Max(previousTimeout, 1)} s (the connection's Default Timeout); nothing was written.",
+                                $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {previousTimeout} s (the connection's Default Timeout); nothing was written.",
                                 exception);
                         }
 
@@ -127,10 +132,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
-    /// <summary>Once per connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
+    /// <summary>Once per physical connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
     private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        if (Prepared.TryGetValue(connection, out _))
+        var handle = connection.Handle!;
+        if (Prepared.TryGetValue(handle, out _))
         {
             return;
         }
@@ -155,7 +161,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             }
         }
 
-        Prepared.AddOrUpdate(connection, connection);
+        Prepared.AddOrUpdate(handle, handle);
     }
 
     private static string GateKey(DbContext context)
