@@ -26,6 +26,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
+    private const int SqliteBusySnapshot = 517;
 
     /// <summary>
     /// The physical connections (native handles) already prepared. A pooled <see cref="SqliteConnection"/> may get another
@@ -117,11 +118,25 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     }
 
     /// <summary>
-    /// Every isolation level: a SQLite transaction is serializable whatever it asked for (one writer per database, and a
-    /// reader whose snapshot is older than the last commit cannot start writing: SQLITE_BUSY_SNAPSHOT).
+    /// Every isolation level: a SQLite transaction is serializable whatever it asked for, once it holds the write lock.
+    /// A deferred transaction reads in a snapshot until it first writes, so the join takes the write lock before the
+    /// library reads anything; a snapshot already older than the last commit cannot take it (SQLITE_BUSY_SNAPSHOT) and
+    /// is refused up front.
     /// </summary>
-    public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken) =>
-        await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
+    public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        var joined = await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TakeWriteLockAsync(context, ambient, cancellationToken).ConfigureAwait(false);
+            return joined;
+        }
+        catch
+        {
+            await joined.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     public Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken) =>
         BeginSerializedAsync(context, "work-item", cancellationToken);
@@ -162,6 +177,49 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
 
         Prepared.AddOrUpdate(handle, handle);
+    }
+
+    /// <summary>
+    /// Takes the database write lock in the caller's transaction with a write that changes nothing (a no-op when it holds
+    /// the lock already, as a transaction begun with <c>BEGIN IMMEDIATE</c>, the default, does).
+    /// </summary>
+    private static async Task TakeWriteLockAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        var connection = (SqliteConnection)context.Database.GetDbConnection();
+        var table = new StoreNames(context).Table<Entities.AgentProfile>();
+        var timeout = connection.DefaultTimeout;
+        var giveUpAt = timeout <= 0 ? long.MaxValue : Environment.TickCount64 + (timeout * 1000L);
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = (SqliteTransaction)ambient.GetDbTransaction();
+            command.CommandText = $"DELETE FROM {table} WHERE 0";
+
+            // Bounds Microsoft.Data.Sqlite's blocking retry; the wait goes on below without holding the thread.
+            command.CommandTimeout = 1;
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == SqliteBusySnapshot)
+            {
+                throw new UnsupportedIsolationLevelException(
+                    "deferred, reading a snapshot older than the database's last commit",
+                    ["immediate (BeginTransaction's default)", "deferred, before it reads what another writer changes"]);
+            }
+            catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+            {
+                if (Environment.TickCount64 >= giveUpAt)
+                {
+                    throw new TimeoutException(
+                        $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {timeout} s (the connection's Default Timeout); nothing was written.",
+                        exception);
+                }
+
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static string GateKey(DbContext context)

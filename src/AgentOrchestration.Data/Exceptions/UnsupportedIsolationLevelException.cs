@@ -4,7 +4,8 @@ namespace AgentOrchestration.Data;
 /// Thrown when a library write is called inside a caller's transaction whose isolation level it cannot keep its
 /// guarantees under: on PostgreSQL every write decides on rows it reads after taking a lock, which only READ COMMITTED
 /// reads at their newest committed version (a REPEATABLE READ or SERIALIZABLE snapshot is older, so for example an
-/// agent's concurrency limit would be counted on stale rows). Nothing was read or written; the caller's transaction is
+/// agent's concurrency limit would be counted on stale rows); on SQLite a deferred transaction whose snapshot is older
+/// than another writer's commit cannot take the write lock. Nothing was read or written; the caller's transaction is
 /// still usable.
 /// </summary>
 public sealed class UnsupportedIsolationLevelException : AgentOrchestrationException

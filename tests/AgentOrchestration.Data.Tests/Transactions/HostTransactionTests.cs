@@ -178,6 +178,35 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
         Assert.That(await check.TaskAssignments.CountAsync(a => a.AgentId == agent.Id && a.Status == AssignmentStatus.Assigned), Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task A_deferred_sqlite_transaction_that_read_first_cannot_bypass_the_agents_limit()
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            Assert.Ignore("PostgreSQL snapshot levels are refused up front: see A_claim_in_a_snapshot_transaction_cannot_bypass_the_agents_limit.");
+        }
+
+        await using var hostScope = services.CreateAsyncScope();
+        var hostDb = hostScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        await hostDb.Database.OpenConnectionAsync();
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)hostDb.Database.GetDbConnection();
+        await using var deferred = connection.BeginTransaction(deferred: true);
+        await hostDb.Database.UseTransactionAsync(deferred);
+
+        // The deferred transaction's snapshot is taken by this read, before another claim of the agent (limit 1) commits.
+        Assert.That(await hostDb.TaskAssignments.CountAsync(), Is.Zero);
+        Assert.That(await InScopeAsync(s => s.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id)), Is.Not.Null);
+
+        var claimer = hostScope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        var refused = Assert.ThrowsAsync<UnsupportedIsolationLevelException>(() => claimer.ClaimNextAsync(agent.Id, project.Id));
+        Assert.That(refused!.IsolationLevel, Does.StartWith("deferred"));
+        Assert.That(await hostDb.TaskAssignments.CountAsync(), Is.Zero, "the caller's transaction is still usable");
+        await deferred.RollbackAsync();
+
+        await using var check = CreateContext();
+        Assert.That(await check.TaskAssignments.CountAsync(a => a.AgentId == agent.Id && a.Status == AssignmentStatus.Assigned), Is.EqualTo(1));
+    }
+
     private async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
     {
         await using var scope = services.CreateAsyncScope();
