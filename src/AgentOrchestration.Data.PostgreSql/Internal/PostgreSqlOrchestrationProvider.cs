@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Data;
-using System.Data.Common;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -74,8 +73,14 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     /// </summary>
     public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
     {
+        if (Own.TryGetValue(ambient, out _))
+        {
+            return JoinedTransaction.Nested(ambient);
+        }
+
         var transaction = ambient.GetDbTransaction();
-        var level = Own.TryGetValue(transaction, out _) ? "read committed" : transaction.IsolationLevel switch
+
+        var level = transaction.IsolationLevel switch
         {
             IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => "repeatable read",
             IsolationLevel.Serializable => "serializable",
@@ -107,14 +112,15 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         }
 
         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        Own.AddOrUpdate(transaction.GetDbTransaction(), transaction);
+        Own.AddOrUpdate(transaction, transaction);
         return transaction;
     }
 
     private static readonly string[] SupportedIsolationLevels = ["read committed"];
 
-    /// <summary>The library's own transactions (READ COMMITTED by construction): operations joining them need not ask the server.</summary>
-    private static readonly ConditionalWeakTable<DbTransaction, object> Own = [];
+    /// <summary>The library's own transactions (READ COMMITTED by construction): operations nested in them need neither a level check nor a savepoint.</summary>
+    /// <remarks>Keyed on EF Core's transaction object, new for every transaction: Npgsql reuses its own per connection.</remarks>
+    private static readonly ConditionalWeakTable<IDbContextTransaction, object> Own = [];
 
     private static async Task<string> CurrentIsolationAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
     {

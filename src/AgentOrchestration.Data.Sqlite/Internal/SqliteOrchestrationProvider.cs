@@ -34,6 +34,9 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// </summary>
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = [];
 
+    /// <summary>The transactions the library began itself; operations nested in them join without a savepoint.</summary>
+    private static readonly ConditionalWeakTable<IDbContextTransaction, object> Own = [];
+
     /// <summary>
     /// One gate per database file: writers of this process queue here asynchronously, so only one of them at a time
     /// waits on SQLite's lock; other processes are handled by the busy handler and the retry below.
@@ -88,6 +91,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                     {
                         // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE.
                         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+                        Own.AddOrUpdate(transaction, transaction);
                         return new ConnectionScopedTransaction(transaction, context, gate);
                     }
                     catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
@@ -125,6 +129,12 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// </summary>
     public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
     {
+        if (Own.TryGetValue(ambient, out _))
+        {
+            // An operation nested in one the library began (BEGIN IMMEDIATE): the write lock is held, the outer one ends it.
+            return JoinedTransaction.Nested(ambient);
+        }
+
         var joined = await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
         try
         {

@@ -33,6 +33,12 @@ internal sealed class JoinedTransaction : IDbContextTransaction
         return new JoinedTransaction(ambient);
     }
 
+    /// <summary>
+    /// Joins a transaction the library itself began for an enclosing operation, without a savepoint: that operation ends
+    /// its transaction as a whole (it never goes on after a failure inside it), so a savepoint would only cost round trips.
+    /// </summary>
+    public static JoinedTransaction Nested(IDbContextTransaction ambient) => new(ambient) { ended = true };
+
     public void Commit()
     {
         if (!ended)
