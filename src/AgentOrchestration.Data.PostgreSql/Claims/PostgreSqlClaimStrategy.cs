@@ -19,13 +19,19 @@ internal static class PostgreSqlClaimStrategy
 {
     private static readonly ConditionalWeakTable<IModel, ClaimSql> SqlByModel = [];
 
-    public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, ClaimRequest request, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, IOrchestrationProvider provider, ClaimRequest request, CancellationToken cancellationToken)
     {
         var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Inside the caller's transaction, under a savepoint: a unique violation (which aborts the transaction) rolls
+            // back to it, so the claimer's retry and the caller's transaction go on.
+            await using var joined = db.Database.CurrentTransaction is { } ambient
+                ? await provider.JoinAsync(db, ambient, cancellationToken).ConfigureAwait(false)
+                : null;
+
             // Two statements, one round trip, one implicit transaction: the first waits for the agent's row lock, so the
             // claim statement's snapshot is taken after any concurrent claim of the same agent has committed, and its
             // count of held assignments (the concurrency limit) is current.
@@ -57,6 +63,7 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
             command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)request.SessionId ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("request", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyRequest ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -67,6 +74,12 @@ internal static class PostgreSqlClaimStrategy
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4), UtcTimestampConverter.FromStore(reader.GetDateTime(5))));
+            }
+
+            if (joined is not null)
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                await joined.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return rows;
@@ -136,8 +149,15 @@ internal static class PostgreSqlClaimStrategy
             ), caps AS (
                 SELECT coalesce(array_agg(c.{C("Capability")}::text), ARRAY[]::text[]) AS names
                 FROM {n.Table<AgentCapability>()} c WHERE c.{C("AgentId")} = @agent
+            ), key_free AS (
+                -- A key the agent already used (committed while this claim waited for the agent's lock) claims nothing:
+                -- the claimer replays or refuses it. Compared byte for byte: the key itself, or a batch's key#n.
+                SELECT @key::text IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM {ta} k
+                    WHERE k.{T("AgentId")} = @agent
+                      AND (k.{T("IdempotencyKey")} = @key OR left(k.{T("IdempotencyKey")}, length(@key) + 1) = @key || '#')) AS ok
             ), limits AS (
-                SELECT CASE WHEN (SELECT ok FROM session_ok) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END AS n
+                SELECT CASE WHEN (SELECT ok FROM session_ok) AND (SELECT ok FROM key_free) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END AS n
             ), fresh AS (
                 -- Unassigned work in claim order: an ordered scan of ix_work_items_claim that stops after n ready rows,
                 -- instead of reading, filtering and sorting every open item of the project before the limit.
@@ -177,9 +197,11 @@ internal static class PostgreSqlClaimStrategy
                     {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = {now}
                 FROM picked p WHERE t.{T("Id")} = p.old_assignment AND t.{T("Status")} IN {active}
             ), inserted AS (
-                INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")})
+                INSERT INTO {ta} ({T("Id")}, {T("WorkItemId")}, {T("AgentId")}, {T("AssignedAt")}, {T("Status")}, {T("LeaseExpiresAt")}, {T("FencingToken")}, {T("IdempotencyKey")}, {T("CreatedAt")}, {T("UpdatedAt")},
+                    {T(ClaimIdempotency.RequestProperty)})
                 SELECT p.assignment_id, p.id, @agent, {now}, 'assigned', {now} + {duration}, p.token,
-                       CASE WHEN @key IS NULL THEN NULL WHEN @max = 1 THEN @key ELSE @key || '#' || (p.rn - 1) END, {now}, {now}
+                       CASE WHEN @key IS NULL THEN NULL WHEN @max = 1 THEN @key ELSE @key || '#' || (p.rn - 1) END, {now}, {now},
+                       @request
                 FROM picked p
             ), updated AS (
                 UPDATE {wi} w SET {W("DelegationStatus")} = 'assigned', {W("Status")} = 'todo', {W("AssigneeType")} = 'agent',

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Data;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using AgentOrchestration.Data.Entities;
@@ -78,16 +80,70 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     }
 
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
-        PostgreSqlClaimStrategy.ClaimAsync(context, request, cancellationToken);
+        PostgreSqlClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
+
+    /// <summary>
+    /// READ COMMITTED only (READ UNCOMMITTED is the same in PostgreSQL): every library write takes a lock and then decides
+    /// on what it reads, which a REPEATABLE READ or SERIALIZABLE transaction reads in a snapshot from before the lock wait.
+    /// </summary>
+    public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        if (Own.TryGetValue(ambient, out _))
+        {
+            return JoinedTransaction.Nested(ambient);
+        }
+
+        var transaction = ambient.GetDbTransaction();
+
+        var level = transaction.IsolationLevel switch
+        {
+            IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => "repeatable read",
+            IsolationLevel.Serializable => "serializable",
+
+            // Npgsql reports READ COMMITTED for a BEGIN without a level too, which runs at the session's
+            // default_transaction_isolation: only the server knows.
+            _ => await CurrentIsolationAsync(context, ambient, cancellationToken).ConfigureAwait(false),
+        };
+        if (level is not ("read committed" or "read uncommitted"))
+        {
+            throw new UnsupportedIsolationLevelException(level, SupportedIsolationLevels);
+        }
+
+        return await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
+    }
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
-    /// <summary>Inside the caller's transaction the locks are taken there and held until the caller ends it.</summary>
-    private static async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken) =>
-        context.Database.CurrentTransaction is { } ambient
-            ? new JoinedTransaction(ambient)
-            : await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Inside the caller's transaction the locks are taken there and held until the caller ends it. The library's own
+    /// transactions name READ COMMITTED, so a server whose default isolation is stricter cannot weaken lock-then-read.
+    /// </summary>
+    private async Task<IDbContextTransaction> BeginOrJoinAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        if (context.Database.CurrentTransaction is { } ambient)
+        {
+            return await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false);
+        }
+
+        var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        Own.AddOrUpdate(transaction, transaction);
+        return transaction;
+    }
+
+    private static readonly string[] SupportedIsolationLevels = ["read committed"];
+
+    /// <summary>The library's own transactions (READ COMMITTED by construction): operations nested in them need neither a level check nor a savepoint.</summary>
+    /// <remarks>Keyed on EF Core's transaction object, new for every transaction: Npgsql reuses its own per connection.</remarks>
+    private static readonly ConditionalWeakTable<IDbContextTransaction, object> Own = [];
+
+    private static async Task<string> CurrentIsolationAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        await using var command = context.Database.GetDbConnection().CreateCommand();
+        command.Transaction = ambient.GetDbTransaction();
+        command.CommandText = "SELECT current_setting('transaction_isolation')";
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+    }
 
     /// <summary>A stable 64-bit key for a scope name (the same in every process, unlike <see cref="string.GetHashCode()"/>).</summary>
     internal static long AdvisoryKey(string scope) =>

@@ -29,6 +29,12 @@ internal static class SqliteClaimStrategy
             return [];
         }
 
+        if (request.IdempotencyKey is { } key && (await ClaimIdempotency.FindAsync(db, agent.Id, key, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            // The key was bound while this claim waited for the write lock: the claimer replays (or refuses) it.
+            return [];
+        }
+
         AgentSession? session = null;
         if (request.SessionId is { } sessionId)
         {
@@ -88,7 +94,7 @@ internal static class SqliteClaimStrategy
                 CreatedAt = now,
                 UpdatedAt = now,
             };
-            db.Add(assignment);
+            db.Add(assignment).Property(ClaimIdempotency.RequestProperty).CurrentValue = request.IdempotencyRequest;
             Claiming.Apply(db, item, assignment, request, now);
             rows.Add(new ClaimRow(item.Id, assignment.Id, token, item.Title, item.Priority, expires));
         }

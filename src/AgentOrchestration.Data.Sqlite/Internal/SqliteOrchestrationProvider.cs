@@ -26,8 +26,16 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
+    private const int SqliteBusySnapshot = 517;
 
-    private static readonly ConditionalWeakTable<SqliteConnection, object> Prepared = [];
+    /// <summary>
+    /// The physical connections (native handles) already prepared. A pooled <see cref="SqliteConnection"/> may get another
+    /// handle at every open, and <c>busy_timeout</c> belongs to the handle, so it is the handle that is remembered.
+    /// </summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = [];
+
+    /// <summary>The transactions the library began itself; operations nested in them join without a savepoint.</summary>
+    private static readonly ConditionalWeakTable<IDbContextTransaction, object> Own = [];
 
     /// <summary>
     /// One gate per database file: writers of this process queue here asynchronously, so only one of them at a time
@@ -55,7 +63,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         if (context.Database.CurrentTransaction is { } ambient)
         {
             // Inside the caller's transaction: SQLite has one writer per database, so the caller's transaction decides.
-            return new JoinedTransaction(ambient);
+            return await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false);
         }
 
         var gate = Gates.GetOrAdd(GateKey(context), static _ => new SemaphoreSlim(1, 1));
@@ -79,7 +87,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             // soon as SQLite does, and the wait continues here without holding a thread.
             var previousTimeout = connection.DefaultTimeout;
             connection.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
-            var giveUpAt = Environment.TickCount64 + (Math.Max(previousTimeout, 1) * 1000L);
+            // Default Timeout=0 means "wait indefinitely" in Microsoft.Data.Sqlite: then only the token ends the wait.
+            var giveUpAt = previousTimeout <= 0 ? long.MaxValue : Environment.TickCount64 + (previousTimeout * 1000L);
             try
             {
                 for (var attempt = 0; ; attempt++)
@@ -88,6 +97,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                     {
                         // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE.
                         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+                        Own.AddOrUpdate(transaction, transaction);
                         return new ConnectionScopedTransaction(transaction, context, gate);
                     }
                     catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
@@ -96,7 +106,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         {
                             // The connection's command timeout bounds the whole wait, as it would without this retry.
                             throw new TimeoutException(
-                                $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {Math.Max(previousTimeout, 1)} s (the connection's Default Timeout); nothing was written.",
+                                $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {previousTimeout} s (the connection's Default Timeout); nothing was written.",
                                 exception);
                         }
 
@@ -117,6 +127,33 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
     }
 
+    /// <summary>
+    /// Every isolation level: a SQLite transaction is serializable whatever it asked for, once it holds the write lock.
+    /// A deferred transaction reads in a snapshot until it first writes, so the join takes the write lock before the
+    /// library reads anything; a snapshot already older than the last commit cannot take it (SQLITE_BUSY_SNAPSHOT) and
+    /// is refused up front.
+    /// </summary>
+    public async Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        if (Own.TryGetValue(ambient, out _))
+        {
+            // An operation nested in one the library began (BEGIN IMMEDIATE): the write lock is held, the outer one ends it.
+            return JoinedTransaction.Nested(ambient);
+        }
+
+        var joined = await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TakeWriteLockAsync(context, ambient, cancellationToken).ConfigureAwait(false);
+            return joined;
+        }
+        catch
+        {
+            await joined.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     public Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken) =>
         BeginSerializedAsync(context, "work-item", cancellationToken);
 
@@ -126,10 +163,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
-    /// <summary>Once per connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
+    /// <summary>Once per physical connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
     private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        if (Prepared.TryGetValue(connection, out _))
+        var handle = connection.Handle!;
+        if (Prepared.TryGetValue(handle, out _))
         {
             return;
         }
@@ -154,7 +192,50 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             }
         }
 
-        Prepared.AddOrUpdate(connection, connection);
+        Prepared.AddOrUpdate(handle, handle);
+    }
+
+    /// <summary>
+    /// Takes the database write lock in the caller's transaction with a write that changes nothing (a no-op when it holds
+    /// the lock already, as a transaction begun with <c>BEGIN IMMEDIATE</c>, the default, does).
+    /// </summary>
+    private static async Task TakeWriteLockAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
+    {
+        var connection = (SqliteConnection)context.Database.GetDbConnection();
+        var table = new StoreNames(context).Table<Entities.AgentProfile>();
+        var timeout = connection.DefaultTimeout;
+        var giveUpAt = timeout <= 0 ? long.MaxValue : Environment.TickCount64 + (timeout * 1000L);
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = (SqliteTransaction)ambient.GetDbTransaction();
+            command.CommandText = $"DELETE FROM {table} WHERE 0";
+
+            // Bounds Microsoft.Data.Sqlite's blocking retry; the wait goes on below without holding the thread.
+            command.CommandTimeout = 1;
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == SqliteBusySnapshot)
+            {
+                throw new UnsupportedIsolationLevelException(
+                    "deferred, reading a snapshot older than the database's last commit",
+                    ["immediate (BeginTransaction's default)", "deferred, before it reads what another writer changes"]);
+            }
+            catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+            {
+                if (Environment.TickCount64 >= giveUpAt)
+                {
+                    throw new TimeoutException(
+                        $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {timeout} s (the connection's Default Timeout); nothing was written.",
+                        exception);
+                }
+
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static string GateKey(DbContext context)

@@ -14,8 +14,10 @@ public sealed class ClaimOptions
 
     /// <summary>
     /// Gets or sets a key that makes the claim safe to retry: a claim by the same agent with a key it used before returns
-    /// what that claim took instead of claiming more (for example after a timeout left the caller unsure). At most
-    /// <see cref="MaxIdempotencyKeyLength"/> characters; <see langword="null"/> means no idempotency.
+    /// what that claim took instead of claiming more (for example after a timeout left the caller unsure). The key names
+    /// one request: reusing it with another project, lease duration, session or number of items throws
+    /// <see cref="IdempotencyKeyReusedException"/>. Keys compare exactly (ordinal, case-sensitive). At most
+    /// <see cref="MaxIdempotencyKeyLength"/> characters, without <c>#</c>; <see langword="null"/> means no idempotency.
     /// </summary>
     public string? IdempotencyKey { get; set; }
 

@@ -24,6 +24,8 @@ public interface IWorkClaimer
     /// <exception cref="SessionNotActiveException"><see cref="ClaimOptions.SessionId"/> names a session that is not active (a missing one throws <see cref="EntityNotFoundException"/>).</exception>
     /// <exception cref="ProjectIsolationException"><see cref="ClaimOptions.SessionId"/> names a session of another project.</exception>
     /// <exception cref="ArgumentException"><see cref="ClaimOptions.SessionId"/> names a session of another agent, or a key that cannot be stored.</exception>
+    /// <exception cref="IdempotencyKeyReusedException"><see cref="ClaimOptions.IdempotencyKey"/> was used by the agent for a different request.</exception>
+    /// <exception cref="UnsupportedIsolationLevelException">PostgreSQL: called inside a caller's transaction that is not READ COMMITTED.</exception>
     Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Claims up to <paramref name="maxItems"/> ready work items at once, in priority order, as <see cref="ClaimNextAsync"/> does for one.</summary>
@@ -34,6 +36,7 @@ public interface IWorkClaimer
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The claimed work, possibly empty.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxItems"/> is outside 1 to 1000.</exception>
+    /// <exception cref="IdempotencyKeyReusedException"><see cref="ClaimOptions.IdempotencyKey"/> was used by the agent for a different request (such as another <paramref name="maxItems"/>).</exception>
     Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Extends a lease (the heartbeat of a claim).</summary>

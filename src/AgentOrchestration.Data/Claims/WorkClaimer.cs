@@ -69,13 +69,14 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
             SessionIds.ValidLookup(options.SessionId, nameof(options));
         }
 
-        if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } replayed)
+        var bound = key is null ? null : new ClaimIdempotency.Request(projectId, maxItems, duration, options.SessionId);
+        if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } replayed)
         {
             return replayed;
         }
 
         var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
-        var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId);
+        var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId, bound?.Format());
 
         Tracking.Reset(db);
         var provider = OrchestrationProviders.For(db);
@@ -92,7 +93,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
                 // Either a concurrent retry with the same key won (its claim is the answer), or a concurrent change of
                 // an item made this claim compute a fencing token that is taken; the statement wrote nothing.
                 db.ChangeTracker.Clear();
-                if (key is not null && await ReplayAsync(agentId, projectId, key, cancellationToken).ConfigureAwait(false) is { } winner)
+                if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } winner)
                 {
                     return winner;
                 }
@@ -101,6 +102,13 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
         if (rows.Count == 0)
         {
+            // A claim with this key committed while this one waited for the agent's lock: the claim took nothing, and
+            // the earlier claim is the answer (or the refusal, if it was a different request).
+            if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } earlier)
+            {
+                return earlier;
+            }
+
             // Only an empty claim pays for telling "nothing ready" from a caller error.
             await EnsureClaimableAsync(agentId, projectId, options.SessionId, cancellationToken).ConfigureAwait(false);
         }
@@ -110,19 +118,22 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         return rows.Select(r => new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, r.LeaseExpiresAt)).ToList();
     }
 
-    /// <summary>What an earlier claim of this agent with this key took, or <see langword="null"/> if there was none.</summary>
-    private async Task<IReadOnlyList<ClaimedWork>?> ReplayAsync(Guid agentId, Guid projectId, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// What an earlier claim of this agent with this key took (in any project), or <see langword="null"/> if there was none.
+    /// </summary>
+    /// <exception cref="IdempotencyKeyReusedException">The earlier claim was a different request.</exception>
+    private async Task<IReadOnlyList<ClaimedWork>?> ReplayAsync(Guid agentId, string key, ClaimIdempotency.Request request, CancellationToken cancellationToken)
     {
-        var batchPrefix = key + "#";
-        var earlier = await db.Set<TaskAssignment>().AsNoTracking()
-            .Where(a => a.AgentId == agentId && a.WorkItem!.ProjectId == projectId && (a.IdempotencyKey == key || a.IdempotencyKey!.StartsWith(batchPrefix)))
-            .Select(a => new { a.Id, a.WorkItemId, a.FencingToken, a.LeaseExpiresAt, a.AssignedAt, a.WorkItem!.ProjectId, a.WorkItem.Title, a.WorkItem.Priority })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return earlier.Count == 0
-            ? null
-            : earlier.OrderBy(a => a.Priority).ThenBy(a => a.Id)
-                .Select(a => new ClaimedWork(new WorkLease(a.WorkItemId, a.Id, a.FencingToken), a.ProjectId, a.Title, a.Priority, a.LeaseExpiresAt ?? a.AssignedAt))
-                .ToList();
+        var earlier = await ClaimIdempotency.FindAsync(db, agentId, key, cancellationToken).ConfigureAwait(false);
+        if (earlier.Count == 0)
+        {
+            return null;
+        }
+
+        ClaimIdempotency.EnsureSameRequest(agentId, key, earlier, request);
+        return earlier.OrderBy(a => a.Priority).ThenBy(a => a.AssignmentId)
+            .Select(a => new ClaimedWork(new WorkLease(a.WorkItemId, a.AssignmentId, a.FencingToken), a.ProjectId, a.Title, a.Priority, a.LeaseExpiresAt ?? a.AssignedAt))
+            .ToList();
     }
 
     private async Task EnsureClaimableAsync(Guid agentId, Guid projectId, string? sessionId, CancellationToken cancellationToken)

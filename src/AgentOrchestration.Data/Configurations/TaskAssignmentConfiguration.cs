@@ -21,6 +21,9 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
         builder.ComplexProperty(x => x.Context, c => c.ToJson("context"));
         builder.Property(x => x.IdempotencyKey).HasMaxLength(IdempotencyKeyLength);
 
+        // The request the key was first used for, so a reuse for a different request is refused (library-internal format).
+        builder.Property<string?>(ClaimIdempotency.RequestProperty).HasMaxLength(ClaimIdempotency.RequestLength);
+
         // Assignments cascade with their work item; an agent with assignments cannot be deleted, only archived (seed 000).
         builder.HasOne(x => x.WorkItem).WithMany(w => w.Assignments).HasForeignKey(x => x.WorkItemId)
             .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "work_item_id"));

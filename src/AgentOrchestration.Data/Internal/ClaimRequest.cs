@@ -9,8 +9,10 @@ namespace AgentOrchestration.Data.Internal;
 /// <param name="AssignmentIds">Pre-generated ids for the new assignments; their count is the most items to claim.</param>
 /// <param name="IdempotencyKey">The caller's key, stored on the assignments (a batch suffixes <c>#n</c>).</param>
 /// <param name="SessionId">The implementing session recorded on the claimed items; a claim through a session that is not active, of another project or of another agent claims nothing.</param>
+/// <param name="IdempotencyRequest">With a key: the request it binds (<see cref="ClaimIdempotency.Request.Format"/>), stored on the assignments. A key the agent already used claims nothing (the claimer then replays or refuses).</param>
 internal sealed record ClaimRequest(
-    Guid AgentId, Guid ProjectId, TimeProvider? Clock, TimeSpan LeaseDuration, string Actor, IReadOnlyList<Guid> AssignmentIds, string? IdempotencyKey = null, string? SessionId = null)
+    Guid AgentId, Guid ProjectId, TimeProvider? Clock, TimeSpan LeaseDuration, string Actor, IReadOnlyList<Guid> AssignmentIds, string? IdempotencyKey = null, string? SessionId = null,
+    string? IdempotencyRequest = null)
 {
     /// <summary>The key stored on the <paramref name="index"/>-th assignment of this claim.</summary>
     public string? KeyFor(int index) => IdempotencyKey is null ? null : AssignmentIds.Count == 1 ? IdempotencyKey : $"{IdempotencyKey}#{index}";

@@ -29,7 +29,8 @@ internal interface IOrchestrationProvider
     /// <summary>
     /// Begins a transaction in which no other writer of the same <paramref name="scope"/> runs until it ends:
     /// SQLite takes the database write lock up front (<c>BEGIN IMMEDIATE</c>, retried asynchronously while busy);
-    /// PostgreSQL takes a transaction-scoped advisory lock on the scope.
+    /// PostgreSQL takes a transaction-scoped advisory lock on the scope. Inside a transaction the caller opened, it joins
+    /// that transaction (<see cref="JoinAsync"/>) and the lock is held until the caller ends it.
     /// </summary>
     /// <param name="context">The context whose connection runs the transaction.</param>
     /// <param name="scope">What to serialize on, such as <c>locks:{projectId}</c>.</param>
@@ -46,6 +47,17 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the wait.</param>
     /// <returns>The transaction; commit or dispose it.</returns>
     Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Joins the caller's transaction <paramref name="ambient"/> for one library write, under a savepoint (see
+    /// <see cref="JoinedTransaction"/>), after checking that its isolation level keeps the write's guarantees.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the transaction.</param>
+    /// <param name="ambient">The caller's transaction.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The joined transaction; commit it when the write succeeded, dispose it in every case.</returns>
+    /// <exception cref="UnsupportedIsolationLevelException">PostgreSQL: the caller's transaction is not READ COMMITTED.</exception>
+    Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken);
 
     /// <summary>
     /// Claims up to <see cref="ClaimRequest.AssignmentIds"/>.Count ready items atomically: never two winners for one item.

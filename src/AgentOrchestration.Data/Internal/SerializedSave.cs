@@ -10,10 +10,13 @@ internal static class SerializedSave
 {
     public static async Task SaveAsync(DbContext db, string scope, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
+        if (db.Database.CurrentTransaction is { } ambient)
         {
-            // The caller's transaction (a host's, or one of ours) already decides how this write waits.
+            // The caller's transaction (a host's, or one of ours) already decides how this write waits; the savepoint
+            // keeps a refused write from aborting it.
+            await using var joined = await OrchestrationProviders.For(db).JoinAsync(db, ambient, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await joined.CommitAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -387,19 +387,19 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
             Tracking.Reset(Db);
         }
 
-        var transaction = ambient
-            ? null
-            : await OrchestrationProviders.For(Db).BeginSerializedAsync(Db, $"locks:{projectId}", cancellationToken).ConfigureAwait(false);
-        await using var owned = transaction;
+        // A joined release takes no lock of its own: the caller (such as ending a session) already holds the session's, and
+        // taking the project's lock scope after it would invert the order acquiring takes them in. Its savepoint makes a
+        // release that fails half-way leave the caller's transaction as it was.
+        var provider = OrchestrationProviders.For(Db);
+        await using var transaction = ambient
+            ? await provider.JoinAsync(Db, Db.Database.CurrentTransaction!, cancellationToken).ConfigureAwait(false)
+            : await provider.BeginSerializedAsync(Db, $"locks:{projectId}", cancellationToken).ConfigureAwait(false);
         var work = new LockWork(Db, await NowAsync(underLock: true, cancellationToken).ConfigureAwait(false));
         try
         {
             var result = await body(work).ConfigureAwait(false);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            if (transaction is not null)
-            {
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
             work.Forget();
             return result;

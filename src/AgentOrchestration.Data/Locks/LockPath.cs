@@ -18,7 +18,8 @@ namespace AgentOrchestration.Data.Locks;
 /// </para>
 /// <para>
 /// It refuses <see langword="null"/>, empty and white-space paths, absolute paths (<c>/x</c>, <c>\x</c>, <c>C:\x</c>,
-/// <c>C:x</c>, <c>\\server\share</c>), any <c>..</c> segment, control characters, invalid Unicode, the project root itself
+/// <c>C:x</c>, <c>\\server\share</c>), any <c>..</c> segment, any segment ending in a dot or a space (Windows drops
+/// them, so <c>a.cs.</c> and <c>a.cs </c> would name <c>a.cs</c> there), control characters, invalid Unicode, the project root itself
 /// (<c>.</c>; lock <c>**</c> to lock everything) and paths longer than <see cref="MaxLength"/> characters.
 /// </para>
 /// <para>
@@ -35,14 +36,14 @@ public static class LockPath
     public const int MaxLength = 1024;
 
     private const string Allowed =
-        "A lock path is relative to the project root, such as 'src/app.cs', 'src/' or 'docs/*.md', at most 1024 characters, without '..' segments or control characters.";
+        "A lock path is relative to the project root, such as 'src/app.cs', 'src/' or 'docs/*.md', at most 1024 characters, without '..' segments, segments ending in '.' or ' ', or control characters.";
 
     /// <summary>Returns the normalised form of a lock path or pattern.</summary>
     /// <param name="path">A project-relative path or pattern, such as <c>./src\App.cs</c>, <c>src/</c> or <c>docs/*.md</c>.</param>
     /// <returns>The normalised path, such as <c>src/App.cs</c>, <c>src/**</c> or <c>docs/*.md</c>.</returns>
     /// <exception cref="ArgumentException">
     /// <paramref name="path"/> is <see langword="null"/>, empty, white space, absolute, escapes the project with <c>..</c>,
-    /// names only the project root, contains a control character or invalid Unicode, or is longer than <see cref="MaxLength"/>;
+    /// has a segment ending in a dot or a space, names only the project root, contains a control character or invalid Unicode, or is longer than <see cref="MaxLength"/>;
     /// the message names the value and what is allowed.
     /// </exception>
     public static string Normalize(string path)
@@ -134,6 +135,15 @@ public static class LockPath
             if (raw == "..")
             {
                 error = $"The lock path '{Show(path)}' has a '..' segment; lock paths must stay inside the project. {Allowed}";
+                return false;
+            }
+
+            if (raw[^1] is '.' or ' ')
+            {
+                // Windows drops them (a.cs. and 'a.cs ' open a.cs), so such a lock would not cover the file agents there write.
+                var trimmed = raw.TrimEnd('.', ' ');
+                var there = trimmed.Length == 0 ? "nothing (its parent directory)" : $"'{Show(trimmed)}'";
+                error = $"The lock path '{Show(path)}' has the segment '{Show(raw)}', which ends in a {(raw[^1] == '.' ? "dot" : "space")}; Windows drops trailing dots and spaces, so there it names {there}. Write it without them. {Allowed}";
                 return false;
             }
 

@@ -84,7 +84,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
                 Events.Append(db, now, "sprint.started", sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload { From = "planned", To = "active" });
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (DbUpdateException exception) when (db.Database.CurrentTransaction is null && OrchestrationProviders.For(db).IsUniqueViolation(exception))
+        catch (DbUpdateException exception) when (OrchestrationProviders.For(db).IsUniqueViolation(exception))
         {
             // A writer outside the library activated a sprint between our check and our write: the index refused ours.
             db.ChangeTracker.Clear();

@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -46,5 +47,90 @@ public sealed class SqliteBusyTests
             await hold.RollbackAsync();
             Assert.That(await claimer.ClaimNextAsync(agent.Id, project.Id), Is.Not.Null, "and works once the writer is gone");
         }
+    }
+
+    [Test]
+    public async Task Default_timeout_zero_waits_for_the_writer_as_long_as_it_holds_on_and_stays_cancellable()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var (project, agent) = await SeedAsync(database);
+        await using var other = new SqliteConnection(database.ConnectionString);
+        await other.OpenAsync();
+        var hold = other.BeginTransaction(deferred: false);
+
+        var services = new ServiceCollection()
+            .AddAgentOrchestration(o => o.UseSqlite(database.ConnectionString + ";Default Timeout=0"))
+            .BuildServiceProvider();
+        await using (services)
+        {
+            // Microsoft.Data.Sqlite reads 0 as "no limit": the claim is still waiting well after the 1 s it gave up at before.
+            await using var scope = services.CreateAsyncScope();
+            var claim = scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id);
+            await Task.WhenAny(claim, Task.Delay(TimeSpan.FromSeconds(3)));
+            Assert.That(claim.IsCompleted, Is.False, claim.Exception?.ToString() ?? "still waiting");
+            hold.Rollback();
+            Assert.That(await claim, Is.Not.Null, "it claims once the writer is gone");
+
+            // Waiting without a limit ends with the caller's token.
+            hold = other.BeginTransaction(deferred: false);
+            using var cancel = new CancellationTokenSource();
+            await using var second = services.CreateAsyncScope();
+            var waiting = second.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id, cancellationToken: cancel.Token);
+            await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(1.5)));
+            Assert.That(waiting.IsCompleted, Is.False);
+            await cancel.CancelAsync();
+            Assert.That(async () => await waiting, Throws.InstanceOf<OperationCanceledException>());
+            hold.Rollback();
+        }
+
+        await using var check = database.CreateContext();
+        Assert.That(await check.TaskAssignments.CountAsync(), Is.EqualTo(1), "the cancelled claim wrote nothing");
+    }
+
+    [Test]
+    public async Task Every_physical_connection_the_pool_hands_out_gets_the_native_busy_timeout()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await SeedAsync(database);
+        await using var context = database.CreateContext();
+        var connection = (SqliteConnection)context.Database.GetDbConnection();
+        var provider = OrchestrationProviders.For(context);
+        var handles = new List<object>();
+        for (var open = 0; open < 2; open++)
+        {
+            // One SqliteConnection object, a new native handle each time: the pool is emptied in between.
+            await using (var transaction = await provider.BeginSerializedAsync(context, "test", CancellationToken.None))
+            {
+                handles.Add(connection.Handle!);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA busy_timeout";
+                var timeout = Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.That(timeout, Is.EqualTo(1000), $"open {open + 1}");
+                await transaction.CommitAsync();
+            }
+
+            Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Closed));
+            SqliteConnection.ClearAllPools();
+        }
+
+        Assert.That(handles[1], Is.Not.SameAs(handles[0]), "the second open got another physical connection");
+    }
+
+    private static async Task<(Entities.Project Project, Entities.AgentProfile Agent)> SeedAsync(TestDatabase database)
+    {
+        await using (var context = database.CreateContext())
+        {
+            await context.Database.MigrateAsync();
+        }
+
+        var project = Fakes.Project();
+        var agent = Fakes.Agent();
+        await using (var context = database.CreateContext())
+        {
+            context.AddRange(project, agent, Fakes.WorkItem(project), Fakes.WorkItem(project));
+            await context.SaveChangesAsync();
+        }
+
+        return (project, agent);
     }
 }

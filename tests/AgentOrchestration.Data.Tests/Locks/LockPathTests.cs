@@ -24,7 +24,6 @@ public sealed class LockPathTests
     [TestCase("**", "**")]
     [TestCase("a b/c d.txt", "a b/c d.txt")]
     [TestCase("app/[id]/page.tsx", "app/[id]/page.tsx")]
-    [TestCase("...", "...")]
     [TestCase("a/.hidden", "a/.hidden")]
     [TestCase("caf\u0065\u0301.txt", "caf\u00e9.txt")]
     public void Normalize_accepts_relative_paths_and_patterns(string input, string expected)
@@ -46,6 +45,12 @@ public sealed class LockPathTests
     [TestCase("src\\..\\x", "'..'")]
     [TestCase("src/a\nb.cs", "control character U+000A")]
     [TestCase("src/a\u0000b.cs", "control character U+0000")]
+    [TestCase("src/a.cs.", "segment 'a.cs.', which ends in a dot; Windows drops trailing dots and spaces, so there it names 'a.cs'")]
+    [TestCase("src/a.cs ", "segment 'a.cs ', which ends in a space")]
+    [TestCase("src. /a.cs", "segment 'src. ', which ends in a space")]
+    [TestCase("docs/*.", "segment '*.', which ends in a dot")]
+    [TestCase("...", "there it names nothing (its parent directory)")]
+    [TestCase("src/ /a.cs", "segment ' ', which ends in a space")]
     [TestCase(".", "project root")]
     [TestCase("./", "project root")]
     public void Normalize_refuses_with_a_message_naming_the_value_and_the_rule(string input, string reason)

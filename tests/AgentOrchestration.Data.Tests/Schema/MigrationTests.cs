@@ -16,7 +16,7 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     [
         "Baseline", "AgentProfiles", "WorkItemOrchestrationFields", "TaskAssignmentsAndCapabilities", "KeyIndexes",
         "BacklogSessionsQaResultsAndFileLocks", "TaskAndStoryColumns", "LibraryAdditions", "ClaimIdempotency", "UniqueFencingTokens",
-        "EventFeedAndSprintRules",
+        "EventFeedAndSprintRules", "ClaimIdempotencyRequest",
     ];
 
     private static readonly string[] LibraryTables =

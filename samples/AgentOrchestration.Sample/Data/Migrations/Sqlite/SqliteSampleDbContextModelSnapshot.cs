@@ -833,6 +833,11 @@ namespace AgentOrchestration.Sample.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("idempotency_key");
 
+                    b.Property<string>("IdempotencyRequest")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_request");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_expires_at");

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace AgentOrchestration.Sample.Data.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class ClaimIdempotencyRequest : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "idempotency_request",
+                table: "task_assignments",
+                type: "character varying(320)",
+                maxLength: 320,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "idempotency_request",
+                table: "task_assignments");
+        }
+    }
+}
