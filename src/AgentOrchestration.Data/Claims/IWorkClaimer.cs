@@ -4,6 +4,12 @@ namespace AgentOrchestration.Data.Claims;
 /// Claims ready work for agents atomically, with leases and fencing tokens: two callers never win the same item, a
 /// lease expires unless renewed, and the writes of a holder whose lease passed on are refused.
 /// </summary>
+/// <remarks>
+/// Agents belong to no project: one agent may claim in any project, and isolation is by session and lease. A claim
+/// through <see cref="ClaimOptions.SessionId"/> must be in that session's project (otherwise
+/// <see cref="ProjectIsolationException"/>), but a claim without a session may be in any project, even while the agent
+/// has a live session in another. Pass the session whenever the agent works through one.
+/// </remarks>
 public interface IWorkClaimer
 {
     /// <summary>

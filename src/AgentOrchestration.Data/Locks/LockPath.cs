@@ -65,7 +65,8 @@ public static class LockPath
     /// <exception cref="ArgumentException">
     /// <paramref name="path"/> is <see langword="null"/>, empty, white space, absolute, escapes the project with <c>..</c>,
     /// has a segment ending in a dot or a space, names only the project root, contains a control character or invalid Unicode, or is longer than <see cref="MaxLength"/>;
-    /// the message names the value and what is allowed.
+    /// or, in globalization invariant mode, has a character this process cannot put in NFC (see the remarks of <see cref="LockPath"/>).
+    /// The message names the value and what is allowed.
     /// </exception>
     public static string Normalize(string path)
     {
