@@ -26,7 +26,7 @@ namespace AgentOrchestration.Data.Locks;
 /// <para>
 /// It refuses <see langword="null"/>, empty and white-space paths, absolute paths (<c>/x</c>, <c>\x</c>, <c>C:\x</c>,
 /// <c>C:x</c>, <c>\\server\share</c>), any <c>..</c> segment, any segment ending in a dot or a space (Windows drops
-/// them, so <c>a.cs.</c> and <c>a.cs </c> would name <c>a.cs</c> there), control characters, invalid Unicode (an unpaired surrogate, in every mode), the project root itself
+/// them, so <c>a.cs.</c> and <c>a.cs </c> would name <c>a.cs</c> there), control characters, invalid Unicode (an unpaired surrogate or U+FFFE, in every mode), the project root itself
 /// (<c>.</c>; lock <c>**</c> to lock everything) and paths longer than <see cref="MaxLength"/> characters.
 /// </para>
 /// <para>
@@ -169,7 +169,7 @@ public static class LockPath
             var position = path.AsSpan().IndexOfAnyExcept(NormalizationInert);
             if (position >= 0)
             {
-                error = $"The lock path '{Show(path)}' has U+{(int)path[position]:X4} at position {position}, which this process cannot put in Unicode composed form (NFC): "
+                error = $"The lock path '{Show(path)}' has U+{Rune.GetRuneAt(path, position).Value:X4} at position {position}, which this process cannot put in Unicode composed form (NFC): "
                     + "it runs in globalization invariant mode (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT or InvariantGlobalization), which has no normalisation data. "
                     + "Without that data lock paths are limited to characters below U+0300 (ASCII, Latin-1 and Latin Extended letters such as 'é', precomposed), Greek and Cyrillic letters, kana, CJK ideographs and Hangul syllables; "
                     + $"run with ICU to lock any other path. {Allowed}";
@@ -274,7 +274,7 @@ public static class LockPath
         return builder.ToString();
     }
 
-    /// <summary>A printable, bounded rendering of a refused value for messages: control characters escaped, long values cut.</summary>
+    /// <summary>A printable, bounded rendering of a refused value for messages: control characters and unpaired surrogates escaped, long values cut.</summary>
     internal static string Show(string value)
     {
         const int limit = 120;

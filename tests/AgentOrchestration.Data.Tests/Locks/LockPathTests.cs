@@ -114,6 +114,8 @@ public sealed class LockPathTests
             Assert.That(LockPath.TryNormalize("docs/cafe\u0301.md", false, out _, out var decomposed), Is.False, "would be stored decomposed");
             Assert.That(decomposed, Does.Contain("U+0301 at position 9"));
             Assert.That(LockPath.TryNormalize("docs/\u212B.md", false, out _, out _), Is.False, "the Angstrom sign composes to U+00C5");
+            Assert.That(LockPath.TryNormalize("docs/\uD83D\uDE00.md", false, out _, out var emoji), Is.False, "no data for what lies beyond the BMP");
+            Assert.That(emoji, Does.Contain("U+1F600 at position 5"), "names the code point, not half of it");
             Assert.That(LockPath.TryNormalize("docs/\u1112\u1161\u11AB.md", false, out _, out _), Is.False, "conjoining jamo compose to a syllable");
         });
     }
