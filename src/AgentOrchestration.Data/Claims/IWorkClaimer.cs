@@ -6,6 +6,12 @@ namespace AgentOrchestration.Data.Claims;
 /// the database server's clock on PostgreSQL and this machine's on SQLite, unless <see cref="AgentOrchestrationBuilder.UseClock"/>
 /// set one clock; a renewal that returned keeps its item against any claim until its new expiry.
 /// </summary>
+/// <remarks>
+/// Agents belong to no project: one agent may claim in any project, and isolation is by session and lease. A claim
+/// through <see cref="ClaimOptions.SessionId"/> must be in that session's project (otherwise
+/// <see cref="ProjectIsolationException"/>), but a claim without a session may be in any project, even while the agent
+/// has a live session in another. Pass the session whenever the agent works through one.
+/// </remarks>
 public interface IWorkClaimer
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -17,9 +18,15 @@ namespace AgentOrchestration.Data.Locks;
 /// (Agents on case-insensitive file systems must spell paths the way the repository does, as git does.)
 /// </para>
 /// <para>
+/// Every stored path is in NFC, in every process. A process in globalization invariant mode
+/// (<c>DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1</c>, common in containers) has no normalisation data, so it accepts only
+/// paths that are NFC without it (characters below U+0300, Greek and Cyrillic letters, kana, CJK ideographs, Hangul
+/// syllables) and refuses the rest, such as a decomposed <c>cafe&#x301;.md</c>, rather than store a second spelling of a file.
+/// </para>
+/// <para>
 /// It refuses <see langword="null"/>, empty and white-space paths, absolute paths (<c>/x</c>, <c>\x</c>, <c>C:\x</c>,
 /// <c>C:x</c>, <c>\\server\share</c>), any <c>..</c> segment, any segment ending in a dot or a space (Windows drops
-/// them, so <c>a.cs.</c> and <c>a.cs </c> would name <c>a.cs</c> there), control characters, invalid Unicode, the project root itself
+/// them, so <c>a.cs.</c> and <c>a.cs </c> would name <c>a.cs</c> there), control characters, invalid Unicode (an unpaired surrogate or U+FFFE, in every mode), the project root itself
 /// (<c>.</c>; lock <c>**</c> to lock everything) and paths longer than <see cref="MaxLength"/> characters.
 /// </para>
 /// <para>
@@ -35,6 +42,20 @@ public static class LockPath
     /// <summary>The longest path allowed, in UTF-16 characters, before and after normalisation (the width of <c>file_locks.file_path</c>).</summary>
     public const int MaxLength = 1024;
 
+    /// <summary>
+    /// Whether <see cref="string.Normalize(NormalizationForm)"/> composes in this process. In globalization invariant mode
+    /// it returns its input unchanged (and <see cref="string.IsNormalized()"/> always says yes), so probing is the one
+    /// check that also covers any other runtime without normalisation data.
+    /// </summary>
+    internal static readonly bool CanCompose = "e\u0301".Normalize(NormalizationForm.FormC) == "\u00E9";
+
+    /// <summary>
+    /// Characters that are in NFC whatever surrounds them (quick check Yes, canonical combining class 0, never the second
+    /// half of a composition), so a string of them only is NFC without normalisation data. LockPathTests proves each one
+    /// against ICU. Controls and separators are in the set; they are refused or handled before it is consulted.
+    /// </summary>
+    internal static readonly SearchValues<char> NormalizationInert = SearchValues.Create(InertCharacters());
+
     private const string Allowed =
         "A lock path is relative to the project root, such as 'src/app.cs', 'src/' or 'docs/*.md', at most 1024 characters, without '..' segments, segments ending in '.' or ' ', or control characters.";
 
@@ -44,7 +65,8 @@ public static class LockPath
     /// <exception cref="ArgumentException">
     /// <paramref name="path"/> is <see langword="null"/>, empty, white space, absolute, escapes the project with <c>..</c>,
     /// has a segment ending in a dot or a space, names only the project root, contains a control character or invalid Unicode, or is longer than <see cref="MaxLength"/>;
-    /// the message names the value and what is allowed.
+    /// or, in globalization invariant mode, has a character this process cannot put in NFC (see the remarks of <see cref="LockPath"/>).
+    /// The message names the value and what is allowed.
     /// </exception>
     public static string Normalize(string path)
     {
@@ -68,7 +90,14 @@ public static class LockPath
     public static bool Overlaps(string a, string b) => LockPatterns.Overlaps(Normalize(a), Normalize(b));
 
     /// <summary>Normalises <paramref name="path"/>, or explains why it is refused.</summary>
-    internal static bool TryNormalize(string? path, out string normalized, out string error)
+    internal static bool TryNormalize(string? path, out string normalized, out string error) =>
+        TryNormalize(path, CanCompose, out normalized, out error);
+
+    /// <summary>
+    /// Normalises <paramref name="path"/> as a process with (<paramref name="canCompose"/>) or without Unicode
+    /// normalisation data does; tests pass the mode they check.
+    /// </summary>
+    internal static bool TryNormalize(string? path, bool canCompose, out string normalized, out string error)
     {
         normalized = string.Empty;
         error = string.Empty;
@@ -97,17 +126,57 @@ public static class LockPath
                 error = $"The lock path '{Show(path)}' contains the control character U+{(int)path[i]:X4} at position {i}. {Allowed}";
                 return false;
             }
+
+            // Checked here, not left to string.Normalize: without ICU it accepts unpaired surrogates instead of throwing.
+            if (char.IsSurrogate(path[i]))
+            {
+                if (char.IsHighSurrogate(path[i]) && i + 1 < path.Length && char.IsLowSurrogate(path[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+
+                error = $"The lock path '{Show(path)}' is not valid Unicode: it has an unpaired surrogate U+{(int)path[i]:X4} at position {i}. {Allowed}";
+                return false;
+            }
+
+            // string.Normalize refuses U+FFFE with ICU and passes it through without; refused in every mode.
+            if (path[i] == '\uFFFE')
+            {
+                error = $"The lock path '{Show(path)}' is not valid Unicode: it has the noncharacter U+FFFE at position {i}. {Allowed}";
+                return false;
+            }
         }
 
         string composed;
-        try
+        if (canCompose)
         {
-            composed = path.Normalize(NormalizationForm.FormC);
+            try
+            {
+                composed = path.Normalize(NormalizationForm.FormC);
+            }
+            catch (ArgumentException)
+            {
+                error = $"The lock path '{Show(path)}' is not valid Unicode. {Allowed}";
+                return false;
+            }
         }
-        catch (ArgumentException)
+        else
         {
-            error = $"The lock path '{Show(path)}' is not valid Unicode (it has an unpaired surrogate). {Allowed}";
-            return false;
+            // Without normalisation data (globalization invariant mode) string.Normalize returns its input unchanged, so this
+            // process would store 'cafe\u0301' where others store 'caf\u00E9'. Accepting only what is NFC whatever the
+            // data keeps every process's stored paths identical; what this process cannot compose it refuses.
+            var position = path.AsSpan().IndexOfAnyExcept(NormalizationInert);
+            if (position >= 0)
+            {
+                error = $"The lock path '{Show(path)}' has U+{Rune.GetRuneAt(path, position).Value:X4} at position {position}, which this process cannot put in Unicode composed form (NFC): "
+                    + "it runs in globalization invariant mode (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT or InvariantGlobalization), which has no normalisation data. "
+                    + "Without that data lock paths are limited to characters below U+0300 (ASCII, Latin-1 and Latin Extended letters such as 'é', precomposed), Greek and Cyrillic letters, kana, CJK ideographs and Hangul syllables; "
+                    + $"run with ICU to lock any other path. {Allowed}";
+                return false;
+            }
+
+            composed = path;
         }
 
         var slashed = composed.Replace('\\', '/');
@@ -180,14 +249,45 @@ public static class LockPath
         return true;
     }
 
-    /// <summary>A printable, bounded rendering of a refused value for messages: control characters escaped, long values cut.</summary>
+    private static string InertCharacters()
+    {
+        // Below U+0300 (where the combining marks start); Greek and Cyrillic letters; Hiragana and Katakana without the
+        // voicing marks; CJK Unified Ideographs; Hangul syllables (not the conjoining jamo, which compose).
+        (char First, char Last)[] ranges =
+        [
+            ('\u0000', '\u02FF'), ('\u0386', '\u0386'), ('\u0388', '\u03FF'), ('\u0400', '\u0482'), ('\u048A', '\u052F'),
+            ('\u3041', '\u3096'), ('\u30A1', '\u30FA'), ('\u4E00', '\u9FFF'), ('\uAC00', '\uD7A3'),
+        ];
+        var builder = new StringBuilder();
+        foreach (var (first, last) in ranges)
+        {
+            for (var c = first; c <= last; c++)
+            {
+                // An unassigned code point could later become a combining mark.
+                if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.OtherNotAssigned)
+                {
+                    builder.Append(c);
+                }
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>A printable, bounded rendering of a refused value for messages: control characters and unpaired surrogates escaped, long values cut.</summary>
     internal static string Show(string value)
     {
         const int limit = 120;
         var builder = new StringBuilder(Math.Min(value.Length, limit) + 16);
-        foreach (var c in value.Length > limit ? value[..limit] : value)
+        var shown = value.Length > limit ? value[..limit] : value;
+        for (var i = 0; i < shown.Length; i++)
         {
-            if (char.IsControl(c))
+            var c = shown[i];
+            var paired = char.IsHighSurrogate(c) ? i + 1 < shown.Length && char.IsLowSurrogate(shown[i + 1])
+                : char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(shown[i - 1]);
+
+            // An unpaired surrogate is escaped too: it would turn into U+FFFD in any log written as UTF-8.
+            if (char.IsControl(c) || (char.IsSurrogate(c) && !paired))
             {
                 builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
             }

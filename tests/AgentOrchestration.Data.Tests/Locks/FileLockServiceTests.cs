@@ -409,5 +409,32 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
         Assert.That(await SnapshotAsync(), Is.EqualTo(before));
     }
 
+    [Test]
+    public async Task One_file_spelled_composed_and_decomposed_is_one_lock_also_for_a_process_in_globalization_invariant_mode()
+    {
+        var project = await ProjectAsync();
+        var first = await SessionAsync(project);
+        var second = await SessionAsync(project);
+        const string composed = "docs/caf\u00E9.md", decomposed = "docs/cafe\u0301.md";
+        await AcquireAsync(first, FileLockType.Exclusive, decomposed);
+        Assert.That(() => AcquireAsync(second, FileLockType.Exclusive, composed), Throws.TypeOf<FileLockConflictException>());
+        var before = await SnapshotAsync();
+
+        // A process without normalisation data (as in most containers) must neither store the decomposed spelling beside
+        // the composed one nor miss the conflict.
+        foreach (var (path, outcome) in new[] { (decomposed, nameof(ArgumentException)), (composed, nameof(FileLockConflictException)) })
+        {
+            var child = await ChildProcess.RunAsync(
+                new Dictionary<string, string> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" },
+                "acquire-exclusive", Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgresql", Database.ConnectionString,
+                Clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture), second.SessionId, ChildProcess.ToHex(path));
+            Assert.That(child.ExitCode, Is.Zero, child.Error);
+            Assert.That(child.Lines, Is.EqualTo(new[] { outcome }), $"{ChildProcess.ToHex(path)} from the invariant-mode process");
+        }
+
+        Assert.That(await SnapshotAsync(), Is.EqualTo(before), "the refusals wrote nothing");
+        Assert.That((await RowsAsync()).Select(r => (r.FilePath, r.LockedBySession)), Is.EqualTo(new[] { (composed, first.SessionId) }));
+    }
+
     private static string StoredName(SessionStatus status) => status.ToString().ToLowerInvariant();
 }

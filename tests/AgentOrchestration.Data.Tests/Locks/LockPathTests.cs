@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Tests.Infrastructure;
 using Bogus;
 
 namespace AgentOrchestration.Data.Tests.Locks;
@@ -62,6 +63,137 @@ public sealed class LockPathTests
             Assert.That(exception.Message, Does.Contain(reason));
             Assert.That(exception.Message, Does.Contain("relative to the project root"), "says what is allowed");
             Assert.That(exception.Message, Does.Contain($"'{LockPath.Show(input)}'"), "names the value");
+        });
+    }
+
+    private static readonly string[] UnicodePaths =
+    [
+        "docs/cafe\u0301.md", "docs/caf\u00E9.md", "docs/\u212B.md", "docs/\u65E5\u672C\u8A9E.md", "docs/\uD55C\uAE00.md",
+        "docs/\u1112\u1161\u11AB.md", "docs/\u0395\u03BB\u03BB\u03AC\u03B4\u03B1.md", "docs/\uD83D\uDE00.md", "docs/a\uD800b.md", "docs/a\uDC00.md",
+        "docs/\uD800", "docs/x\u0327\u0301.md", "src/App.cs",
+    ];
+
+    [Test]
+    public void Unpaired_surrogates_are_refused_in_every_mode_naming_the_path_and_position()
+    {
+        foreach (var canCompose in new[] { true, false })
+        {
+            foreach (var path in new[] { "docs/a\uD800b.md", "docs/a\uDC00.md", "docs/\uD800", "\uDC00\uD800", "docs/\uFFFE.md" })
+            {
+                Assert.That(LockPath.TryNormalize(path, canCompose, out _, out var error), Is.False, $"{ChildProcess.ToHex(path)} canCompose={canCompose}");
+                Assert.That(error, Does.Contain(path.Contains('\uFFFE', StringComparison.Ordinal) ? "noncharacter U+FFFE" : "unpaired surrogate U+").And.Contain($"'{LockPath.Show(path)}'"));
+                Assert.That(error.Any(char.IsSurrogate), Is.False, "the message shows the surrogate escaped");
+            }
+        }
+
+        Assert.That(LockPath.Normalize("docs/\uD83D\uDE00.md"), Is.EqualTo("docs/\uD83D\uDE00.md"), "a surrogate pair is fine");
+    }
+
+    [Test]
+    public void Without_normalisation_data_only_paths_already_in_NFC_are_accepted_and_as_with_it()
+    {
+        Assert.That(LockPath.CanCompose, Is.True, "the test process has ICU");
+        foreach (var path in UnicodePaths)
+        {
+            var composing = LockPath.TryNormalize(path, canCompose: true, out var composed, out _);
+            if (LockPath.TryNormalize(path, canCompose: false, out var plain, out var error))
+            {
+                Assert.That(plain, Is.EqualTo(composed), $"{ChildProcess.ToHex(path)}: the same stored path with and without normalisation data");
+            }
+            else if (composing)
+            {
+                Assert.That(error, Does.Contain("globalization invariant mode").And.Contain($"'{LockPath.Show(path)}'"));
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(LockPath.TryNormalize("docs/caf\u00E9.md", false, out var precomposed, out _), Is.True);
+            Assert.That(precomposed, Is.EqualTo("docs/caf\u00E9.md"));
+            Assert.That(LockPath.TryNormalize("docs/\u65E5\u672C\u8A9E.md", false, out _, out _), Is.True, "CJK ideographs need no data");
+            Assert.That(LockPath.TryNormalize("docs/cafe\u0301.md", false, out _, out var decomposed), Is.False, "would be stored decomposed");
+            Assert.That(decomposed, Does.Contain("U+0301 at position 9"));
+            Assert.That(LockPath.TryNormalize("docs/\u212B.md", false, out _, out _), Is.False, "the Angstrom sign composes to U+00C5");
+            Assert.That(LockPath.TryNormalize("docs/\uD83D\uDE00.md", false, out _, out var emoji), Is.False, "no data for what lies beyond the BMP");
+            Assert.That(emoji, Does.Contain("U+1F600 at position 5"), "names the code point, not half of it");
+            Assert.That(LockPath.TryNormalize("docs/\u1112\u1161\u11AB.md", false, out _, out _), Is.False, "conjoining jamo compose to a syllable");
+        });
+    }
+
+    [Test]
+    public void Every_character_accepted_without_normalisation_data_is_in_NFC_next_to_any_other()
+    {
+        Assert.That(LockPath.CanCompose, Is.True, "the test process has ICU");
+
+        // The second halves of canonical compositions: a character after which composition may change the string.
+        var secondaries = new HashSet<int>();
+        for (var code = 0; code <= 0x10FFFF; code++)
+        {
+            if (code is >= 0xD800 and <= 0xDFFF or 0xFFFE)
+            {
+                continue;
+            }
+
+            var single = char.ConvertFromUtf32(code);
+            var decomposed = single.Normalize(System.Text.NormalizationForm.FormD);
+            if (decomposed != single && decomposed.Normalize(System.Text.NormalizationForm.FormC) == single)
+            {
+                secondaries.Add(char.ConvertToUtf32(decomposed, decomposed.Length - (char.IsLowSurrogate(decomposed[^1]) ? 2 : 1)));
+            }
+        }
+
+        Assert.That(secondaries, Does.Contain(0x0301).And.Contain(0x1161).And.Contain(0x11AB).And.Contain(0x3099), "the scan finds them");
+        var accepted = 0;
+        for (var code = 0; code <= 0xFFFF; code++)
+        {
+            var c = (char)code;
+            if (!LockPath.NormalizationInert.Contains(c))
+            {
+                continue;
+            }
+
+            accepted++;
+            var category = char.GetUnicodeCategory(c);
+            Assert.That(c.ToString().IsNormalized(System.Text.NormalizationForm.FormC), Is.True, $"U+{code:X4} is NFC");
+            Assert.That(secondaries, Does.Not.Contain(code), $"U+{code:X4} never composes with what precedes it");
+            Assert.That(category, Is.Not.AnyOf(System.Globalization.UnicodeCategory.NonSpacingMark, System.Globalization.UnicodeCategory.SpacingCombiningMark, System.Globalization.UnicodeCategory.EnclosingMark), $"U+{code:X4} is a starter (canonical combining class 0)");
+        }
+
+        Assert.That(accepted, Is.GreaterThan(30_000));
+    }
+
+    [Test]
+    public async Task A_process_in_globalization_invariant_mode_stores_the_same_path_or_refuses_it()
+    {
+        var child = await ChildProcess.RunAsync(
+            new Dictionary<string, string> { ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1" },
+            ["normalize-lock-paths", .. UnicodePaths.Select(ChildProcess.ToHex)]);
+
+        Assert.That(child.ExitCode, Is.Zero, child.Error);
+        Assert.That(child.Lines[0], Is.EqualTo("can-compose False"), "the child really has no normalisation data");
+        var results = child.Lines.Skip(1).ToList();
+        Assert.That(results, Has.Count.EqualTo(UnicodePaths.Length));
+        for (var i = 0; i < UnicodePaths.Length; i++)
+        {
+            var path = UnicodePaths[i];
+            var here = LockPath.TryNormalize(path, out var normalized, out _);
+            if (results[i].StartsWith("ok ", StringComparison.Ordinal))
+            {
+                Assert.That(here, Is.True, $"{ChildProcess.ToHex(path)}: accepted there, so accepted here");
+                Assert.That(ChildProcess.FromHex(results[i][3..]), Is.EqualTo(normalized), $"{ChildProcess.ToHex(path)}: the same stored path in both processes");
+            }
+            else
+            {
+                Assert.That(results[i], Does.StartWith("refused ").And.Contain("not valid Unicode").Or.Contain("globalization invariant mode"), ChildProcess.ToHex(path));
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(results[0], Does.Contain("globalization invariant mode"), "cafe\u0301 is refused there, not stored decomposed");
+            Assert.That(results[1], Is.EqualTo("ok " + ChildProcess.ToHex("docs/caf\u00E9.md")));
+            Assert.That(results[8], Does.Contain("unpaired surrogate U+D800"));
+            Assert.That(results[12], Is.EqualTo("ok " + ChildProcess.ToHex("src/App.cs")));
         });
     }
 

@@ -85,6 +85,43 @@ public sealed class ImplementingSessionTests(DatabaseProvider provider) : QaFixt
     }
 
     [Test]
+    public async Task Agents_belong_to_no_project_so_isolation_is_by_session_a_claim_without_one_may_be_in_any_project()
+    {
+        var other = Fakes.Project();
+        await using (var db = CreateContext())
+        {
+            db.Add(other);
+            await db.SaveChangesAsync();
+        }
+
+        var elsewhere = await StartSessionAsync(Coder.Id, projectId: other.Id);
+        var task = await AddTaskAsync();
+        var before = await SnapshotAsync();
+
+        var refused = Assert.ThrowsAsync<ProjectIsolationException>(() => ClaimAsync(Coder.Id, elsewhere.SessionId))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused.SubjectProjectId, Is.EqualTo(other.Id));
+            Assert.That(refused.TargetProjectId, Is.EqualTo(Project.Id));
+            Assert.That(refused.Message, Does.Contain(elsewhere.SessionId));
+        });
+        Assert.That(await SnapshotAsync(), Is.EqualTo(before), "the refused claim changed nothing");
+
+        // As documented on IWorkClaimer: the same agent, while its session in the other project is live, claims here without one.
+        var claimed = await ClaimAsync(Coder.Id, null);
+
+        Assert.That(claimed!.Lease.WorkItemId, Is.EqualTo(task.Id));
+        await using var check = CreateContext();
+        var item = await check.WorkItems.SingleAsync(w => w.Id == task.Id);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(item.AssignedAgentId, Is.EqualTo(Coder.Id));
+            Assert.That(item.AssignedAgentSession, Is.Null, "no session implements it");
+            Assert.That((await check.AgentSessions.SingleAsync(s => s.SessionId == elsewhere.SessionId)).TaskId, Is.Null, "the other project's session is not bound to it");
+        });
+    }
+
+    [Test]
     public async Task Assign_and_start_record_the_session_and_cancel_or_reassign_without_one_clear_it()
     {
         var task = await AddTaskAsync();
