@@ -47,7 +47,8 @@ internal static class Cli
         {
             // One line, like every refusal: the first parse error, and where to look.
             var json = parsed.Tokens.Any(t => t.Value == "--json");
-            return Printer.Refused(json, new Refusal(ExitCodes.InvalidInput, "invalid_input", $"{parsed.Errors[0].Message} (see 'agents {CommandPath(parsed)}--help')"));
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            return Printer.Refused(json, new Refusal(ExitCodes.InvalidInput, "invalid_input", $"{error.Message} (see 'agents {CommandPath(parsed)}--help')"));
         }
 
         return await parsed.InvokeAsync().ConfigureAwait(false);
