@@ -14,7 +14,7 @@ internal static class SessionCommands
     {
         var agent = new Option<string?>("--agent") { Description = "The agent running the session, slug or id (default: AGENTS_AGENT)" };
         var key = new Option<string?>("--session-id") { Description = "The session key (default: generated)" };
-        var type = new Option<string>("--type") { Description = "prime, analysis, implementation, qa, review or integration", DefaultValueFactory = _ => "implementation" };
+        var type = new Option<string>("--type") { Description = "prime, architecture, implementation, testing, security, integration or qa", DefaultValueFactory = _ => "implementation" };
         var oversight = new Option<string>("--oversight") { Description = "standard, enhanced, strict or direct: the QA this session's work needs", DefaultValueFactory = _ => "standard" };
         var action = new Option<string?>("--action") { Description = "What the agent starts by doing" };
         var start = new Command("start", "Start a session; prints its key (export it as AGENTS_SESSION)") { agent, key, type, oversight, action };

@@ -111,7 +111,7 @@ internal static partial class SetupCommands
         var criteria = new Option<string>("--criteria") { Description = "Success criteria", Required = true };
         var priority = new Option<int>("--priority") { Description = "1 critical to 5 nice to have", DefaultValueFactory = _ => 3 };
         var value = new Option<int>("--value") { Description = "Business value 1-10", DefaultValueFactory = _ => 5 };
-        var complexity = new Option<string?>("--complexity") { Description = "trivial, simple, moderate, complex or expert" };
+        var complexity = new Option<string?>("--complexity") { Description = "simple, moderate, complex or high_risk" };
         var by = new Option<string?>("--by") { Description = "Who submits it (default: user)" };
         var add = new Command("add", "Add an idea to the backlog") { title, description, criteria, priority, value, complexity, by };
         Cli.Action(add, async (parse, o, ct) =>
