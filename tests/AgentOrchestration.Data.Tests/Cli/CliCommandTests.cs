@@ -96,6 +96,9 @@ public sealed class CliCommandTests(DatabaseProvider provider) : ProviderFixture
         Assert.That(types, Does.Contain("work_item.claimed").And.Contain("work_item.completed").And.Contain("file_lock.acquired").And.Contain("backlog.promoted"));
         var next = events.GetProperty("next_after").GetInt64();
         Assert.That((await cli.JsonAsync("events", "--after", next.ToString(System.Globalization.CultureInfo.InvariantCulture))).GetProperty("events").GetArrayLength(), Is.Zero);
+        var followed = await FollowAsync(2);
+        Assert.That(followed.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("sequence").GetInt64()),
+            Is.EqualTo(events.GetProperty("events").EnumerateArray().Take(2).Select(e => e.GetProperty("sequence").GetInt64())), "--follow --json: one event document per line, in the log's order");
         var status = await cli.JsonAsync("status");
         Assert.That(status.GetProperty("snapshot").GetProperty("active_sessions").GetArrayLength(), Is.EqualTo(2));
         var screen = await cli.RunAsync("status");
@@ -109,6 +112,34 @@ public sealed class CliCommandTests(DatabaseProvider provider) : ProviderFixture
         Assert.That(await db.WorkItems.Where(w => w.Id == Guid.Parse(first)).Select(w => w.Status).SingleAsync(), Is.EqualTo(WorkItemStatus.Done));
         Assert.That(await db.FileLocks.CountAsync(), Is.Zero, "ending the session released its locks");
         Assert.That(await db.WorkItems.CountAsync(w => w.Status != WorkItemStatus.Done && w.AssignedAgentId != null), Is.Zero, "the failed session's work went back to the queue");
+    }
+
+    /// <summary>Runs <c>events --follow --json</c> until it has printed <paramref name="count"/> lines, then interrupts it.</summary>
+    private async Task<List<string>> FollowAsync(int count)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cli.Folder };
+        foreach (var arg in new[] { CliProcess.Dll, "events", "--follow", "--json" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        cli.Configure(start);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var lines = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (lines.Count < count && await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        return lines;
     }
 
     private static string Id(JsonElement added) => added.GetProperty("work_item").GetProperty("id").GetString()!;

@@ -72,7 +72,9 @@ public sealed class CliRefusalTests(DatabaseProvider provider) : ProviderFixture
             string[][] leaseLost = [["complete", stale], ["renew", stale], ["release", stale]];
             string[][] qaGate = [["complete", held], ["qa", "record", item.ToString(), "-s", "impl", "--type", "code_review", "--status", "pass"]];
 
-            var cases = invalid.Select(a => (Args: a, Code: 2)).Concat(notFound.Select(a => (Args: a, Code: 3))).Concat(conflict.Select(a => (Args: a, Code: 4)))
+            string[][] fault = [["--provider", "postgres", "--connection", "Host=127.0.0.1;Port=1;Username=x;Database=x;Timeout=3", "work", "list"]];
+
+            var cases = fault.Select(a => (Args: a, Code: 1)).Concat(invalid.Select(a => (Args: a, Code: 2))).Concat(notFound.Select(a => (Args: a, Code: 3))).Concat(conflict.Select(a => (Args: a, Code: 4)))
                 .Concat(leaseLost.Select(a => (Args: a, Code: 5))).Concat(qaGate.Select(a => (Args: a, Code: 6))).ToList();
             var before = await CliProcess.SnapshotAsync(Database);
             using var gate = new SemaphoreSlim(4);
