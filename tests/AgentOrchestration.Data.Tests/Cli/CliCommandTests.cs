@@ -65,6 +65,9 @@ public sealed class CliCommandTests(DatabaseProvider provider) : ProviderFixture
         var check = await cli.JsonAsync("lock", "check", "-s", implementer, "src/db/a.sql");
         Assert.That((check.GetProperty("writable").GetBoolean(), check.GetProperty("paths")[0].GetProperty("held_exclusively").GetBoolean()), Is.EqualTo((true, true)));
         Assert.That((await cli.JsonAsync("lock", "release", "-s", implementer, "docs/schema.md")).GetProperty("locks").GetArrayLength(), Is.EqualTo(1));
+        var shared = await cli.JsonAsync("lock", "acquire", "-s", review, "docs/**", "--shared");
+        Assert.That(shared.GetProperty("locks")[0].GetProperty("lock_type").GetString(), Is.EqualTo("shared"));
+        Assert.That((await cli.JsonAsync("lock", "release", "-s", review, "--all")).GetProperty("locks").GetArrayLength(), Is.EqualTo(1));
 
         var gated = await cli.RunAsync("complete", lease);
         Assert.That(gated.ExitCode, Is.EqualTo(6), gated.ToString());
