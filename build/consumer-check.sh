@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the published packages work on their own: a throw-away console app takes them from the local feed
 # (build/feed, written by build/publish.sh) by package reference only, migrates a SQLite database and round-trips a row,
-# then runs a tiny host test with the Testing package: a throw-away database, a world and a factory.
+# then runs a tiny host test with the Testing package: a throw-away database, a world and a factory; then the agents
+# tool is installed from the feed as a local tool and drives a repository: init, work add, claim, complete.
 # Version: --version X, else AO_VERSION, else the version build/pack.sh last packed (artifacts/packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ if [[ -z "$version" ]]; then
   (( ${#packed[@]} == 1 )) || { echo "consumer-check: ERROR: found ${#packed[@]} AgentOrchestration.Data.Sqlite packages in artifacts/packages, expected 1; run build/pack.sh and build/publish.sh, or pass --version" >&2; exit 1; }
   version=$(basename "${packed[0]}" .nupkg); version=${version#AgentOrchestration.Data.Sqlite.}
 fi
-for id in AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql AgentOrchestration.Data.Testing; do
+for id in AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql AgentOrchestration.Data.Testing AgentOrchestration.Cli; do
   [[ -f "$feed/$id.$version.nupkg" ]] || { echo "consumer-check: ERROR: $feed/$id.$version.nupkg is missing; run build/publish.sh" >&2; exit 1; }
 done
 
@@ -133,4 +134,26 @@ run dotnet add package AgentOrchestration.Data.Testing --version "$version"
 run dotnet add package Microsoft.Extensions.DependencyInjection --version 10.0.15
 run dotnet build -c Release
 dotnet run -c Release --no-build -- "$work/consumer.db" || { echo "consumer-check: ERROR: the consumer app failed (exit code $?)" >&2; exit 1; }
+
+# The tool, as a repository installs it: a tool manifest and dotnet tool install from the feed.
+echo "consumer-check: AgentOrchestration.Cli $version as a local tool"
+repo=$work/repo
+mkdir -p "$repo"
+cd "$repo"
+run git init -q .
+run dotnet new tool-manifest
+run dotnet tool install AgentOrchestration.Cli --version "$version" --add-source "$feed"
+# A solo agent with no reviewer: the repository's config turns the QA gate off for standard oversight.
+printf '{ "project": "consumer", "qa": { "standard": [] } }\n' >.agents.json
+agents() { dotnet tool run agents "$@"; }
+agents init || { echo "consumer-check: ERROR: 'agents init' failed" >&2; exit 1; }
+agents agent register solo >/dev/null || { echo "consumer-check: ERROR: 'agents agent register' failed" >&2; exit 1; }
+agents work add "Check the tool package" || { echo "consumer-check: ERROR: 'agents work add' failed" >&2; exit 1; }
+claim=$(agents claim --agent solo --json) || { echo "consumer-check: ERROR: 'agents claim --json' failed: $claim" >&2; exit 1; }
+lease=$(sed -n 's/.*"lease":"\([^"]*\)".*/\1/p' <<<"$claim")
+item=${lease%%:*}
+[[ -n "$lease" ]] || { echo "consumer-check: ERROR: 'agents claim --json' printed no lease: $claim" >&2; exit 1; }
+agents complete "$lease" || { echo "consumer-check: ERROR: 'agents complete' failed" >&2; exit 1; }
+shown=$(agents work show "$item" --json)
+grep -q '"status":"done"' <<<"$shown" || { echo "consumer-check: ERROR: the completed item is not done: $shown" >&2; exit 1; }
 echo "consumer-check: passed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs the library packages (Release, with symbols) into artifacts/packages.
+# Packs the library packages and the agents tool (Release, with symbols) into artifacts/packages.
 # Version: --version X, else AO_VERSION, else the VersionPrefix in Directory.Build.props. A leading "v" (a git tag) is dropped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ while (( $# )); do
 done
 version=${version#v}
 
-projects=(AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql AgentOrchestration.Data.Testing)
+projects=(AgentOrchestration.Data AgentOrchestration.Data.Sqlite AgentOrchestration.Data.PostgreSql AgentOrchestration.Data.Testing AgentOrchestration.Cli)
 version_args=()
 if [[ -n "$version" ]]; then
   version_args=("-p:Version=$version")

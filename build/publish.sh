@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pushes artifacts/packages (from build/pack.sh) to a feed.
+# Pushes artifacts/packages (from build/pack.sh: the libraries and the agents tool) to a feed.
 # Default: the repository's local folder feed build/feed (nuget.config lists it), replacing a copy of the same version.
 # With AO_NUGET_SOURCE and AO_NUGET_API_KEY both set: that feed, skipping versions it already has.
 set -euo pipefail

@@ -77,6 +77,11 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, Orchestr
             ?? throw new EntityNotFoundException("agent", slug);
     }
 
+    public async Task<AgentProfile> GetByIdAsync(Guid agentId, CancellationToken cancellationToken = default) =>
+        await db.Set<AgentProfile>().Include(a => a.CapabilityRecords).AsNoTracking()
+            .SingleOrDefaultAsync(a => a.Id == agentId, cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("agent", agentId);
+
     public async Task<AgentProfile> UpdateAsync(string slug, AgentProfileUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);

@@ -20,6 +20,16 @@ public interface IAgentRegistry
     /// <exception cref="EntityNotFoundException">No agent has that slug.</exception>
     Task<AgentProfile> GetAsync(string slug, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gets an agent profile with its capabilities by its identifier: claims, sessions and delegations name agents by
+    /// <see cref="AgentProfile.Id"/>, the registry's other calls by slug.
+    /// </summary>
+    /// <param name="agentId">The agent's identifier.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The profile (not tracked).</returns>
+    /// <exception cref="EntityNotFoundException">No agent has that identifier.</exception>
+    Task<AgentProfile> GetByIdAsync(Guid agentId, CancellationToken cancellationToken = default);
+
     /// <summary>Updates an agent's descriptive values (name, type, mode, description, constraints, tools, metadata).</summary>
     /// <param name="slug">The agent's slug.</param>
     /// <param name="update">The values to change; <see langword="null"/> ones are kept.</param>

@@ -38,6 +38,15 @@ public interface IWorkItemService
     Task<bool> RemoveDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Reads one work item (not tracked), as stored now: for example to learn whether a completion landed after a call
+    /// whose outcome the caller did not see.
+    /// </summary>
+    /// <param name="workItemId">The work item's identifier.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The work item, or <see langword="null"/> when none has the identifier.</returns>
+    Task<WorkItem?> GetWorkItemAsync(Guid workItemId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Lists a project's ready work, highest priority first: tasks and bugs that are <c>todo</c> and unassigned and
     /// whose dependencies are all done.
     /// </summary>

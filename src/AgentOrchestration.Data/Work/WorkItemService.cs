@@ -190,6 +190,9 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, Orches
         return true;
     }
 
+    public async Task<WorkItem?> GetWorkItemAsync(Guid workItemId, CancellationToken cancellationToken = default) =>
+        await db.Set<WorkItem>().AsNoTracking().SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false);
+
     public async Task<IReadOnlyList<WorkItem>> GetReadyWorkAsync(Guid projectId, int skip = 0, int take = 50, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skip);

@@ -39,6 +39,21 @@ public sealed class AgentRegistryTests(DatabaseProvider provider) : ProviderFixt
     }
 
     [Test]
+    public async Task An_agent_is_read_by_id_with_its_capabilities_and_an_unknown_id_is_not_found()
+    {
+        var agent = await WithRegistry(r => r.RegisterAsync(Registration("backend-2", new CapabilityEntry { Name = "sql", Proficiency = 5 })));
+        await WithRegistry(r => r.RegisterAsync(Registration("backend-3")));
+
+        var stored = await WithRegistry(r => r.GetByIdAsync(agent.Id));
+        Assert.That((stored.Slug, stored.Status), Is.EqualTo(("backend-2", AgentStatus.Active)));
+        Assert.That(stored.CapabilityRecords.Select(c => (c.Capability, c.Proficiency)), Is.EqualTo(new[] { ("sql", 5) }));
+
+        var unknown = Guid.NewGuid();
+        var error = Assert.ThrowsAsync<EntityNotFoundException>(() => WithRegistry(r => r.GetByIdAsync(unknown)));
+        Assert.That(error!.Key, Is.EqualTo(unknown));
+    }
+
+    [Test]
     public async Task A_taken_slug_is_refused_even_under_a_race()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>

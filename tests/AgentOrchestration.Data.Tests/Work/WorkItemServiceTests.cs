@@ -150,6 +150,28 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
         Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Work(w => w.GetReadyWorkAsync(project.Id, take: 0)));
     }
 
+    [Test]
+    public async Task A_work_item_is_read_by_id_as_stored_now_so_a_caller_learns_whether_its_completion_landed()
+    {
+        var project = await Work(w => w.CreateProjectAsync("p-1", "P"));
+        var item = await Work(w => w.CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "Ship it", Priority = 2 }));
+        // Completion without QA: the gate is tested in Qa/; here only what the read shows matters.
+        await using var gateless = OrchestrationServices.Create(Database, configure: OrchestrationServices.WithoutQaGate);
+        await using var scope = gateless.CreateAsyncScope();
+        var agent = await scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.Agents.IAgentRegistry>().RegisterAsync(
+            new AgentOrchestration.Data.Agents.AgentRegistration { Name = "Coder", Slug = "coder", Type = "engineer", Mode = "implementation" });
+        var claimer = scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.Claims.IWorkClaimer>();
+        var claimed = await claimer.ClaimNextAsync(agent.Id, project.Id);
+
+        var held = await Work(w => w.GetWorkItemAsync(item.Id));
+        Assert.That((held!.Title, held.Priority, held.Status, held.DelegationStatus, held.AssignedAgentId),
+            Is.EqualTo(("Ship it", 2, WorkItemStatus.Todo, DelegationStatus.Assigned, (Guid?)agent.Id)));
+
+        await claimer.CompleteAsync(claimed!.Lease);
+        Assert.That((await Work(w => w.GetWorkItemAsync(item.Id)))!.Status, Is.EqualTo(WorkItemStatus.Done));
+        Assert.That(await Work(w => w.GetWorkItemAsync(Guid.NewGuid())), Is.Null);
+    }
+
     private async Task<bool> TryAddAsync(Guid from, Guid to)
     {
         try

@@ -1,0 +1,3 @@
+using AgentOrchestration.Cli.Commands;
+
+return await Cli.RunAsync(args).ConfigureAwait(false);
