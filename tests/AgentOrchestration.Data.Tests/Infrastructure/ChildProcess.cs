@@ -33,9 +33,10 @@ public static class ChildProcess
                 return 0;
             case "acquire-exclusive" when args.Length == 6:
                 var services = new ServiceCollection();
-                services.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)));
                 services.AddAgentOrchestration(o =>
                 {
+                    // The parent's fake clock decides expiries here too (on PostgreSQL the server's would otherwise).
+                    o.UseClock(new FakeTimeProvider(DateTimeOffset.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)));
                     if (args[1] == "sqlite")
                     {
                         o.UseSqlite(args[2]);
