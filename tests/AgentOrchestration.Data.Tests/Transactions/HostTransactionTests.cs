@@ -34,7 +34,6 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
         }
 
         var collection = new ServiceCollection();
-        collection.AddSingleton<TimeProvider>(clock);
         collection.AddDbContext<AgentOrchestrationDbContext>(options =>
         {
             if (Provider == DatabaseProvider.Sqlite)
@@ -48,7 +47,7 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
 
             options.AddInterceptors(failing);
         });
-        collection.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().ConfigureQa(p => p.RequireNone()));
+        collection.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().UseClock(clock).ConfigureQa(p => p.RequireNone()));
         services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
         project = Fakes.Project();
