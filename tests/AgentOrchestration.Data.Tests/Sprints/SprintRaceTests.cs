@@ -1,6 +1,8 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Tests.Sprints;
 
@@ -80,5 +82,37 @@ public sealed class SprintRaceTests(DatabaseProvider provider) : SprintFixture(p
         await using var db = CreateContext();
         Assert.That(await db.Sprints.Where(s => s.Status == SprintStatus.Active).Select(s => s.Id).ToListAsync(), Is.EqualTo(new[] { outside.Id }));
         Assert.That(await EventTypesAsync(), Is.EqualTo(events));
+    }
+
+    [Test]
+    public async Task Inside_a_callers_transaction_the_index_refusal_is_reported_the_same_way_and_the_transaction_lives_on()
+    {
+        if (Provider != DatabaseProvider.PostgreSql)
+        {
+            Assert.Ignore("Only PostgreSQL lets another writer hold an uncommitted activation while the library checks (SQLite has one writer at a time).");
+        }
+
+        var outside = await PlanAsync("outside");
+        var ours = await PlanAsync("ours");
+        await using var raw = CreateContext();
+        await using var rawTransaction = await raw.Database.BeginTransactionAsync();
+        var row = await raw.Sprints.SingleAsync(s => s.Id == outside.Id);
+        row.Status = SprintStatus.Active;
+        await raw.SaveChangesAsync();
+
+        // The caller starts our sprint inside its own transaction; the unique index fires there.
+        await using var scope = Services.CreateAsyncScope();
+        var hostDb = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        await using var hostTransaction = await hostDb.Database.BeginTransactionAsync();
+        var start = scope.ServiceProvider.GetRequiredService<ISprintService>().StartAsync(ours.Id);
+        await PostgresWaits.UntilBlockedAsync(Database);
+        await rawTransaction.CommitAsync();
+
+        var refused = Assert.ThrowsAsync<SprintAlreadyActiveException>(async () => await start);
+        Assert.That((refused!.ActiveSprintId, refused.RequestedSprintId), Is.EqualTo((outside.Id, ours.Id)));
+        Assert.That(await hostDb.Sprints.CountAsync(s => s.Status == SprintStatus.Active), Is.EqualTo(1), "the caller's transaction is still usable");
+        await hostTransaction.CommitAsync();
+        await using var db = CreateContext();
+        Assert.That(await db.Sprints.Where(s => s.Status == SprintStatus.Active).Select(s => s.Id).ToListAsync(), Is.EqualTo(new[] { outside.Id }));
     }
 }
