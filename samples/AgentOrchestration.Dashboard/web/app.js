@@ -272,13 +272,16 @@
     }
 
     const width = 560, height = 230, left = 44, bottom = 48, top = 16;
-    const max = Math.max(1, ...s.sprints.flatMap((p) => [Number(p.estimatedHours), Number(p.actualHours)]));
+    const top0 = Math.max(1, ...s.sprints.flatMap((p) => [Number(p.estimatedHours), Number(p.actualHours)]));
+    // A round axis maximum (1, 2, 2.5 or 5 times a power of ten, times 4 ticks), so the tick labels are whole numbers.
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(top0 / 4))).find((m) => m * 4 >= top0) || top0 / 4;
+    const max = step * 4;
     const scale = (v) => (Number(v) / max) * (height - top - bottom);
     const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Estimated and actual hours per sprint' });
     for (let i = 0; i <= 4; i++) {
       const y = height - bottom - ((height - top - bottom) * i) / 4;
       chart.append(svg('line', { x1: left, x2: width - 8, y1: y, y2: y, class: 'grid-line' }));
-      chart.append(svg('text', { x: left - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, ((max * i) / 4).toFixed(0)));
+      chart.append(svg('text', { x: left - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(+(step * i).toFixed(2))));
     }
 
     const slot = (width - left - 8) / s.sprints.length;
@@ -428,8 +431,9 @@
   function renderEvents() {
     $('events').replaceChildren(...events.map((e) => {
       const li = el('li', `event ev-${e.type.split('.')[0]}`);
-      li.append(el('span', 'seq', `#${e.sequence}`), el('span', 'when', time(e.occurredAt)), el('span', 'type', e.type),
-        el('span', 'actor', e.actor || '-'), el('span', 'details', describe(e)));
+      const what = el('div', 'what');
+      what.append(el('span', 'actor', e.actor || '-'), el('span', 'details', describe(e)));
+      li.append(el('span', 'seq', `#${e.sequence}`), el('span', 'when', time(e.occurredAt)), el('span', 'type', e.type), what);
       return li;
     }));
     if (events.length === 0) $('events').append(el('li', 'empty', 'No events yet.'));
