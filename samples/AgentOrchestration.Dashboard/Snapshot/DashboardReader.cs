@@ -82,7 +82,12 @@ internal sealed class DashboardReader(
                 s.LastHeartbeatAt, null, s.OversightLevel, s.RiskLevel, []));
 
         var workload = snapshot.AgentWorkload.ToDictionary(w => w.AgentId);
-        var agents = (await db.AgentProfiles.AsNoTracking().OrderBy(a => a.Slug).Take(ListSize)
+
+        // Agents belong to no project: show the ones working on this one (a session here, or work of it held or done).
+        var assigned = await db.WorkItems.AsNoTracking().Where(w => w.ProjectId == project.Id && w.AssignedAgentId != null)
+            .Select(w => w.AssignedAgentId!.Value).Distinct().ToListAsync(cancellationToken);
+        var involved = assigned.Concat(workload.Keys).Concat(sessionRows.Where(s => s.AgentId != null).Select(s => s.AgentId!.Value)).Distinct().ToList();
+        var agents = (await db.AgentProfiles.AsNoTracking().Where(a => involved.Contains(a.Id)).OrderBy(a => a.Slug).Take(ListSize)
                 .Select(a => new { a.Id, a.Slug, a.Name, a.Type, a.Mode, a.Status, a.MaxConcurrentTasks })
                 .ToListAsync(cancellationToken))
             .Select(a =>

@@ -248,7 +248,7 @@
       const who = el('div', 'who');
       who.append(el('strong', null, a.slug), el('span', 'muted', a.name));
       return row([who, a.type, badge(a.status, 'state'), num(`${a.activeAssignments} / ${a.maxConcurrentTasks}`), num(hours(a.estimatedHours))]);
-    }), 'No agents registered yet.');
+    }), 'No agent works on this project yet.');
   }
 
   function renderSessions() {

@@ -80,6 +80,7 @@ public sealed class DashboardSeed : IAsyncDisposable
         Project = await With<IWorkItemService, Project>(w => w.CreateProjectAsync("web", "Web dashboard test"));
         Coder = await RegisterAsync("coder-1", "backend-engineer");
         Reviewer = await RegisterAsync("reviewer-1", "qa-engineer");
+        await RegisterAsync("idle-1", "frontend-engineer");
         var sprint = await With<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(Project.Id, "Sprint A") { Goal = "Ship the board" }));
         await With<ISprintService, Sprint>(s => s.StartAsync(sprint.Id));
 

@@ -63,8 +63,14 @@ public sealed class WebDashboardTests(DatabaseProvider provider) : ProviderFixtu
             var groups = items.GroupBy(w => (w.Status, w.DelegationStatus)).Select(g => $"{Name(g.Key.Status)}|{Name(g.Key.DelegationStatus)}|{g.Count()}");
             Assert.That(Strings(snapshot["workByStatus"]!, n => $"{n["status"]}|{n["delegationStatus"]}|{n["count"]}"), Is.EquivalentTo(groups));
 
-            var agents = await db.AgentProfiles.AsNoTracking().Select(a => a.Slug).ToListAsync();
-            Assert.That(Strings(snapshot["agents"]!, n => n["slug"]!.ToString()), Is.EquivalentTo(agents));
+            // The agents working on the project: a session in it or work of it; the idle bystander is not listed.
+            var involved = await db.AgentProfiles.AsNoTracking()
+                .Where(a => db.AgentSessions.Any(s => s.AgentId == a.Id && s.ProjectId == seed.Project.Id)
+                    || db.WorkItems.Any(w => w.AssignedAgentId == a.Id && w.ProjectId == seed.Project.Id))
+                .Select(a => a.Slug).ToListAsync();
+            Assert.That(involved, Is.EquivalentTo(new[] { seed.Coder.Slug, seed.Reviewer.Slug }));
+            Assert.That(await db.AgentProfiles.CountAsync(), Is.EqualTo(3));
+            Assert.That(Strings(snapshot["agents"]!, n => n["slug"]!.ToString()), Is.EquivalentTo(involved));
             var coder = snapshot["agents"]!.AsArray().Single(n => n!["slug"]!.ToString() == seed.Coder.Slug)!;
             Assert.That(coder["activeAssignments"]!.GetValue<int>(), Is.EqualTo(await db.TaskAssignments.CountAsync(a => a.AgentId == seed.Coder.Id && a.Status == AssignmentStatus.Assigned)));
 
