@@ -432,6 +432,8 @@
     $('events').replaceChildren(...events.map((e) => {
       const li = el('li', `event ev-${e.type.split('.')[0]}`);
       const what = el('div', 'what');
+      const item = e.entityType === 'work_item' && snapshot ? snapshot.workItems.find((w) => w.id === e.entityId) : null;
+      if (item) what.append(el('span', 'subject', item.title));
       what.append(el('span', 'actor', e.actor || '-'), el('span', 'details', describe(e)));
       li.append(el('span', 'seq', `#${e.sequence}`), el('span', 'when', time(e.occurredAt)), el('span', 'type', e.type), what);
       return li;

