@@ -12,7 +12,7 @@ internal sealed record DashboardOptions
     /// <summary>The console sample's default SQLite file, in the working folder.</summary>
     public const string DefaultSqliteFile = "agent-orchestration-sample.db";
 
-    public const string Usage = """
+    public static readonly string Usage = """
         AgentOrchestration.Dashboard: a live web dashboard over an AgentOrchestration.Data database (read-only).
 
         Usage:

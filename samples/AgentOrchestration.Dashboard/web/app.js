@@ -117,7 +117,8 @@
       }
     };
     source.addEventListener('orchestration', (m) => { touch(); onEvent(JSON.parse(m.data), m.lastEventId); });
-    source.addEventListener('snapshot', (m) => { touch(); onSnapshot(JSON.parse(m.data)); });
+    // A page without a project yet streams everything; once a project exists it starts over on that project.
+    source.addEventListener('snapshot', (m) => { touch(); if (snapshot) onSnapshot(JSON.parse(m.data)); else start(); });
     source.addEventListener('project', (m) => { touch(); if (!pinnedProject) start(); });
     source.addEventListener('keepalive', () => touch());
   }
@@ -146,6 +147,7 @@
       events.length = 0;
       seen.clear();
       lastSequence = data.cursor;
+      snapshot = null; // the page may be switching to a newer project
       $('last-event').textContent = data.cursor ? `up to event #${data.cursor}` : 'no events yet';
       onSnapshot(data);
       for (const e of (data.recentEvents || []).slice().reverse()) addEvent(e);
