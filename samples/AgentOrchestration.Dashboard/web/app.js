@@ -7,6 +7,7 @@
   const SVG = 'http://www.w3.org/2000/svg';
   const STALE_STREAM_MS = 15000; // three missed keep-alives: the connection is dead even if the socket says otherwise
   const MAX_EVENTS = 150;
+  const MAX_RETRY_MS = 5000;
   const COLUMNS = ['todo', 'in_progress', 'in_review', 'blocked', 'done', 'cancelled'];
 
   const pinnedProject = new URLSearchParams(location.search).get('project');
@@ -16,7 +17,7 @@
   let source = null;
   let lastMessageAt = 0;
   let retryDelay = 1000;
-  let retryTimer = null;
+  let retryTimer = null;     // the pending reconnect, if any
   let selectedSprint = null;
   const events = [];
   const seen = new Set();
@@ -101,6 +102,7 @@
 
   function connect() {
     clearTimeout(retryTimer);
+    retryTimer = null;
     if (source) source.close();
     const query = new URLSearchParams();
     if (snapshot && snapshot.project) query.set('project', snapshot.project.id);
@@ -131,9 +133,9 @@
   function scheduleReconnect() {
     if (source) source.close();
     setConnection('reconnecting', 'reconnecting…');
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 15000);
+    if (retryTimer !== null) return; // one retry at a time: a later call must not push it back
+    retryTimer = setTimeout(() => { retryTimer = null; connect(); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
   }
 
   // ---- data -------------------------------------------------------------------------------------------------------
@@ -157,8 +159,8 @@
       setConnection('reconnecting', 'waiting for the server…');
       $('project-name').textContent = String(error.message || error);
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(start, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 15000);
+      retryTimer = setTimeout(() => { retryTimer = null; start(); }, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
     }
   }
 
@@ -433,6 +435,7 @@
   function renderEvents() {
     $('events').replaceChildren(...events.map((e) => {
       const li = el('li', `event ev-${e.type.split('.')[0]}`);
+      li.dataset.sequence = String(e.sequence);
       const what = el('div', 'what');
       const item = e.entityType === 'work_item' && snapshot ? snapshot.workItems.find((w) => w.id === e.entityId) : null;
       if (item) what.append(el('span', 'subject', item.title));
@@ -453,7 +456,7 @@
   setInterval(() => {
     renderSessions();
     renderLocks();
-    if (source && performance.now() - lastMessageAt > STALE_STREAM_MS) scheduleReconnect();
+    if (source && source.readyState === EventSource.OPEN && performance.now() - lastMessageAt > STALE_STREAM_MS) scheduleReconnect();
   }, 1000);
 
   start();

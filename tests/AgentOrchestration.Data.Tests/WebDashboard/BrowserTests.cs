@@ -80,6 +80,61 @@ public sealed class BrowserTests(DatabaseProvider provider) : ProviderFixture(pr
         }
     }
 
+    [Test]
+    public async Task The_page_says_reconnecting_while_the_server_is_down_and_catches_up_when_it_is_back()
+    {
+        RequireChromium();
+        await using var seed = await DashboardSeed.CreateAsync(Database);
+        var port = DashboardProcess.FreePort();
+        var dashboard = await DashboardProcess.StartAsync(Database, port);
+        using var driver = StartBrowser();
+        try
+        {
+            driver.Navigate().GoToUrl(new Uri(dashboard.Address, $"/?project={seed.Project.Id}"));
+            var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(30)) { Message = "the page did not connect" };
+            const string state = "return document.getElementById('connection').dataset.state;";
+            wait.Until(_ => Script<string>(driver, state) == "live");
+
+            // The server goes away: the page says so instead of silently freezing.
+            await dashboard.DisposeAsync();
+            wait.Message = "the page did not show that the stream dropped";
+            wait.Until(_ => Script<string>(driver, state) == "reconnecting");
+            Assert.That(Script<string>(driver, "return document.getElementById('connection').textContent;"), Does.StartWith("reconnecting"));
+
+            // A change made while it is down arrives after the restart: the browser resumes with Last-Event-ID from a
+            // new process, which serves the gap from the event log.
+            var missed = await seed.AddTaskAsync("Made while the dashboard was down");
+            var missedSequence = (await LastSequenceAsync(seed, missed.Id)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            dashboard = await DashboardProcess.StartAsync(Database, port);
+            wait.Message = $"the page did not reconnect and catch up with event {missedSequence}";
+            wait.Until(_ => Script<string>(driver, state) == "live" && Script<bool>(driver,
+                "return [...document.querySelectorAll('#events li')].some(li => li.querySelector('.type')?.textContent === 'work_item.created' && li.dataset.sequence === arguments[0]);",
+                missedSequence));
+            // The new task is in no sprint: on the board's "All work" tab, with the server's next snapshot.
+            driver.ExecuteScript("[...document.querySelectorAll('#sprint-tabs button')].find(b => b.textContent === 'All work').click();");
+            wait.Message = "the board did not show the task made while the dashboard was down";
+            wait.Until(_ => Script<bool>(driver, "return !!document.querySelector(`article[data-id='${arguments[0]}']`);", missed.Id.ToString()));
+            Assert.That(Script<long>(driver, "return new Set([...document.querySelectorAll('#events li')].map(li => li.dataset.sequence)).size === document.querySelectorAll('#events li').length ? 1 : 0;"), Is.EqualTo(1), "no event shown twice");
+        }
+        catch (WebDriverTimeoutException)
+        {
+            TestContext.Out.WriteLine(Script<string>(driver,
+                "return document.getElementById('connection').dataset.state + ' | ' + document.getElementById('last-event').textContent + ' | ' + [...document.querySelectorAll('#events li')].map(li => li.dataset.sequence + ':' + li.querySelector('.type').textContent).slice(0, 8).join(', ');"));
+            TestContext.Out.WriteLine(dashboard.Output);
+            throw;
+        }
+        finally
+        {
+            await dashboard.DisposeAsync();
+        }
+    }
+
+    private static async Task<long> LastSequenceAsync(DashboardSeed seed, Guid entityId)
+    {
+        var log = await seed.With<AgentOrchestration.Data.EventLog.IEventLog, IReadOnlyList<AgentOrchestration.Data.Entities.OrchestrationEvent>>(l => l.ReadAsync(0, 1000, seed.Project.Id));
+        return log.Last(e => e.EntityId == entityId).Sequence;
+    }
+
     private static T Script<T>(ChromeDriver driver, string script, params object[] arguments) => (T)driver.ExecuteScript(script, arguments)!;
 
     private static ChromeDriver StartBrowser()

@@ -13,6 +13,7 @@ public sealed class DashboardProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output;
+    private bool disposed;
 
     private DashboardProcess(Process process, StringBuilder output, Uri address)
     {
@@ -42,11 +43,12 @@ public sealed class DashboardProcess : IAsyncDisposable
         ? ["--db", new SqliteConnectionStringBuilder(database.ConnectionString).DataSource]
         : ["--provider", "postgres", "--connection", database.ConnectionString];
 
-    public static async Task<DashboardProcess> StartAsync(TestDatabase database)
+    /// <summary>Starts the dashboard on <paramref name="port"/> (0: a free one Kestrel picks).</summary>
+    public static async Task<DashboardProcess> StartAsync(TestDatabase database, int port = 0)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         start.ArgumentList.Add(BuiltDll());
-        foreach (var arg in DatabaseArguments(database).Concat(["--urls", "http://127.0.0.1:0"]))
+        foreach (var arg in DatabaseArguments(database).Concat(["--urls", $"http://127.0.0.1:{port}"]))
         {
             start.ArgumentList.Add(arg);
         }
@@ -94,8 +96,23 @@ public sealed class DashboardProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops the dashboard (as a crash would: killed); safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         Http.Dispose();
         if (!process.HasExited)
         {
