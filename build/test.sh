@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source build/lib/postgres.sh
+source build/lib/chromium.sh
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 command -v dotnet >/dev/null || { echo "test: ERROR: the .NET SDK ('dotnet') is not on PATH; install .NET SDK 10" >&2; exit 1; }
@@ -17,6 +18,9 @@ mkdir -p "$results"
 dotnet tool restore
 dotnet restore AgentOrchestration.Data.sln
 dotnet build AgentOrchestration.Data.sln -c Release --no-restore
+
+# The web dashboard's browser test needs Debian's chromium; under CI=true it fails without it, so install it here.
+chromium_ensure
 
 trap pg_stop EXIT
 trap 'exit 130' INT
