@@ -217,6 +217,116 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
     }
 
     [Test]
+    public async Task Open_transactions_that_write_no_event_do_not_hold_the_feed_back()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: an open write transaction blocks every other writer, not just the feed.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // Two transactions left open, each holding a transaction id: an idle psql session in another database of the
+        // server, and a host's transaction in this database that wrote to a table of its own.
+        await using var elsewhere = new NpgsqlConnection(TestDatabase.AdminConnectionString());
+        await elsewhere.OpenAsync();
+        await using var elsewhereTransaction = await elsewhere.BeginTransactionAsync();
+        await ExecuteAsync(elsewhere, "SELECT pg_current_xact_id()");
+        await using var host = await OpenAsync();
+        await ExecuteAsync(host, "CREATE TABLE host_notes (id int PRIMARY KEY)");
+        await using var hostTransaction = await host.BeginTransactionAsync();
+        await ExecuteAsync(host, "INSERT INTO host_notes VALUES (1)");
+        foreach (var open in new[] { elsewhere, host })
+        {
+            Assert.That(await ExecuteAsync(open, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL"), Is.True, "the open transaction holds an id");
+        }
+
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = log.WatchAsync(start, project.Id, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = NextAsync(watch);
+        var item = await CreateItemAsync(project, "while others stay open");
+
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { item.Id }), "a read sees the new event at once");
+        Assert.That((await next).EntityId, Is.EqualTo(item.Id), "the watch delivers it while both transactions are still open");
+        Assert.That(await ExecuteAsync(host, "SELECT count(*) FROM host_notes"), Is.EqualTo(1L), "the host's transaction was open throughout");
+    }
+
+    [Test]
+    public async Task A_writer_whose_transaction_id_a_reader_already_passed_is_not_stepped_over()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: sequences are taken and committed in the same order, so events cannot commit late.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // A takes its transaction id with an earlier write and looks like any other open transaction; B, a younger
+        // transaction, writes an event and commits; a reader delivers B and moves past A's id.
+        await using var a = await OpenAsync();
+        await using var aTransaction = await a.BeginTransactionAsync();
+        await ExecuteAsync(a, $"UPDATE projects SET name = 'renamed' WHERE id = '{project.Id}'");
+        var aId = (ulong)(await ExecuteAsync(a, "SELECT pg_current_xact_id()::text::bigint") as long? ?? 0);
+        var bSequence = await InsertEventAsync(await OpenAsync(), "b", commit: true);
+
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = log.WatchAsync(start, null, cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.That((await NextAsync(watch)).Sequence, Is.EqualTo(bSequence), "A, which has written no event, does not hold B back");
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { bSequence }));
+
+        // Now A writes its first event, with the id the reader has already passed, and commits late.
+        var aSequence = await InsertEventAsync(a, "a", commit: false);
+        var pending = NextAsync(watch);
+        Assert.That(await log.ReadAsync(bSequence, 1000), Is.Empty, "A's event is not visible before A commits");
+        await aTransaction.CommitAsync();
+
+        Assert.That((await log.ReadAsync(bSequence, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { aSequence }), "a reader resuming after B gets A");
+        Assert.That((await pending).Sequence, Is.EqualTo(aSequence), "the watch delivers A's event after B's");
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { bSequence, aSequence }), "the log's order is the order delivered");
+        await using var db = CreateContext();
+        var bId = await db.Set<OrchestrationEvent>().Where(e => e.Sequence == bSequence).Select(e => EF.Property<ulong>(e, "TransactionId")).SingleAsync();
+        Assert.That(bId, Is.GreaterThan(aId), "B's transaction is younger than A's: A's event was ordered by when it was written, not by its id");
+    }
+
+    [Test]
+    public async Task A_library_write_joining_a_host_transaction_that_wrote_first_is_not_stepped_over()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: a host transaction that wrote first blocks every other writer.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // An embedded host opens its transaction and writes its own row first; the library joins it later.
+        await using var hostScope = services.CreateAsyncScope();
+        var hostContext = hostScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        await using var hostTransaction = await hostContext.Database.BeginTransactionAsync();
+        await hostContext.Database.ExecuteSqlRawAsync($"UPDATE projects SET name = 'host' WHERE id = '{project.Id}'");
+
+        var other = await CreateItemAsync(project, "committed meanwhile");
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = log.WatchAsync(start, project.Id, cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.That((await NextAsync(watch)).EntityId, Is.EqualTo(other.Id));
+
+        var joined = await hostScope.ServiceProvider.GetRequiredService<IWorkItemService>()
+            .CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "in the host's transaction" });
+        var pending = NextAsync(watch);
+        await Task.Delay(200);
+        Assert.That(pending.IsCompleted, Is.False, "nothing is delivered before the host commits");
+        await hostTransaction.CommitAsync();
+
+        Assert.That((await log.ReadAsync(start, 1000, project.Id)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { other.Id, joined.Id }));
+        Assert.That((await pending).EntityId, Is.EqualTo(joined.Id));
+    }
+
+    [Test]
     public async Task A_watch_survives_losing_its_listening_connection()
     {
         if (Provider == DatabaseProvider.Sqlite)
