@@ -134,8 +134,10 @@ internal static class PostgreSqlEventReader
         var last = $"COALESCE(pg_sequence_last_value({sequence}), 0)";
 
         // The CASEs order the steps: the publisher lock is taken before the sequence is read, so two readers never
-        // lower it; a reader that finds another one publishing uses the value already published.
-        var publish = $"SELECT CASE WHEN pg_try_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key}) "
+        // lower it; a reader that finds another one publishing, or may not write (a read-only transaction or role),
+        // uses the value already published.
+        var publish = $"SELECT CASE WHEN current_setting('transaction_read_only') = 'on' THEN {last} "
+            + $"WHEN pg_try_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key}) "
             + $"THEN CASE WHEN {Xmax} > {last} THEN setval({sequence}, {Xmax}) ELSE {last} END ELSE {last} END";
         var read = $"SELECT {last}";
 

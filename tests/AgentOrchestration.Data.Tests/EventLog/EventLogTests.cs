@@ -318,6 +318,8 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
         var joined = await hostScope.ServiceProvider.GetRequiredService<IWorkItemService>()
             .CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "in the host's transaction" });
         var pending = NextAsync(watch);
+        var insideHost = await hostScope.ServiceProvider.GetRequiredService<IEventLog>().ReadAsync(start, 1000, project.Id);
+        Assert.That(insideHost.Select(e => e.EntityId), Is.EqualTo(new Guid?[] { other.Id }), "a read inside the host's transaction sees what others committed, not its own uncommitted event");
         await Task.Delay(200);
         Assert.That(pending.IsCompleted, Is.False, "nothing is delivered before the host commits");
         await hostTransaction.CommitAsync();
