@@ -73,15 +73,24 @@ internal static class PostgreSqlEventReader
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var batch = new NpgsqlBatch(connection)
+            var publish = context.Database.CurrentTransaction is null;
+            await using var batch = new NpgsqlBatch(connection);
+            if (publish)
             {
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand(context.Database.CurrentTransaction is null ? sql.PublishFloor : sql.ReadFloor),
-                    new NpgsqlBatchCommand(sql.Writers),
-                },
-            };
+                // setval gives the batch's implicit transaction an id, so its commit would wait for a WAL flush. The
+                // published value need not survive a crash: transactions that take their id after a restart get ids
+                // above every one the server committed before it, so no writer can fall behind a pre-crash reader.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(publish ? sql.PublishFloor : sql.ReadFloor));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Writers));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (publish)
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var horizon = (ulong)reader.GetInt64(0);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
