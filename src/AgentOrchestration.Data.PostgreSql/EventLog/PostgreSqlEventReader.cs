@@ -32,7 +32,8 @@ namespace AgentOrchestration.Data.PostgreSql.EventLog;
 /// 2 are one batch, one round trip. Inside a caller's transaction the floor is not published (its lock would last as
 /// long as the caller's transaction) and under REPEATABLE READ or SERIALIZABLE the third step's snapshot is the
 /// transaction's, older than the writers' view; there the read falls back to the server-wide bound that needs neither,
-/// <c>pg_snapshot_xmin</c> (every key is at or above its transaction's id, so a key below it belongs to an ended transaction).
+/// <c>pg_snapshot_xmin</c> (every key is at or above its transaction's id, so a key below it belongs to an ended
+/// transaction). So does a read on a hot standby, which cannot see the primary's locks.
 /// </remarks>
 internal static class PostgreSqlEventReader
 {
@@ -144,11 +145,13 @@ internal static class PostgreSqlEventReader
 
         // The CASEs order the steps: the publisher lock is taken before the sequence is read, so two readers never
         // lower it; a reader that finds another one publishing, or may not write (a read-only transaction or role),
-        // uses the value already published.
-        var publish = $"SELECT CASE WHEN current_setting('transaction_read_only') = 'on' THEN {last} "
+        // uses the value already published. A standby sees none of the primary's advisory locks, so there the floor
+        // is 0 and the read keeps to the snapshot bound alone.
+        const string Standby = "WHEN pg_is_in_recovery() THEN 0";
+        var publish = $"SELECT CASE {Standby} WHEN current_setting('transaction_read_only') = 'on' THEN {last} "
             + $"WHEN pg_try_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key}) "
             + $"THEN CASE WHEN {Xmax} > {last} THEN setval({sequence}, {Xmax}) ELSE {last} END ELSE {last} END";
-        var read = $"SELECT {last}";
+        var read = $"SELECT CASE {Standby} ELSE {last} END";
 
         // pg_locks is a function over the lock manager: read it once (MATERIALIZED) for one consistent view. A holder's
         // own transaction ids are the transactionid locks it holds exclusively; the lowest is its top-level id.
