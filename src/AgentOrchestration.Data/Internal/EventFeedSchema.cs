@@ -75,7 +75,8 @@ internal static class EventFeedSchema
     /// takes the writer lock and then reads the horizon sequence: the lock's result is part of the sequence's name, so
     /// the order is a data dependency, not an accident of evaluation. Later inserts reuse the key from the
     /// transaction-local setting; a rolled-back savepoint drops both the setting and the lock, and the next insert
-    /// takes them again. A DEFAULT cannot hold a subquery or call a function of the library's own, hence one expression.
+    /// takes them again. A DEFAULT cannot hold a subquery or call a function of the library's own, hence one expression,
+    /// and <c>pg_sequence_last_value</c> (what the <c>pg_sequences</c> view reads) rather than a SELECT from the sequence.
     /// </remarks>
     public static string TransactionIdDefaultSql(SchemaNames names)
     {
