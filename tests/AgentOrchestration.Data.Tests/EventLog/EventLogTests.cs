@@ -331,6 +331,97 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
     }
 
     [Test]
+    public async Task Writers_that_take_their_ids_early_and_commit_late_race_a_watch_and_each_event_arrives_once_in_order()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: sequences are taken and committed in the same order, so events cannot commit late.");
+        }
+
+        const int Writers = 8;
+        const int PerWriter = 40;
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+        await using (var setup = await OpenAsync())
+        {
+            await ExecuteAsync(setup, $"CREATE TABLE host_rows (id int PRIMARY KEY, n int NOT NULL); INSERT INTO host_rows SELECT g, 0 FROM generate_series(0, {Writers - 1}) AS g");
+        }
+
+        // Each transaction takes its id with a write of its own first, then writes two events with pauses in between,
+        // and every fifth one rolls back: readers keep passing ids of transactions whose events are still to come.
+        const int Expected = Writers * PerWriter * 4 / 5 * 2;
+        using var cts = new CancellationTokenSource();
+        var seen = new List<OrchestrationEvent>();
+        var watcher = Task.Run(async () =>
+        {
+            await foreach (var e in log.WatchAsync(start, null, cts.Token))
+            {
+                seen.Add(e);
+                if (seen.Count == Expected)
+                {
+                    return;
+                }
+            }
+        });
+        // A pager reads as fast as it can besides, so reads land in every gap between a writer's first write and its first event.
+        var paged = new List<OrchestrationEvent>();
+        var pager = Task.Run(async () =>
+        {
+            var after = start;
+            while (paged.Count < Expected)
+            {
+                await using var pagerScope = services.CreateAsyncScope();
+                var page = await pagerScope.ServiceProvider.GetRequiredService<IEventLog>().ReadAsync(after, 1000, null, cts.Token);
+                paged.AddRange(page);
+                after = page.Count > 0 ? page[^1].Sequence : after;
+            }
+        });
+        var committed = new ConcurrentDictionary<int, List<long>>();
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w);
+            var mine = committed.GetOrAdd(w, _ => []);
+            await using var connection = await OpenAsync();
+            for (var i = 0; i < PerWriter; i++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync();
+                await ExecuteAsync(connection, $"UPDATE host_rows SET n = n + 1 WHERE id = {w}");
+                await Task.Delay(random.Next(6));
+                var first = await InsertEventAsync(connection, "late", commit: false);
+                await Task.Delay(random.Next(3));
+                var second = await InsertEventAsync(connection, "late", commit: false);
+                if (i % 5 == 4)
+                {
+                    await transaction.RollbackAsync();
+                    continue;
+                }
+
+                await transaction.CommitAsync();
+                mine.AddRange([first, second]);
+            }
+        })));
+        // An event stepped over never arrives: give the readers time to catch up, then compare what they have.
+        await Task.WhenAny(Task.WhenAll(watcher, pager), Task.Delay(Patience));
+        await cts.CancelAsync();
+        await Task.WhenAll(watcher, pager).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var feed = await ReadAllAsync(null, take: 1000, after: start);
+        Assert.That(feed.Select(e => e.Sequence), Is.EquivalentTo(committed.Values.SelectMany(v => v)), "the log holds every committed event");
+        var position = seen.Select((e, i) => (e.Sequence, i)).ToDictionary(x => x.Sequence, x => x.i);
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen.Select(e => e.Sequence), Is.EquivalentTo(committed.Values.SelectMany(v => v)), "every committed event, once, and nothing rolled back");
+            Assert.That(feed.Select(e => e.Sequence), Is.EqualTo(seen.Select(e => e.Sequence)), "the watch's order is the log's order");
+            Assert.That(paged.Select(e => e.Sequence), Is.EqualTo(seen.Select(e => e.Sequence)), "the pager got the same, in the same order");
+            foreach (var (writer, sequences) in committed)
+            {
+                Assert.That(sequences.Select(q => position[q]), Is.Ordered, $"writer {writer}");
+            }
+        });
+    }
+
+    [Test]
     public async Task A_watch_survives_losing_its_listening_connection()
     {
         if (Provider == DatabaseProvider.Sqlite)
