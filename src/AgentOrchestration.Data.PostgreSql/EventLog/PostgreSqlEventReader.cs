@@ -70,52 +70,69 @@ internal static class PostgreSqlEventReader
     /// <summary>Steps 1 and 2 of a read, in one round trip: the floor, then the writers still holding the feed back.</summary>
     private static async Task<ulong> ReadHorizonAsync(DbContext context, FeedSql sql, CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)context.Database.GetDbConnection();
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var publish = context.Database.CurrentTransaction is null;
-            await using var batch = new NpgsqlBatch(connection);
-            if (publish)
+            if (context.Database.CurrentTransaction is null)
             {
-                // setval gives the batch's implicit transaction an id, so its commit would wait for a WAL flush. The
-                // published value need not survive a crash: transactions that take their id after a restart get ids
-                // above every one the server committed before it, so no writer can fall behind a pre-crash reader.
-                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
-            }
-
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(publish ? sql.PublishFloor : sql.ReadFloor));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Writers));
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (publish)
-            {
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var horizon = (ulong)reader.GetInt64(0);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            var writers = new Dictionary<string, ulong>(StringComparer.Ordinal);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (reader.IsDBNull(1))
+                try
                 {
-                    continue;
+                    return await ReadHorizonAsync(context, sql, publish: true, cancellationToken).ConfigureAwait(false);
                 }
-
-                var writer = reader.GetString(1);
-                var lowest = writers.GetValueOrDefault(writer, ulong.MaxValue);
-                writers[writer] = reader.IsDBNull(2)
-                    ? 0
-                    : Math.Min(lowest, Widen((uint)reader.GetInt64(2), (ulong)reader.GetInt64(0)));
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+                {
+                    // The publisher lock is held past lock_timeout: only a transaction opened on a connection behind
+                    // EF Core's back can hold it that long. Read with the floor already published.
+                }
             }
 
-            return writers.Count == 0 ? horizon : Math.Min(horizon, writers.Values.Min());
+            return await ReadHorizonAsync(context, sql, publish: false, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             await context.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
+    }
+
+    private static async Task<ulong> ReadHorizonAsync(DbContext context, FeedSql sql, bool publish, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)context.Database.GetDbConnection());
+        if (publish)
+        {
+            // The settings last for the batch's implicit transaction only. setval gives it a transaction id, so its
+            // commit would wait for a WAL flush; it need not: a writer that read the published value flushes it with its
+            // own commit (WAL is flushed in order), so after a crash the sequence still covers every key a durable
+            // event got from it. The publisher lock is held for the batch only, so a wait for it is short.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '2s', true)"));
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(publish ? sql.PublishFloor : sql.ReadFloor));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql.Writers));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (publish)
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var horizon = (ulong)reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var writers = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.IsDBNull(1))
+            {
+                continue;
+            }
+
+            var writer = reader.GetString(1);
+            var lowest = writers.GetValueOrDefault(writer, ulong.MaxValue);
+            writers[writer] = reader.IsDBNull(2)
+                ? 0
+                : Math.Min(lowest, Widen((uint)reader.GetInt64(2), (ulong)reader.GetInt64(0)));
+        }
+
+        return writers.Count == 0 ? horizon : Math.Min(horizon, writers.Values.Min());
     }
 
     /// <summary>
@@ -144,12 +161,12 @@ internal static class PostgreSqlEventReader
         var last = $"COALESCE(pg_sequence_last_value({sequence}), 0)";
 
         // The CASEs order the steps: the publisher lock is taken before the sequence is read, so two readers never
-        // lower it; a reader that finds another one publishing, or may not write (a read-only transaction or role),
-        // uses the value already published. A standby sees none of the primary's advisory locks, so there the floor
-        // is 0 and the read keeps to the snapshot bound alone.
+        // lower it (and a reader that waited for another reads what that one published). A read that may not write (a
+        // read-only transaction or role) uses the value already published. A standby sees none of the primary's
+        // advisory locks, so there the floor is 0 and the read keeps to the snapshot bound alone.
         const string Standby = "WHEN pg_is_in_recovery() THEN 0";
         var publish = $"SELECT CASE {Standby} WHEN current_setting('transaction_read_only') = 'on' THEN {last} "
-            + $"WHEN pg_try_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key}) "
+            + $"WHEN pg_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key})::text = '' "
             + $"THEN CASE WHEN {Xmax} > {last} THEN setval({sequence}, {Xmax}) ELSE {last} END ELSE {last} END";
         var read = $"SELECT CASE {Standby} ELSE {last} END";
 
