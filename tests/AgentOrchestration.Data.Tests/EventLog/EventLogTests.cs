@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -419,6 +420,29 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
                 Assert.That(sequences.Select(q => position[q]), Is.Ordered, $"writer {writer}");
             }
         });
+    }
+
+    [Test]
+    public async Task A_read_still_answers_when_the_publisher_lock_is_held_behind_ef_cores_back()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite reads take no lock: there is no publisher lock to hold.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // A transaction opened with a raw BEGIN, as a read through such a connection would leave it, holds the lock.
+        await using var blocker = await OpenAsync();
+        await using var blockerTransaction = await blocker.BeginTransactionAsync();
+        await using var context = CreateContext();
+        var key = EventFeedSchema.LockKey(EventFeedSchema.Channel(context.Model));
+        await ExecuteAsync(blocker, $"SELECT pg_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key})");
+
+        var item = await CreateItemAsync(project, "while the lock is held");
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { item.Id }), "the read gave up waiting and used the published floor");
     }
 
     [Test]
