@@ -23,6 +23,8 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.HasSequence("orchestration_events_horizon");
+
             modelBuilder.Entity("AgentOrchestration.Data.Entities.AgentCapability", b =>
                 {
                     b.Property<Guid>("Id")
@@ -547,7 +549,7 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("xid8")
                         .HasColumnName("transaction_id")
-                        .HasDefaultValueSql("(pg_notify('orchestration_events', '')::text || pg_current_xact_id()::text)::xid8");
+                        .HasDefaultValueSql("(pg_notify('orchestration_events', '')::text || COALESCE(NULLIF(current_setting('agent_orchestration.event_key_3b3b73d1', true), ''), set_config('agent_orchestration.event_key_3b3b73d1', greatest(pg_current_xact_id(), COALESCE(pg_sequence_last_value(('\"orchestration_events_horizon\"' || pg_advisory_xact_lock_shared(1095714134, 993752017)::text)::regclass), 0)::text::xid8)::text, true)))::xid8");
 
                     b.Property<string>("Type")
                         .IsRequired()
@@ -608,7 +610,9 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.ToTable("orchestration_events", (string)null);
 
-                    b.HasAnnotation("AgentOrchestration:EventChannel", "orchestration_events");
+                    b
+                        .HasAnnotation("AgentOrchestration:EventChannel", "orchestration_events")
+                        .HasAnnotation("AgentOrchestration:EventHorizon", "\"orchestration_events_horizon\"");
                 });
 
             modelBuilder.Entity("AgentOrchestration.Data.Entities.Project", b =>

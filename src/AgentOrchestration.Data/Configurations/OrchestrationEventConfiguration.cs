@@ -27,8 +27,10 @@ internal sealed class OrchestrationEventConfiguration(SchemaNames names, bool po
         if (postgreSql)
         {
             // Sequence values are taken at insert but become visible at commit, so on PostgreSQL the feed follows
-            // (transaction_id, sequence) and only reads transactions older than any still running; see EventFeed.
+            // (transaction_id, sequence) and reads only below a horizon no event writer can fall behind; see EventFeedSchema.
             builder.HasAnnotation(EventFeedSchema.ChannelAnnotation, EventFeedSchema.Channel(names));
+            builder.HasAnnotation(EventFeedSchema.HorizonAnnotation, EventFeedSchema.HorizonSequence(names));
+            builder.Metadata.Model.AddSequence(EventFeedSchema.HorizonSequenceName(names), names.Schema);
             builder.Property<ulong>(EventFeedSchema.TransactionIdProperty).HasColumnType("xid8")
                 .HasDefaultValueSql(EventFeedSchema.TransactionIdDefaultSql(names));
             builder.HasIndex(EventFeedSchema.TransactionIdProperty, nameof(OrchestrationEvent.Sequence))

@@ -63,7 +63,7 @@ internal sealed class EventLog(OrchestrationContext orchestration, IServiceScope
 
             if (batch.HeldBack)
             {
-                // Committed events wait behind an older transaction that may never notify (it wrote no event): poll
+                // Committed events wait behind a writer that may never notify (a rollback notifies nobody): poll
                 // soon, backing off while it lasts.
                 await wakeup.WaitAsync(heldBackDelay, cancellationToken).ConfigureAwait(false);
                 heldBackDelay = TimeSpan.FromTicks(Math.Min(heldBackDelay.Ticks * 2, options.PollInterval.Ticks));

@@ -51,6 +51,7 @@ internal static class MigrationStaging
         if (stage < MigrationStage.Latest)
         {
             modelBuilder.Ignore<WorkItemDependency>().Ignore<OrchestrationEvent>();
+            modelBuilder.Model.RemoveSequence(EventFeedSchema.HorizonSequenceName(names), names.Schema);
             modelBuilder.Entity<WorkItem>(e =>
             {
                 e.Ignore(x => x.RequiredCapabilities).Ignore(x => x.AssignedAgent).Ignore(x => x.AssignedAgentId)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -214,6 +215,234 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
 
         // Resuming after A's event (the larger sequence) still delivers B's.
         Assert.That((await log.ReadAsync(aSequence, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { bSequence }));
+    }
+
+    [Test]
+    public async Task Open_transactions_that_write_no_event_do_not_hold_the_feed_back()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: an open write transaction blocks every other writer, not just the feed.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // Two transactions left open, each holding a transaction id: an idle psql session in another database of the
+        // server, and a host's transaction in this database that wrote to a table of its own.
+        await using var elsewhere = new NpgsqlConnection(TestDatabase.AdminConnectionString());
+        await elsewhere.OpenAsync();
+        await using var elsewhereTransaction = await elsewhere.BeginTransactionAsync();
+        await ExecuteAsync(elsewhere, "SELECT pg_current_xact_id()");
+        await using var host = await OpenAsync();
+        await ExecuteAsync(host, "CREATE TABLE host_notes (id int PRIMARY KEY)");
+        await using var hostTransaction = await host.BeginTransactionAsync();
+        await ExecuteAsync(host, "INSERT INTO host_notes VALUES (1)");
+        foreach (var open in new[] { elsewhere, host })
+        {
+            Assert.That(await ExecuteAsync(open, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL"), Is.True, "the open transaction holds an id");
+        }
+
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = log.WatchAsync(start, project.Id, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = NextAsync(watch);
+        var item = await CreateItemAsync(project, "while others stay open");
+
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { item.Id }), "a read sees the new event at once");
+        Assert.That((await next).EntityId, Is.EqualTo(item.Id), "the watch delivers it while both transactions are still open");
+        Assert.That(await ExecuteAsync(host, "SELECT count(*) FROM host_notes"), Is.EqualTo(1L), "the host's transaction was open throughout");
+    }
+
+    [Test]
+    public async Task A_writer_whose_transaction_id_a_reader_already_passed_is_not_stepped_over()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: sequences are taken and committed in the same order, so events cannot commit late.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // A takes its transaction id with an earlier write and looks like any other open transaction; B, a younger
+        // transaction, writes an event and commits; a reader delivers B and moves past A's id.
+        await using var a = await OpenAsync();
+        await using var aTransaction = await a.BeginTransactionAsync();
+        await ExecuteAsync(a, $"UPDATE projects SET name = 'renamed' WHERE id = '{project.Id}'");
+        var aId = (ulong)(await ExecuteAsync(a, "SELECT pg_current_xact_id()::text::bigint") as long? ?? 0);
+        var bSequence = await InsertEventAsync(await OpenAsync(), "b", commit: true);
+
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = log.WatchAsync(start, null, cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.That((await NextAsync(watch)).Sequence, Is.EqualTo(bSequence), "A, which has written no event, does not hold B back");
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { bSequence }));
+
+        // Now A writes its first event, with the id the reader has already passed, and commits late.
+        var aSequence = await InsertEventAsync(a, "a", commit: false);
+        var pending = NextAsync(watch);
+        Assert.That(await log.ReadAsync(bSequence, 1000), Is.Empty, "A's event is not visible before A commits");
+        await aTransaction.CommitAsync();
+
+        Assert.That((await log.ReadAsync(bSequence, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { aSequence }), "a reader resuming after B gets A");
+        Assert.That((await pending).Sequence, Is.EqualTo(aSequence), "the watch delivers A's event after B's");
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.Sequence), Is.EqualTo(new[] { bSequence, aSequence }), "the log's order is the order delivered");
+        await using var db = CreateContext();
+        var bId = await db.Set<OrchestrationEvent>().Where(e => e.Sequence == bSequence).Select(e => EF.Property<ulong>(e, "TransactionId")).SingleAsync();
+        Assert.That(bId, Is.GreaterThan(aId), "B's transaction is younger than A's: A's event was ordered by when it was written, not by its id");
+    }
+
+    [Test]
+    public async Task A_library_write_joining_a_host_transaction_that_wrote_first_is_not_stepped_over()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: a host transaction that wrote first blocks every other writer.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // An embedded host opens its transaction and writes its own row first; the library joins it later.
+        await using var hostScope = services.CreateAsyncScope();
+        var hostContext = hostScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        await using var hostTransaction = await hostContext.Database.BeginTransactionAsync();
+        await hostContext.Database.ExecuteSqlRawAsync($"UPDATE projects SET name = 'host' WHERE id = '{project.Id}'");
+
+        var other = await CreateItemAsync(project, "committed meanwhile");
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = log.WatchAsync(start, project.Id, cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.That((await NextAsync(watch)).EntityId, Is.EqualTo(other.Id));
+        var hostLog = hostScope.ServiceProvider.GetRequiredService<IEventLog>();
+        Assert.That((await hostLog.ReadAsync(start, 1000, project.Id)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { other.Id }),
+            "a read inside the host's transaction sees what others committed");
+
+        var joined = await hostScope.ServiceProvider.GetRequiredService<IWorkItemService>()
+            .CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "in the host's transaction" });
+        var pending = NextAsync(watch);
+        Assert.That(await hostLog.ReadAsync(start, 1000, project.Id), Is.Empty, "once it writes an event, the host's transaction holds the feed back, for itself too");
+        await Task.Delay(200);
+        Assert.That(pending.IsCompleted, Is.False, "nothing is delivered before the host commits");
+        await hostTransaction.CommitAsync();
+
+        Assert.That((await log.ReadAsync(start, 1000, project.Id)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { other.Id, joined.Id }));
+        Assert.That((await pending).EntityId, Is.EqualTo(joined.Id));
+    }
+
+    [Test]
+    public async Task Writers_that_take_their_ids_early_and_commit_late_race_a_watch_and_each_event_arrives_once_in_order()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has one writer at a time: sequences are taken and committed in the same order, so events cannot commit late.");
+        }
+
+        const int Writers = 8;
+        const int PerWriter = 40;
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+        await using (var setup = await OpenAsync())
+        {
+            await ExecuteAsync(setup, $"CREATE TABLE host_rows (id int PRIMARY KEY, n int NOT NULL); INSERT INTO host_rows SELECT g, 0 FROM generate_series(0, {Writers - 1}) AS g");
+        }
+
+        // Each transaction takes its id with a write of its own first, then writes two events with pauses in between,
+        // and every fifth one rolls back: readers keep passing ids of transactions whose events are still to come.
+        const int Expected = Writers * PerWriter * 4 / 5 * 2;
+        using var cts = new CancellationTokenSource();
+        var seen = new List<OrchestrationEvent>();
+        var watcher = Task.Run(async () =>
+        {
+            await foreach (var e in log.WatchAsync(start, null, cts.Token))
+            {
+                seen.Add(e);
+                if (seen.Count == Expected)
+                {
+                    return;
+                }
+            }
+        });
+        // A pager reads as fast as it can besides, so reads land in every gap between a writer's first write and its first event.
+        var paged = new List<OrchestrationEvent>();
+        var pager = Task.Run(async () =>
+        {
+            var after = start;
+            while (paged.Count < Expected)
+            {
+                await using var pagerScope = services.CreateAsyncScope();
+                var page = await pagerScope.ServiceProvider.GetRequiredService<IEventLog>().ReadAsync(after, 1000, null, cts.Token);
+                paged.AddRange(page);
+                after = page.Count > 0 ? page[^1].Sequence : after;
+            }
+        });
+        var committed = new ConcurrentDictionary<int, List<long>>();
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w);
+            var mine = committed.GetOrAdd(w, _ => []);
+            await using var connection = await OpenAsync();
+            for (var i = 0; i < PerWriter; i++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync();
+                await ExecuteAsync(connection, $"UPDATE host_rows SET n = n + 1 WHERE id = {w}");
+                await Task.Delay(random.Next(6));
+                var first = await InsertEventAsync(connection, "late", commit: false);
+                await Task.Delay(random.Next(3));
+                var second = await InsertEventAsync(connection, "late", commit: false);
+                if (i % 5 == 4)
+                {
+                    await transaction.RollbackAsync();
+                    continue;
+                }
+
+                await transaction.CommitAsync();
+                mine.AddRange([first, second]);
+            }
+        })));
+        // An event stepped over never arrives: give the readers time to catch up, then compare what they have.
+        await Task.WhenAny(Task.WhenAll(watcher, pager), Task.Delay(Patience));
+        await cts.CancelAsync();
+        await Task.WhenAll(watcher, pager).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var feed = await ReadAllAsync(null, take: 1000, after: start);
+        Assert.That(feed.Select(e => e.Sequence), Is.EquivalentTo(committed.Values.SelectMany(v => v)), "the log holds every committed event");
+        var position = seen.Select((e, i) => (e.Sequence, i)).ToDictionary(x => x.Sequence, x => x.i);
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen.Select(e => e.Sequence), Is.EquivalentTo(committed.Values.SelectMany(v => v)), "every committed event, once, and nothing rolled back");
+            Assert.That(feed.Select(e => e.Sequence), Is.EqualTo(seen.Select(e => e.Sequence)), "the watch's order is the log's order");
+            Assert.That(paged.Select(e => e.Sequence), Is.EqualTo(seen.Select(e => e.Sequence)), "the pager got the same, in the same order");
+            foreach (var (writer, sequences) in committed)
+            {
+                Assert.That(sequences.Select(q => position[q]), Is.Ordered, $"writer {writer}");
+            }
+        });
+    }
+
+    [Test]
+    public async Task A_read_still_answers_when_the_publisher_lock_is_held_behind_ef_cores_back()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite reads take no lock: there is no publisher lock to hold.");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+        var start = (await log.ReadAsync(0, 1000))[^1].Sequence;
+
+        // A transaction opened with a raw BEGIN, as a read through such a connection would leave it, holds the lock.
+        await using var blocker = await OpenAsync();
+        await using var blockerTransaction = await blocker.BeginTransactionAsync();
+        await using var context = CreateContext();
+        var key = EventFeedSchema.LockKey(EventFeedSchema.Channel(context.Model));
+        await ExecuteAsync(blocker, $"SELECT pg_advisory_xact_lock({EventFeedSchema.PublisherLockClass}, {key})");
+
+        var item = await CreateItemAsync(project, "while the lock is held");
+        Assert.That((await log.ReadAsync(start, 1000)).Select(e => e.EntityId), Is.EqualTo(new Guid?[] { item.Id }), "the read gave up waiting and used the published floor");
     }
 
     [Test]

@@ -23,6 +23,8 @@ public sealed class EmbeddedModelTests(DatabaseProvider provider) : ProviderFixt
         Assert.That(actual.Keys, Does.Contain("host_users"), "the host's own table is there");
         actual.Remove("host_users");
         Assert.That(actual.Keys, Is.EquivalentTo(expected.Keys));
+        Assert.That(Sequences(host.GetService<IDesignTimeModel>().Model), Is.EqualTo(Sequences(turnkey.GetService<IDesignTimeModel>().Model)),
+            "the event feed's horizon sequence (PostgreSQL) comes with the model");
         Assert.Multiple(() =>
         {
             foreach (var table in expected.Keys)
@@ -78,6 +80,44 @@ public sealed class EmbeddedModelTests(DatabaseProvider provider) : ProviderFixt
     }
 
     [Test]
+    public async Task A_prefixed_host_context_in_a_schema_gets_a_live_event_feed()
+    {
+        var services = new ServiceCollection()
+            .AddDbContext<PrefixedHostContext>(o => Configure(o))
+            .AddAgentOrchestration(o => o.UseDbContext<PrefixedHostContext>())
+            .BuildServiceProvider();
+        await using (var setup = services.CreateAsyncScope())
+        {
+            await setup.ServiceProvider.GetRequiredService<PrefixedHostContext>().Database.EnsureCreatedAsync();
+        }
+
+        // On PostgreSQL a transaction left open elsewhere holds an id; it must not hold the host's feed back.
+        await using var idle = Provider == DatabaseProvider.PostgreSql ? new Npgsql.NpgsqlConnection(Database.ConnectionString) : null;
+        if (idle is not null)
+        {
+            await idle.OpenAsync();
+            await using var begin = new Npgsql.NpgsqlCommand("BEGIN; SELECT pg_current_xact_id();", idle);
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.Work.IWorkItemService>().CreateProjectAsync("host", "Host");
+        var log = scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.EventLog.IEventLog>();
+        Assert.That((await log.ReadAsync(0, 100)).Select(e => (e.Type, e.EntityId)), Is.EqualTo(new[] { ("project.created", (Guid?)project.Id) }));
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var watch = log.WatchAsync(0, project.Id, cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.That(await watch.MoveNextAsync(), Is.True);
+        Assert.That(watch.Current.EntityId, Is.EqualTo(project.Id));
+        if (idle is not null)
+        {
+            var host = scope.ServiceProvider.GetRequiredService<PrefixedHostContext>();
+            Assert.That(await RawSql.ScalarAsync(host, "SELECT pg_sequence_last_value('agents.ao_orchestration_events_horizon') IS NOT NULL"), Is.True,
+                "the reader raised the host's own horizon sequence");
+        }
+    }
+
+    [Test]
     public void AddAgentOrchestration_without_a_database_says_what_to_call()
     {
         var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddAgentOrchestration(_ => { }));
@@ -100,6 +140,9 @@ public sealed class EmbeddedModelTests(DatabaseProvider provider) : ProviderFixt
 
         return builder;
     }
+
+    private static List<string> Sequences(IModel model) =>
+        [.. model.GetSequences().Select(q => $"{q.Schema}.{q.Name} {q.Type.Name} start={q.StartValue} by={q.IncrementBy} cyclic={q.IsCyclic}").Order(StringComparer.Ordinal)];
 
     private static Dictionary<string, List<string>> Describe(IRelationalModel model) =>
         model.Tables.ToDictionary(

@@ -12,12 +12,17 @@ namespace AgentOrchestration.Data.Tests.Schema;
 /// <summary>The shipped migrations, step by step, up and down, with data, on each provider.</summary>
 public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(provider)
 {
-    private static readonly string[] Steps =
+    private static readonly string[] SharedSteps =
     [
         "Baseline", "AgentProfiles", "WorkItemOrchestrationFields", "TaskAssignmentsAndCapabilities", "KeyIndexes",
         "BacklogSessionsQaResultsAndFileLocks", "TaskAndStoryColumns", "LibraryAdditions", "ClaimIdempotency", "UniqueFencingTokens",
         "EventFeedAndSprintRules", "ClaimIdempotencyRequest",
     ];
+
+    // PostgreSQL-only steps: the live feed's parts that SQLite, with one writer at a time, does not need.
+    private static readonly string[] PostgreSqlSteps = ["EventFeedWriterHorizon"];
+
+    private string[] Steps => Provider == DatabaseProvider.PostgreSql ? [.. SharedSteps, .. PostgreSqlSteps] : SharedSteps;
 
     private static readonly string[] LibraryTables =
     [

@@ -208,6 +208,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         {
             // One writer at a time: SQLite commits in sequence order and needs no transaction column.
             Assert.That(column, Is.Null);
+            Assert.That(schema.Sequences, Is.Empty);
             return;
         }
 
@@ -216,6 +217,9 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
             Assert.That(column?.StoreType, Is.EqualTo("xid8"));
             Assert.That(column?.IsNullable, Is.False);
             Assert.That(column?.DefaultValueSql, Does.Contain("pg_current_xact_id()").And.Contain("pg_notify('orchestration_events'"));
+            // The feed's horizon: event writers announce themselves with a shared advisory lock, readers raise the sequence.
+            Assert.That(column?.DefaultValueSql, Does.Contain("pg_advisory_xact_lock_shared(").And.Contain("orchestration_events_horizon"));
+            Assert.That(schema.Sequences.Select(q => q.Name), Does.Contain("orchestration_events_horizon"));
             Assert.That(events.Indexes.SingleOrDefault(i => i.Name == "ix_orchestration_events_transaction_sequence")?.Columns.Select(c => c.Name),
                 Is.EqualTo(new[] { "transaction_id", "sequence" }));
         });
