@@ -45,6 +45,7 @@ internal sealed record Refusal(int ExitCode, string Kind, string Message)
         FileLockConflictException locks => new(ExitCodes.Conflict, "conflict", OneLine(Describe(locks))),
         DuplicateValueException or BacklogItemHeldException or BacklogItemPromotedException or DependencyCycleException
             or InvalidStateTransitionException or SessionNotActiveException or SprintAlreadyActiveException or ProjectIsolationException
+            or IdempotencyKeyReusedException
             => new(ExitCodes.Conflict, "conflict", OneLine(exception.Message)),
         ArgumentException argument => new(ExitCodes.InvalidInput, "invalid_input", OneLine(argument.Message)),
         OperationCanceledException => new(ExitCodes.Fault, "fault", "cancelled before it finished; it may or may not have taken effect"),

@@ -53,8 +53,11 @@ public sealed class CliCommandTests(DatabaseProvider provider) : ProviderFixture
         Assert.That((claimed.GetProperty("work_item_id").GetString(), claimed.GetProperty("fencing_token").GetInt64(), lease),
             Is.EqualTo((first, 1L, $"{first}:{claimed.GetProperty("assignment_id").GetString()}:1")));
         Assert.That(claimed.GetProperty("lease_expires_at").GetDateTimeOffset(), Is.GreaterThan(DateTimeOffset.UtcNow.AddMinutes(25)));
-        var retried = await cli.JsonAsync("claim", "--agent", "coder", "--idempotency-key", "k-1", "--session", implementer);
+        var retried = await cli.JsonAsync("claim", "--agent", "coder", "--lease", "30m", "--idempotency-key", "k-1", "--session", implementer);
         Assert.That(retried.GetProperty("claimed")[0].GetProperty("lease").GetString(), Is.EqualTo(lease), "the same key returns the same claim");
+        var reused = await cli.RunAsync("claim", "--agent", "coder", "--lease", "10m", "--idempotency-key", "k-1", "--session", implementer);
+        Assert.That(reused.ExitCode, Is.EqualTo(4), "the same key for another lease is a conflict: " + reused);
+        Assert.That(reused.Error, Does.Contain("idempotency key 'k-1'").And.Contain("lease duration"), reused.ToString());
         Assert.That((await cli.JsonAsync("renew", lease, "--lease", "1h")).GetProperty("lease_expires_at").GetDateTimeOffset(), Is.GreaterThan(DateTimeOffset.UtcNow.AddMinutes(55)));
         Assert.That((await cli.JsonAsync("session", "heartbeat", "-s", implementer, "--action", "writing SQL")).GetProperty("current_action").GetString(), Is.EqualTo("writing SQL"));
 
