@@ -139,6 +139,10 @@ dotnet run -c Release --no-build -- "$work/consumer.db" || { echo "consumer-chec
 echo "consumer-check: AgentOrchestration.Cli $version as a local tool"
 repo=$work/repo
 mkdir -p "$repo"
+# The SDK caches where each local tool version lives (~/.dotnet/toolResolverCache) and never replaces an entry: with the
+# same version from an earlier run's throw-away package folder it would point at files long deleted. A home of its own
+# keeps this run's install the one that runs.
+export DOTNET_CLI_HOME=$work/cli-home
 cd "$repo"
 run git init -q .
 run dotnet new tool-manifest
