@@ -78,6 +78,7 @@ internal sealed partial class EventHub(IServiceScopeFactory scopes, ILogger<Even
         lock (gate)
         {
             subscriptions.Add(subscription);
+            subscription.StartedAfter = position;
         }
 
         return subscription;
@@ -224,6 +225,9 @@ internal sealed partial class EventHub(IServiceScopeFactory scopes, ILogger<Even
 
         /// <summary>Gets the project the page watches; null: every event.</summary>
         public Guid? ProjectId { get; }
+
+        /// <summary>Gets the hub's position when the page subscribed: its queue starts with the events after it.</summary>
+        public long StartedAfter { get; internal set; }
 
         /// <summary>Gets whether the hub dropped the page for falling behind.</summary>
         public bool WasDropped { get; internal set; }

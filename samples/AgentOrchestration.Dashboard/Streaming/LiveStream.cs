@@ -25,9 +25,9 @@ internal sealed class LiveStream(EventHub hub, SnapshotPublisher snapshots, ISer
     /// (the <c>Last-Event-ID</c> a browser sends on reconnecting, or the snapshot's cursor).
     /// </summary>
     /// <remarks>
-    /// The hub subscription starts before the catch-up read. Both follow the log's one order, and the hub's position
-    /// at that moment is inside what the catch-up read sees, so the live queue starts with events the catch-up has
-    /// already sent (skipped by sequence) and continues with the ones after it.
+    /// The hub subscription starts before the catch-up read. Both follow the log's one order, so the live queue starts
+    /// with events the page already has (skipped by sequence: those the catch-up sent, and those between the hub's
+    /// position and <paramref name="after"/> when the hub was behind) and continues with the ones after them.
     /// </remarks>
     public async IAsyncEnumerable<SseItem<string>> StreamAsync(Guid? projectId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -35,8 +35,31 @@ internal sealed class LiveStream(EventHub hub, SnapshotPublisher snapshots, ISer
         yield return StreamItem.KeepAlive(TimeProvider.System.GetUtcNow()).ToSse(Reconnect);
 
         var caughtUp = new HashSet<long>();
-        var cursor = after;
         IReadOnlyList<OrchestrationEvent> page;
+        if (subscription.StartedAfter != after)
+        {
+            // The hub may not yet have fanned out everything this page already has (it caught up by its own read, or
+            // resumes from another process): its queue then starts with events up to `after`. Those are among the
+            // events after the hub's position read now, before the catch-up: remember them, send nothing. (Positions
+            // cannot be compared by sequence: on PostgreSQL the log is not in sequence order.)
+            var seen = subscription.StartedAfter;
+            do
+            {
+                await using (var scope = scopes.CreateAsyncScope())
+                {
+                    page = await scope.ServiceProvider.GetRequiredService<IEventLog>().ReadAsync(seen, CatchUpPage, projectId, cancellationToken);
+                }
+
+                foreach (var e in page)
+                {
+                    caughtUp.Add(e.Sequence);
+                    seen = e.Sequence;
+                }
+            }
+            while (page.Count == CatchUpPage);
+        }
+
+        var cursor = after;
         do
         {
             await using (var scope = scopes.CreateAsyncScope())
