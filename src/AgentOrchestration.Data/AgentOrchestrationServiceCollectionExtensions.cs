@@ -52,8 +52,10 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<ISprintService, SprintService>();
         services.TryAddScoped<IBacklogService, BacklogService>();
         services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
+        services.TryAddScoped<WriteTransactions>();
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
+        services.TryAddScoped<ILeaseDelegation>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<IFileLockService, FileLockService>();
         services.TryAddScoped<ISessionService, SessionService>();
         services.TryAddScoped<ISessionReaper, SessionReaper>();
