@@ -7,7 +7,7 @@ namespace AgentOrchestration.Data.Modeling;
 
 /// <summary>
 /// The rules every library table follows, applied once after the per-entity configurations so they cannot drift:
-/// explicit snake_case names, enums as the seeds' strings with CHECK constraints, sortable UTC timestamps.
+/// explicit snake_case names, enums as lowercase snake_case strings with CHECK constraints, sortable UTC timestamps.
 /// </summary>
 internal static class ModelFinisher
 {

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AgentOrchestration.Data.Modeling;
 
-/// <summary>Maps enum members to the seeds' lowercase snake_case strings (<c>InProgress</c> is stored as <c>in_progress</c>).</summary>
+/// <summary>Maps enum members to their stored lowercase snake_case strings (<c>InProgress</c> is stored as <c>in_progress</c>).</summary>
 internal static class StoredEnum
 {
     private static readonly ConcurrentDictionary<Type, (Dictionary<object, string> ToStore, Dictionary<string, object> FromStore)> Maps = new();
