@@ -178,7 +178,7 @@ internal sealed partial class EventHub(IServiceScopeFactory scopes, ILogger<Even
                 {
                     Offer(s, item);
                 }
-                else if (e.Type == "project.created")
+                else if (e.Type == OrchestrationEventTypes.ProjectCreated)
                 {
                     // A page following the latest project learns that there is a newer one.
                     Offer(s, StreamItem.ForProject(e.ProjectId));

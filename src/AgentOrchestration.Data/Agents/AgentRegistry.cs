@@ -54,7 +54,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
             await writes.RunAsync("agent.register", LockScope.Agents, _ =>
             {
                 db.Add(agent);
-                Events.Append(db, now, "agent.registered", null, "agent", agent.Id, agent.Slug);
+                Events.Append(db, now, OrchestrationEventTypes.AgentRegistered, null, "agent", agent.Id, agent.Slug);
                 return Task.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -91,7 +91,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
         var name = update.Name is null ? null : AgentValidation.Text(update.Name, "name", 200);
         var type = update.Type is null ? null : AgentValidation.Text(update.Type, "type", 100);
         var mode = update.Mode is null ? null : AgentValidation.Text(update.Mode, "mode", 50);
-        return await ChangeAsync(slug, "agent.updated", (agent, _) =>
+        return await ChangeAsync(slug, OrchestrationEventTypes.AgentUpdated, (agent, _) =>
         {
             if (agent.Status == AgentStatus.Archived)
             {
@@ -111,7 +111,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
     public async Task<AgentProfile> SetCapabilitiesAsync(string slug, IReadOnlyCollection<CapabilityEntry> capabilities, CancellationToken cancellationToken = default)
     {
         var normalised = AgentValidation.Capabilities(capabilities);
-        return await ChangeAsync(slug, "agent.capabilities_changed", (agent, now) =>
+        return await ChangeAsync(slug, OrchestrationEventTypes.AgentCapabilitiesChanged, (agent, now) =>
         {
             agent.Capabilities = normalised;
             foreach (var record in agent.CapabilityRecords.Where(r => normalised.All(c => c.Name != r.Capability)).ToList())
@@ -138,7 +138,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
     public async Task<AgentProfile> SetConcurrencyLimitAsync(string slug, int maxConcurrentTasks, CancellationToken cancellationToken = default)
     {
         var limit = AgentValidation.Concurrency(maxConcurrentTasks);
-        return await ChangeAsync(slug, "agent.updated", (agent, _) => agent.MaxConcurrentTasks = limit, cancellationToken).ConfigureAwait(false);
+        return await ChangeAsync(slug, OrchestrationEventTypes.AgentUpdated, (agent, _) => agent.MaxConcurrentTasks = limit, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<AgentProfile> ActivateAsync(string slug, CancellationToken cancellationToken = default) => MoveAsync(slug, AgentStatus.Active, cancellationToken);
@@ -148,7 +148,7 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
     public Task<AgentProfile> ArchiveAsync(string slug, CancellationToken cancellationToken = default) => MoveAsync(slug, AgentStatus.Archived, cancellationToken);
 
     private Task<AgentProfile> MoveAsync(string slug, AgentStatus target, CancellationToken cancellationToken) =>
-        ChangeAsync(slug, "agent.status_changed", (agent, _) =>
+        ChangeAsync(slug, OrchestrationEventTypes.AgentStatusChanged, (agent, _) =>
         {
             if (!Transitions[agent.Status].Contains(target))
             {

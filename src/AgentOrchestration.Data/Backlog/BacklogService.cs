@@ -72,7 +72,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
         return await writes.RunAsync("backlog.submit", LockScope.BacklogSubmissions(item.ProjectId), _ =>
         {
             db.Add(item);
-            Events.Append(db, now, "backlog.submitted", item.ProjectId, Entity, item.Id, createdBy, new EventPayload
+            Events.Append(db, now, OrchestrationEventTypes.BacklogSubmitted, item.ProjectId, Entity, item.Id, createdBy, new EventPayload
             {
                 To = "backlog",
                 Data = [Entry("risk_score", score), new MetadataEntry { Key = "complexity", Value = StoredEnum.ToStore(item.EstimatedComplexity) }],
@@ -94,7 +94,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
             var from = item.Status;
             item.Status = BacklogStatus.Analyzing;
             item.AssignedToAgent = name;
-            Events.Append(db, now, "backlog.analysis_started", item.ProjectId, Entity, item.Id, name, Transition(from, item.Status, null));
+            Events.Append(db, now, OrchestrationEventTypes.BacklogAnalysisStarted, item.ProjectId, Entity, item.Id, name, Transition(from, item.Status, null));
             return Task.CompletedTask;
         }, cancellationToken);
     }
@@ -125,7 +125,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
             item.RiskScore = analysis.RiskScore ?? Score(item.EstimatedComplexity, item.BusinessValue, item.Priority);
             item.PrimeNotes = analysis.PrimeNotes ?? item.PrimeNotes;
             item.LastAnalyzed = now;
-            Events.Append(db, now, "backlog.analyzed", item.ProjectId, Entity, item.Id, name, new EventPayload
+            Events.Append(db, now, OrchestrationEventTypes.BacklogAnalyzed, item.ProjectId, Entity, item.Id, name, new EventPayload
             {
                 From = "analyzing",
                 To = "analyzing",
@@ -144,14 +144,14 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
     {
         var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
         Note(note, nameof(note));
-        return Conclude(backlogItemId, name, BacklogStatus.Ready, "backlog.ready", note, cancellationToken);
+        return Conclude(backlogItemId, name, BacklogStatus.Ready, OrchestrationEventTypes.BacklogReady, note, cancellationToken);
     }
 
     public Task<BacklogItem> BlockAsync(Guid backlogItemId, string agent, string reason, CancellationToken cancellationToken = default)
     {
         var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
         var why = AgentValidation.Text(reason, nameof(reason), MaxNoteLength);
-        return Conclude(backlogItemId, name, BacklogStatus.Blocked, "backlog.blocked", why, cancellationToken);
+        return Conclude(backlogItemId, name, BacklogStatus.Blocked, OrchestrationEventTypes.BacklogBlocked, why, cancellationToken);
     }
 
     public Task<BacklogItem> ReleaseAsync(Guid backlogItemId, string agent, string? reason = null, CancellationToken cancellationToken = default)
@@ -172,7 +172,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
             var from = item.Status;
             item.Status = BacklogStatus.Backlog;
             item.AssignedToAgent = null;
-            Events.Append(db, now, "backlog.released", item.ProjectId, Entity, item.Id, name, Transition(from, item.Status, reason));
+            Events.Append(db, now, OrchestrationEventTypes.BacklogReleased, item.ProjectId, Entity, item.Id, name, Transition(from, item.Status, reason));
             return Task.CompletedTask;
         }, cancellationToken);
     }
@@ -215,8 +215,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
                 UpdatedAt = now,
             };
             db.Add(story);
-            Events.Append(db, now, "backlog.promoted", item.ProjectId, Entity, item.Id, name, new EventPayload { From = "ready", To = "ready", WorkItemId = story.Id });
-            Events.Append(db, now, "work_item.created", item.ProjectId, "work_item", story.Id, name, new EventPayload { To = "todo", WorkItemId = story.Id });
+            Events.Append(db, now, OrchestrationEventTypes.BacklogPromoted, item.ProjectId, Entity, item.Id, name, new EventPayload { From = "ready", To = "ready", WorkItemId = story.Id });
+            Events.Append(db, now, OrchestrationEventTypes.WorkItemCreated, item.ProjectId, "work_item", story.Id, name, new EventPayload { To = "todo", WorkItemId = story.Id });
         }, cancellationToken).ConfigureAwait(false);
         return story!;
     }
@@ -241,7 +241,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
             var now = clock.GetUtcNow();
             story.PrimeApproved = true;
             story.UpdatedAt = now;
-            Events.Append(db, now, "story.approved", story.ProjectId, "work_item", story.Id, name, new EventPayload { WorkItemId = story.Id });
+            Events.Append(db, now, OrchestrationEventTypes.StoryApproved, story.ProjectId, "work_item", story.Id, name, new EventPayload { WorkItemId = story.Id });
             return story;
         }, cancellationToken).ConfigureAwait(false);
     }

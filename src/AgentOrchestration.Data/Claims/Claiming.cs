@@ -31,7 +31,7 @@ internal static class Claiming
         item.AssignedAgentSession = request.SessionId;
         item.UpdatedAt = now;
         History.Append(item, now, "claim", from, DelegationStatus.Assigned, assignment.Id, request.Actor);
-        Events.Append(db, now, "work_item.claimed", item.ProjectId, "work_item", item.Id, request.Actor,
+        Events.Append(db, now, OrchestrationEventTypes.WorkItemClaimed, item.ProjectId, "work_item", item.Id, request.Actor,
             new EventPayload { From = StoredEnum.ToStore(from), To = "assigned", AgentId = assignment.AgentId, SessionId = request.SessionId, WorkItemId = item.Id });
     }
 }

@@ -36,7 +36,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
         {
             assignment.LeaseExpiresAt = now + duration;
             assignment.UpdatedAt = now;
-            Events.Append(db, now, "work_item.lease_renewed", item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
+            Events.Append(db, now, OrchestrationEventTypes.WorkItemLeaseRenewed, item.ProjectId, "work_item", item.Id, assignment.AgentId.ToString(),
                 new EventPayload { AgentId = assignment.AgentId, WorkItemId = item.Id });
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -212,7 +212,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Writ
 
         var actor = options.Actor ?? (item.AssigneeType == AssigneeType.Agent ? item.AssigneeId?.ToString() : null);
         History.Append(item, now, action, current, to, item.CurrentAssignmentId ?? step.Assignment?.Id, actor, options.Note);
-        Events.Append(db, now, $"work_item.{Past(action)}", item.ProjectId, "work_item", item.Id, actor, new EventPayload
+        Events.Append(db, now, EventType(action), item.ProjectId, "work_item", item.Id, actor, new EventPayload
         {
             From = StoredEnum.ToStore(current),
             To = StoredEnum.ToStore(to),
@@ -303,18 +303,18 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Writ
                 "assignment", step.Assignment?.Id ?? step.Item.Id, step.Assignment is null ? "none (user assignee)" : StoredEnum.ToStore(step.Assignment.Status), action,
                 step.Assignment?.Status == AssignmentStatus.Started ? ["paused"] : step.Assignment?.Status == AssignmentStatus.Paused ? ["started"] : []);
 
-    private static string Past(string action) => action switch
+    private static string EventType(string action) => action switch
     {
-        "assign" => "assigned",
-        "start" => "started",
-        "pause" => "paused",
-        "resume" => "resumed",
-        "block" => "blocked",
-        "unblock" => "unblocked",
-        "complete" => "completed",
-        "cancel" => "cancelled",
-        "reassign" => "reassigned",
-        _ => action,
+        "assign" => OrchestrationEventTypes.WorkItemAssigned,
+        "start" => OrchestrationEventTypes.WorkItemStarted,
+        "pause" => OrchestrationEventTypes.WorkItemPaused,
+        "resume" => OrchestrationEventTypes.WorkItemResumed,
+        "block" => OrchestrationEventTypes.WorkItemBlocked,
+        "unblock" => OrchestrationEventTypes.WorkItemUnblocked,
+        "complete" => OrchestrationEventTypes.WorkItemCompleted,
+        "cancel" => OrchestrationEventTypes.WorkItemCancelled,
+        "reassign" => OrchestrationEventTypes.WorkItemReassigned,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not a delegation action."),
     };
 
     private sealed class Step(WorkItem item, TaskAssignment? assignment, DateTimeOffset now, DelegationOptions options)

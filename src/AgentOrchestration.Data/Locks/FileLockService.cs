@@ -15,11 +15,6 @@ namespace AgentOrchestration.Data.Locks;
 /// </summary>
 internal sealed class FileLockService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock time) : IFileLockService
 {
-
-    public const string AcquiredEvent = "file_lock.acquired";
-    public const string RenewedEvent = "file_lock.renewed";
-    public const string ReleasedEvent = "file_lock.released";
-    public const string ExpiredEvent = "file_lock.expired";
     public const string EntityType = "file_lock";
 
     private DbContext Db => orchestration.Context;
@@ -80,7 +75,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
                     held.ExpiresAt = expiresAt;
                     held.LockType = type;
                     granted.Add(held);
-                    work.Event(AcquiredEvent, session, held, Stored(type), ("path", held.FilePath), ("expires_at", Format(expiresAt)), ("refreshed_from", Stored(previous)));
+                    work.Event(OrchestrationEventTypes.FileLockAcquired, session, held, Stored(type), ("path", held.FilePath), ("expires_at", Format(expiresAt)), ("refreshed_from", Stored(previous)));
                 }
                 else
                 {
@@ -96,7 +91,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
                     work.Add(row);
                     own.Add(row);
                     granted.Add(row);
-                    work.Event(AcquiredEvent, session, row, Stored(lockType), ("path", path), ("expires_at", Format(expiresAt)));
+                    work.Event(OrchestrationEventTypes.FileLockAcquired, session, row, Stored(lockType), ("path", path), ("expires_at", Format(expiresAt)));
                 }
             }
 
@@ -132,7 +127,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
             {
                 var previous = row.ExpiresAt;
                 row.ExpiresAt = expiresAt;
-                work.Event(RenewedEvent, session, row, Stored(row.LockType), ("path", row.FilePath), ("expires_at", Format(expiresAt)), ("previous_expires_at", previous is { } p ? Format(p) : null));
+                work.Event(OrchestrationEventTypes.FileLockRenewed, session, row, Stored(row.LockType), ("path", row.FilePath), ("expires_at", Format(expiresAt)), ("previous_expires_at", previous is { } p ? Format(p) : null));
             }
 
             await work.SetSessionLocksAsync(session, own, cancellationToken).ConfigureAwait(false);
@@ -348,7 +343,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
             await Db.Set<FileLock>().Where(l => ids.Contains(l.Id)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             foreach (var row in expired)
             {
-                work.Event(ExpiredEvent, session, row, null, ("path", row.FilePath), ("expired_at", Format(row.ExpiresAt!.Value)));
+                work.Event(OrchestrationEventTypes.FileLockExpired, session, row, null, ("path", row.FilePath), ("expired_at", Format(row.ExpiresAt!.Value)));
             }
         }
 
@@ -366,7 +361,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
         await Db.Set<FileLock>().Where(l => ids.Contains(l.Id)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         foreach (var row in rows)
         {
-            work.Event(ReleasedEvent, session, row, null, ("path", row.FilePath), ("lock_type", Stored(row.LockType)));
+            work.Event(OrchestrationEventTypes.FileLockReleased, session, row, null, ("path", row.FilePath), ("lock_type", Stored(row.LockType)));
         }
     }
 

@@ -50,7 +50,7 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
                 item.SuccessCriteriaMet = met;
             }
 
-            Events.Append(db, now, "qa.result_recorded", item.ProjectId, "qa_result", stored.Id, actor, new EventPayload
+            Events.Append(db, now, OrchestrationEventTypes.QaResultRecorded, item.ProjectId, "qa_result", stored.Id, actor, new EventPayload
             {
                 SessionId = result.SessionId,
                 WorkItemId = item.Id,
@@ -75,7 +75,7 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
                 var to = state.CanComplete ? QaStatus.QaPassed : QaStatus.InQa;
                 if (to != item.QaStatus)
                 {
-                    Transition(item, to, now, actor, to == QaStatus.QaPassed ? "qa.passed" : "qa.started", result.SessionId, null);
+                    Transition(item, to, now, actor, to == QaStatus.QaPassed ? OrchestrationEventTypes.QaPassed : OrchestrationEventTypes.QaStarted, result.SessionId, null);
                 }
             }
 
@@ -230,14 +230,14 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
             item.Status = WorkItemStatus.InReview;
         }
 
-        Transition(item, QaStatus.InQa, now, actor, "qa.started", sessionId, null, review ? [new MetadataEntry { Key = "status", Value = $"{StoredEnum.ToStore(statusFrom)} -> in_review" }] : []);
+        Transition(item, QaStatus.InQa, now, actor, OrchestrationEventTypes.QaStarted, sessionId, null, review ? [new MetadataEntry { Key = "status", Value = $"{StoredEnum.ToStore(statusFrom)} -> in_review" }] : []);
     }
 
     /// <summary>A failing result: qa_failed, and work under review goes back to its holder with the remediation.</summary>
     private void SendBack(WorkItem item, DateTimeOffset now, string actor, QaResult failed)
     {
         var remediation = failed.RemediationNeeded;
-        Transition(item, QaStatus.QaFailed, now, actor, "qa.failed", failed.AgentSessionId, remediation,
+        Transition(item, QaStatus.QaFailed, now, actor, OrchestrationEventTypes.QaFailed, failed.AgentSessionId, remediation,
             [new MetadataEntry { Key = "qa_type", Value = StoredEnum.ToStore(failed.QaType) }, new MetadataEntry { Key = "qa_result_id", Value = failed.Id.ToString() }]);
         if (!IsHeld(item) && item.DelegationStatus != DelegationStatus.Blocked)
         {
@@ -253,7 +253,7 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
         // The delegation stays with its holder: the history records why the work came back, not a change of hands.
         History.Append(item, now, History.SendBack, item.DelegationStatus, item.DelegationStatus, item.CurrentAssignmentId, actor,
             $"{StoredEnum.ToStore(failed.QaType)} failed: {remediation}");
-        Events.Append(db, now, "work_item.sent_back", item.ProjectId, Entity, item.Id, actor, new EventPayload
+        Events.Append(db, now, OrchestrationEventTypes.WorkItemSentBack, item.ProjectId, Entity, item.Id, actor, new EventPayload
         {
             From = StoredEnum.ToStore(from),
             To = StoredEnum.ToStore(item.Status),

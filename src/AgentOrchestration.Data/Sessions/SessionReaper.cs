@@ -58,7 +58,7 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, WriteTra
                 var from = session.Status;
                 session.Status = SessionStatus.Failed;
                 session.EndTime = now;
-                Events.Append(db, now, "session.reaped", session.ProjectId, SessionWork.SessionEntity, session.Id, Actor, new EventPayload
+                Events.Append(db, now, OrchestrationEventTypes.SessionReaped, session.ProjectId, SessionWork.SessionEntity, session.Id, Actor, new EventPayload
                 {
                     From = StoredEnum.ToStore(from),
                     To = StoredEnum.ToStore(SessionStatus.Failed),

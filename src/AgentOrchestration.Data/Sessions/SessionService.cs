@@ -60,7 +60,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
                 OversightLevel = start.OversightLevel,
             };
             db.Add(session);
-            Events.Append(db, now, "session.started", session.ProjectId, SessionWork.SessionEntity, session.Id, sessionId,
+            Events.Append(db, now, OrchestrationEventTypes.SessionStarted, session.ProjectId, SessionWork.SessionEntity, session.Id, sessionId,
                 new EventPayload { To = "active", AgentId = session.AgentId, SessionId = sessionId, WorkItemId = session.TaskId });
             return session;
         }, cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
             if (currentAction is not null && currentAction != session.CurrentAction)
             {
                 session.CurrentAction = currentAction;
-                Events.Append(db, now, "session.action_changed", session.ProjectId, SessionWork.SessionEntity, session.Id, session.SessionId, new EventPayload
+                Events.Append(db, now, OrchestrationEventTypes.SessionActionChanged, session.ProjectId, SessionWork.SessionEntity, session.Id, session.SessionId, new EventPayload
                 {
                     SessionId = session.SessionId,
                     AgentId = session.AgentId,
@@ -120,7 +120,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
                 throw Refused(session, "paused");
             }
 
-            Transition(session, SessionStatus.Paused, now, "session.paused", reason);
+            Transition(session, SessionStatus.Paused, now, OrchestrationEventTypes.SessionPaused, reason);
             return Task.CompletedTask;
         }, cancellationToken);
 
@@ -133,7 +133,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
             }
 
             session.LastHeartbeatAt = now;
-            Transition(session, SessionStatus.Active, now, "session.resumed", reason);
+            Transition(session, SessionStatus.Active, now, OrchestrationEventTypes.SessionResumed, reason);
             return Task.CompletedTask;
         }, cancellationToken);
 
@@ -160,7 +160,12 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
 
             await SessionWork.ReleaseLocksAsync(fileLocks, session, cancellationToken).ConfigureAwait(false);
             session.EndTime = now;
-            Transition(session, outcome, now, "session." + to, reason);
+            Transition(session, outcome, now, outcome switch
+            {
+                SessionStatus.Completed => OrchestrationEventTypes.SessionCompleted,
+                SessionStatus.Failed => OrchestrationEventTypes.SessionFailed,
+                _ => OrchestrationEventTypes.SessionHalted,
+            }, reason);
         }, cancellationToken);
     }
 

@@ -111,7 +111,7 @@ internal static class SessionWork
 
             item.UpdatedAt = now;
             History.Append(item, now, "requeue", from, DelegationStatus.Unassigned, assignment.Id, actor, note);
-            Events.Append(db, now, "work_item.requeued", item.ProjectId, "work_item", item.Id, actor, new EventPayload
+            Events.Append(db, now, OrchestrationEventTypes.WorkItemRequeued, item.ProjectId, "work_item", item.Id, actor, new EventPayload
             {
                 From = StoredEnum.ToStore(from),
                 To = StoredEnum.ToStore(DelegationStatus.Unassigned),

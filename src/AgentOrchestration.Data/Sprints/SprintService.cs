@@ -57,7 +57,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
         return await writes.RunAsync("sprint.plan", LockScope.SprintPlanning(sprint.ProjectId), _ =>
         {
             db.Add(sprint);
-            Events.Append(db, now, "sprint.planned", sprint.ProjectId, Entity, sprint.Id, plan.Actor, new EventPayload { To = "planned" });
+            Events.Append(db, now, OrchestrationEventTypes.SprintPlanned, sprint.ProjectId, Entity, sprint.Id, plan.Actor, new EventPayload { To = "planned" });
             return Task.FromResult(sprint);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -77,7 +77,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
                 sprint.Status = SprintStatus.Active;
                 sprint.StartsAt ??= now;
                 sprint.UpdatedAt = now;
-                Events.Append(db, now, "sprint.started", sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload { From = "planned", To = "active" });
+                Events.Append(db, now, OrchestrationEventTypes.SprintStarted, sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload { From = "planned", To = "active" });
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (DbUpdateException exception) when (OrchestrationProviders.For(db).IsUniqueViolation(exception))
@@ -130,14 +130,14 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
                 item.SprintId = null;
                 item.UpdatedAt = now;
                 returned.Add(item.Id);
-                Events.Append(db, now, "sprint.work_removed", sprint.ProjectId, Entity, sprint.Id, actor,
+                Events.Append(db, now, OrchestrationEventTypes.SprintWorkRemoved, sprint.ProjectId, Entity, sprint.Id, actor,
                     new EventPayload { WorkItemId = item.Id, Reason = "unfinished when the sprint completed" });
             }
 
             sprint.Status = SprintStatus.Completed;
             sprint.EndsAt ??= now;
             sprint.UpdatedAt = now;
-            Events.Append(db, now, "sprint.completed", sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload
+            Events.Append(db, now, OrchestrationEventTypes.SprintCompleted, sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload
             {
                 From = "active",
                 To = "completed",
@@ -188,7 +188,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
                 item.SprintId = sprint.Id;
                 item.UpdatedAt = now;
                 added++;
-                Events.Append(db, now, "sprint.work_added", sprint.ProjectId, Entity, sprint.Id, actor, payload);
+                Events.Append(db, now, OrchestrationEventTypes.SprintWorkAdded, sprint.ProjectId, Entity, sprint.Id, actor, payload);
             }
 
             if (added > 0)
@@ -215,7 +215,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
                 item.SprintId = null;
                 item.UpdatedAt = now;
                 removed++;
-                Events.Append(db, now, "sprint.work_removed", sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload { WorkItemId = item.Id });
+                Events.Append(db, now, OrchestrationEventTypes.SprintWorkRemoved, sprint.ProjectId, Entity, sprint.Id, actor, new EventPayload { WorkItemId = item.Id });
             }
 
             if (removed > 0)

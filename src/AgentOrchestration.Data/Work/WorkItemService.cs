@@ -32,7 +32,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
         return await writes.RunAsync("project.create", LockScope.Work, _ =>
         {
             db.Add(project);
-            Events.Append(db, now, "project.created", project.Id, "project", project.Id, null);
+            Events.Append(db, now, OrchestrationEventTypes.ProjectCreated, project.Id, "project", project.Id, null);
             return Task.FromResult(project);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -112,7 +112,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
         };
         Tracking.Reset(db);
         db.Add(workItem);
-        Events.Append(db, now, "work_item.created", item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
+        Events.Append(db, now, OrchestrationEventTypes.WorkItemCreated, item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
         if (item.SprintId is not { } targetSprint)
         {
             await SaveAsync(cancellationToken).ConfigureAwait(false);
@@ -170,7 +170,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
 
             var now = clock.GetUtcNow();
             db.Add(new WorkItemDependency { WorkItemId = workItemId, DependsOnId = dependsOnId, CreatedAt = now });
-            Events.Append(db, now, "work_item.dependency_added", waiting.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
+            Events.Append(db, now, OrchestrationEventTypes.WorkItemDependencyAdded, waiting.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -186,7 +186,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
             }
 
             db.Remove(dependency);
-            Events.Append(db, clock.GetUtcNow(), "work_item.dependency_removed", dependency.WorkItem!.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
+            Events.Append(db, clock.GetUtcNow(), OrchestrationEventTypes.WorkItemDependencyRemoved, dependency.WorkItem!.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }

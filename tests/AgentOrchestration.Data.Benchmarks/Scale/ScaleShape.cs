@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentOrchestration.Data.EventLog;
 
 namespace AgentOrchestration.Data.Benchmarks.Scale;
 
@@ -175,15 +176,15 @@ internal sealed class ScaleShape
             var status = Status(i);
             var project = ProjectIds[Project(i)];
             var created = Created(i);
-            yield return [created, "work_item.created", project, "work_item", WorkItemIds[i], "scale", Payload(i, null, "unassigned", null)];
+            yield return [created, OrchestrationEventTypes.WorkItemCreated, project, "work_item", WorkItemIds[i], "scale", Payload(i, null, "unassigned", null)];
             if (Held(status))
             {
-                yield return [created.AddMinutes(1), "work_item.claimed", project, "work_item", WorkItemIds[i], "scale", Payload(i, "unassigned", "assigned", Agent(i))];
+                yield return [created.AddMinutes(1), OrchestrationEventTypes.WorkItemClaimed, project, "work_item", WorkItemIds[i], "scale", Payload(i, "unassigned", "assigned", Agent(i))];
             }
 
             if (status == "done")
             {
-                yield return [created.AddMinutes(30), "work_item.completed", project, "work_item", WorkItemIds[i], "scale", Payload(i, "in_progress", "completed", Agent(i))];
+                yield return [created.AddMinutes(30), OrchestrationEventTypes.WorkItemCompleted, project, "work_item", WorkItemIds[i], "scale", Payload(i, "in_progress", "completed", Agent(i))];
             }
         }
     }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Bogus;
 using Microsoft.EntityFrameworkCore;
@@ -35,7 +36,7 @@ public sealed class AgentRegistryTests(DatabaseProvider provider) : ProviderFixt
         Assert.That(stored.CapabilityRecords.Select(c => (c.Capability, c.Proficiency)), Is.EquivalentTo(new[] { ("csharp", 4), ("sql", 3) }));
         Assert.That(stored.Status, Is.EqualTo(AgentStatus.Active));
         await using var db = CreateContext();
-        Assert.That(await db.Events.CountAsync(e => e.Type == "agent.registered" && e.EntityId == agent.Id), Is.EqualTo(1));
+        Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.AgentRegistered && e.EntityId == agent.Id), Is.EqualTo(1));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -34,7 +35,7 @@ public sealed class BacklogRaceTests(DatabaseProvider provider) : BacklogFixture
             await using var db = CreateContext();
             var stored = await db.Backlog.SingleAsync(b => b.Id == item.Id);
             Assert.That((stored.Status, stored.AssignedToAgent), Is.EqualTo((BacklogStatus.Analyzing, winners[0])));
-            Assert.That(await db.Events.CountAsync(e => e.EntityId == item.Id && e.Type == "backlog.analysis_started"), Is.EqualTo(1));
+            Assert.That(await db.Events.CountAsync(e => e.EntityId == item.Id && e.Type == OrchestrationEventTypes.BacklogAnalysisStarted), Is.EqualTo(1));
         }
     }
 
@@ -61,7 +62,7 @@ public sealed class BacklogRaceTests(DatabaseProvider provider) : BacklogFixture
             Assert.That(outcomes.Where(o => o.Loser is not null).Select(o => o.Loser), Is.All.EqualTo(stories[0]), "every loser learns the winner's story");
             await using var db = CreateContext();
             Assert.That(await db.WorkItems.CountAsync(w => w.CreatedFromBacklogId == item.Id), Is.EqualTo(1));
-            Assert.That(await db.Events.CountAsync(e => e.EntityId == item.Id && e.Type == "backlog.promoted"), Is.EqualTo(1));
+            Assert.That(await db.Events.CountAsync(e => e.EntityId == item.Id && e.Type == OrchestrationEventTypes.BacklogPromoted), Is.EqualTo(1));
         }
     }
 }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
             Assert.That(stored.AssignedToAgent, Is.Null);
             Assert.That(stored.SubmittedAt, Is.EqualTo(Clock.GetUtcNow()));
             Assert.That(stored.ProjectId, Is.EqualTo(Project.Id));
-            Assert.That(submitted.Type, Is.EqualTo("backlog.submitted"));
+            Assert.That(submitted.Type, Is.EqualTo(OrchestrationEventTypes.BacklogSubmitted));
             Assert.That(submitted.EntityType, Is.EqualTo("backlog"));
             Assert.That(submitted.EntityId, Is.EqualTo(item.Id));
             Assert.That(submitted.Actor, Is.EqualTo("product-owner"));
@@ -81,7 +82,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
         Assert.That((await db.Backlog.SingleAsync(b => b.Id == item.Id)).Status, Is.EqualTo(BacklogStatus.Ready), "a promoted item stays ready");
         Assert.That(await EventTypesAsync(), Is.EqualTo(new[]
         {
-            "backlog.submitted", "backlog.analysis_started", "backlog.analyzed", "backlog.ready", "backlog.promoted", "work_item.created", "story.approved",
+            OrchestrationEventTypes.BacklogSubmitted, OrchestrationEventTypes.BacklogAnalysisStarted, OrchestrationEventTypes.BacklogAnalyzed, OrchestrationEventTypes.BacklogReady, OrchestrationEventTypes.BacklogPromoted, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.StoryApproved,
         }));
         var events = await db.Events.OrderBy(e => e.Sequence).ToListAsync();
         Assert.Multiple(() =>
@@ -117,7 +118,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
         Assert.That((released.Status, released.AssignedToAgent), Is.EqualTo((BacklogStatus.Backlog, (string?)null)));
         Assert.That(await EventTypesAsync(item.Id), Is.EqualTo(new[]
         {
-            "backlog.submitted", "backlog.analysis_started", "backlog.blocked", "backlog.analysis_started", "backlog.blocked", "backlog.released",
+            OrchestrationEventTypes.BacklogSubmitted, OrchestrationEventTypes.BacklogAnalysisStarted, OrchestrationEventTypes.BacklogBlocked, OrchestrationEventTypes.BacklogAnalysisStarted, OrchestrationEventTypes.BacklogBlocked, OrchestrationEventTypes.BacklogReleased,
         }));
     }
 

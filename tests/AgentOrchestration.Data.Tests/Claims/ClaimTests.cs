@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +40,7 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
             Assert.That(item.DelegationHistory?.Single().ToStatus, Is.EqualTo(DelegationStatus.Assigned));
             Assert.That(item.DelegationHistory?.Single().AssignmentId, Is.EqualTo(claimed.Lease.AssignmentId));
         });
-        var claimedEvent = await db.Events.SingleAsync(e => e.Type == "work_item.claimed");
+        var claimedEvent = await db.Events.SingleAsync(e => e.Type == OrchestrationEventTypes.WorkItemClaimed);
         Assert.That(claimedEvent.EntityId, Is.EqualTo(high.Id));
         Assert.That(claimedEvent.Payload?.AgentId, Is.EqualTo(Agent.Id));
         Assert.That(claimedEvent.Payload?.To, Is.EqualTo("assigned"));
@@ -237,7 +238,7 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
         await using var check = CreateContext();
         Assert.That(await check.TaskAssignments.CountAsync(), Is.EqualTo(items));
         Assert.That(await check.WorkItems.CountAsync(w => w.Status != WorkItemStatus.Done), Is.Zero);
-        Assert.That(await check.Events.CountAsync(e => e.Type == "work_item.claimed"), Is.EqualTo(items));
+        Assert.That(await check.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemClaimed), Is.EqualTo(items));
     }
 
     [Test]
@@ -256,7 +257,7 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
         Assert.That(other!.Lease.WorkItemId, Is.Not.EqualTo(first!.Lease.WorkItemId), "a new key claims anew");
         await using var db = CreateContext();
         Assert.That(await db.TaskAssignments.CountAsync(), Is.EqualTo(2));
-        Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.claimed"), Is.EqualTo(2));
+        Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemClaimed), Is.EqualTo(2));
         Assert.ThrowsAsync<ArgumentException>(() => ClaimWithAsync(Agent.Id, new ClaimOptions { IdempotencyKey = "has#hash" }));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -99,7 +100,7 @@ public sealed class CliCommandTests(DatabaseProvider provider) : ProviderFixture
 
         var events = await cli.JsonAsync("events", "--after", "0", "--take", "1000");
         var types = events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
-        Assert.That(types, Does.Contain("work_item.claimed").And.Contain("work_item.completed").And.Contain("file_lock.acquired").And.Contain("backlog.promoted"));
+        Assert.That(types, Does.Contain(OrchestrationEventTypes.WorkItemClaimed).And.Contain(OrchestrationEventTypes.WorkItemCompleted).And.Contain(OrchestrationEventTypes.FileLockAcquired).And.Contain(OrchestrationEventTypes.BacklogPromoted));
         var next = events.GetProperty("next_after").GetInt64();
         Assert.That((await cli.JsonAsync("events", "--after", next.ToString(System.Globalization.CultureInfo.InvariantCulture))).GetProperty("events").GetArrayLength(), Is.Zero);
         var followed = await FollowAsync(2);

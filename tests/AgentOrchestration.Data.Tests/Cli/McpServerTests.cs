@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
@@ -82,7 +83,7 @@ public sealed class McpServerTests(DatabaseProvider provider) : ProviderFixture(
             Assert.That(Json(await CallAsync(client, "complete_work", new() { ["lease"] = lease })).GetProperty("status").GetString(), Is.EqualTo("done"));
             Assert.That(Json(await CallAsync(client, "release_locks")).GetProperty("locks").GetArrayLength(), Is.EqualTo(1));
             var events = Json(await CallAsync(client, "read_events", new() { ["after"] = 0, ["take"] = 500 })).GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
-            Assert.That(events, Does.Contain("work_item.completed").And.Contain("file_lock.released"));
+            Assert.That(events, Does.Contain(OrchestrationEventTypes.WorkItemCompleted).And.Contain(OrchestrationEventTypes.FileLockReleased));
 
             await using var db = CreateContext();
             Assert.That(await db.WorkItems.Where(w => w.Id == item).Select(w => w.Status).SingleAsync(), Is.EqualTo(WorkItemStatus.Done));

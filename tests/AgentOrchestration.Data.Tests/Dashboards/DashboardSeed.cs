@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Bogus;
 
@@ -290,7 +291,7 @@ public sealed class DashboardSeed
 
     private void SeedEvents(Faker f, DateTimeOffset now)
     {
-        string[] types = ["work_item.claimed", "work_item.started", "work_item.completed", "session.started", "file_lock.acquired", "qa_result.recorded"];
+        string[] types = [OrchestrationEventTypes.WorkItemClaimed, OrchestrationEventTypes.WorkItemStarted, OrchestrationEventTypes.WorkItemCompleted, OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.FileLockAcquired, "qa_result.recorded"];
         for (var k = 0; k < 110; k++)
         {
             var project = f.Random.WeightedRandom([Project, OtherProject, null], [0.65f, 0.25f, 0.1f]);

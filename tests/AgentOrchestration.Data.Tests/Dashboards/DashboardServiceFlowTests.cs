@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
@@ -108,7 +109,7 @@ public sealed class DashboardServiceFlowTests(DatabaseProvider provider) : Dashb
         {
             var expectedEvents = await db.Events.Where(e => e.ProjectId == project.Id).OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Type }).Take(50).ToListAsync();
             Assert.That(snapshot.RecentEvents.Select(e => new { e.Sequence, e.Type }), Is.EqualTo(expectedEvents));
-            Assert.That(snapshot.RecentEvents.Select(e => e.Type), Does.Contain("work_item.claimed"));
+            Assert.That(snapshot.RecentEvents.Select(e => e.Type), Does.Contain(OrchestrationEventTypes.WorkItemClaimed));
         }
 
         // Six minutes on, alpha's leases have run out (the heartbeat renews claims, but alpha stopped sending them) while

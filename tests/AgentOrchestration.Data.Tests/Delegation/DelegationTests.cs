@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,7 +78,7 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
         });
         Assert.That(await db.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync(), Is.EqualTo(new[]
         {
-            "work_item.assigned", "work_item.started", "work_item.paused", "work_item.resumed", "work_item.blocked", "work_item.unblocked", "work_item.completed",
+            OrchestrationEventTypes.WorkItemAssigned, OrchestrationEventTypes.WorkItemStarted, OrchestrationEventTypes.WorkItemPaused, OrchestrationEventTypes.WorkItemResumed, OrchestrationEventTypes.WorkItemBlocked, OrchestrationEventTypes.WorkItemUnblocked, OrchestrationEventTypes.WorkItemCompleted,
         }));
     }
 

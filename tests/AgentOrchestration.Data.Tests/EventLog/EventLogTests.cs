@@ -52,8 +52,8 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
         {
             Assert.That(all.Select(e => e.Sequence), Is.Unique);
             Assert.That(all.Select(e => e.Sequence), Is.EquivalentTo(await db.Set<OrchestrationEvent>().Select(e => e.Sequence).ToListAsync()));
-            Assert.That(all.Count(e => e.Type == "work_item.created"), Is.EqualTo(7));
-            Assert.That(all.Where(e => e.Type == "work_item.created").Select(e => e.Payload!.To), Is.All.EqualTo("todo"));
+            Assert.That(all.Count(e => e.Type == OrchestrationEventTypes.WorkItemCreated), Is.EqualTo(7));
+            Assert.That(all.Where(e => e.Type == OrchestrationEventTypes.WorkItemCreated).Select(e => e.Payload!.To), Is.All.EqualTo("todo"));
         });
 
         var mine = await ReadAllAsync(project.Id, take: 2);
@@ -98,7 +98,7 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
             seen.Add(await pending);
         }
 
-        Assert.That(seen.Select(e => e.Type), Is.EqualTo(new[] { "project.created", "work_item.created", "work_item.created" }));
+        Assert.That(seen.Select(e => e.Type), Is.EqualTo(new[] { OrchestrationEventTypes.ProjectCreated, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemCreated }));
 
         // The watcher went away; two more changes happen; a new watch from the last processed event sees only those.
         await CreateItemAsync(project, "while away 1");
@@ -474,7 +474,7 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
         // The listener came back: a third change wakes the watch without polling.
         var third = NextAsync(watch);
         await CreateItemAsync(project, "three");
-        Assert.That((await third).Type, Is.EqualTo("work_item.created"));
+        Assert.That((await third).Type, Is.EqualTo(OrchestrationEventTypes.WorkItemCreated));
     }
 
     private static async Task<OrchestrationEvent> NextAsync(IAsyncEnumerator<OrchestrationEvent> watch)

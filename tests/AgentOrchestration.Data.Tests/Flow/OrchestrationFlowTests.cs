@@ -48,7 +48,7 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         var project = await Use<IWorkItemService, Project>(w => w.CreateProjectAsync("flow", "Flow"));
         var prime = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Agent("prime", "analysis")));
         var dev = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Agent("dev", "csharp")));
-        await ExpectEventsAsync("project.created", "agent.registered", "agent.registered");
+        await ExpectEventsAsync(OrchestrationEventTypes.ProjectCreated, OrchestrationEventTypes.AgentRegistered, OrchestrationEventTypes.AgentRegistered);
 
         // Backlog: submitted, analysed by the prime agent, ready, promoted to a story and approved.
         var idea = await Use<IBacklogService, BacklogItem>(b => b.SubmitAsync(
@@ -61,8 +61,8 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         var sprint = await Use<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(project.Id, "Sprint 1")));
         var story = await Use<IBacklogService, WorkItem>(b => b.PromoteAsync(idea.Id, new BacklogPromotion(prime.Slug) { SprintId = sprint.Id }));
         story = await Use<IBacklogService, WorkItem>(b => b.ApproveStoryAsync(story.Id, prime.Slug));
-        await ExpectEventsAsync("backlog.submitted", "backlog.analysis_started", "backlog.analyzed", "backlog.ready", "sprint.planned",
-            "backlog.promoted", "work_item.created", "story.approved");
+        await ExpectEventsAsync(OrchestrationEventTypes.BacklogSubmitted, OrchestrationEventTypes.BacklogAnalysisStarted, OrchestrationEventTypes.BacklogAnalyzed, OrchestrationEventTypes.BacklogReady, OrchestrationEventTypes.SprintPlanned,
+            OrchestrationEventTypes.BacklogPromoted, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.StoryApproved);
         await using (var db = CreateContext())
         {
             var row = await db.Backlog.SingleAsync();
@@ -83,7 +83,7 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         await Use<ISprintService, int>(s => s.AddWorkAsync(sprint.Id, [design.Id, build.Id]));
         await Use<ISprintService, Sprint>(s => s.StartAsync(sprint.Id));
         Assert.That((await Use<IWorkItemService, IReadOnlyList<WorkItem>>(w => w.GetReadyWorkAsync(project.Id))).Select(w => w.Id), Is.EqualTo(new[] { design.Id }));
-        await ExpectEventsAsync("work_item.created", "work_item.created", "work_item.dependency_added", "sprint.work_added", "sprint.work_added", "sprint.started");
+        await ExpectEventsAsync(OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemDependencyAdded, OrchestrationEventTypes.SprintWorkAdded, OrchestrationEventTypes.SprintWorkAdded, OrchestrationEventTypes.SprintStarted);
 
         // The developer works through a session: claim, lock, heartbeat.
         var devSession = await Use<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { AgentId = dev.Id }));
@@ -92,7 +92,7 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(design.Id));
         await Use<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.AcquireAsync(devSession.SessionId, ["src/Claims/**"], FileLockType.Exclusive, TimeSpan.FromMinutes(10)));
         await WorkAsync(devSession, "writing the claim SQL");
-        await ExpectEventsAsync(["session.started", "session.started", "work_item.claimed", "file_lock.acquired", "session.action_changed", .. Enumerable.Repeat("file_lock.renewed", 15)]);
+        await ExpectEventsAsync([OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.WorkItemClaimed, OrchestrationEventTypes.FileLockAcquired, OrchestrationEventTypes.SessionActionChanged, .. Enumerable.Repeat(OrchestrationEventTypes.FileLockRenewed, 15)]);
         await using (var db = CreateContext())
         {
             var item = await db.WorkItems.SingleAsync(w => w.Id == design.Id);
@@ -118,8 +118,8 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
             Findings = [new QaFinding { Severity = "major", Message = "no race test", File = "src/Claims/Claim.cs" }],
         }));
         var events = await NewEventsAsync();
-        Assert.That(events.Select(e => e.Type), Is.SupersetOf(new[] { "qa.result_recorded", "qa.failed", "work_item.sent_back" }));
-        Assert.That(events.Single(e => e.Type == "work_item.sent_back").Payload!.Reason, Does.Contain("racing claims"));
+        Assert.That(events.Select(e => e.Type), Is.SupersetOf(new[] { OrchestrationEventTypes.QaResultRecorded, OrchestrationEventTypes.QaFailed, OrchestrationEventTypes.WorkItemSentBack }));
+        Assert.That(events.Single(e => e.Type == OrchestrationEventTypes.WorkItemSentBack).Payload!.Reason, Does.Contain("racing claims"));
         await using (var db = CreateContext())
         {
             var item = await db.WorkItems.SingleAsync(w => w.Id == design.Id);
@@ -140,8 +140,8 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         });
         await Use<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.ReleaseAllAsync(devSession.SessionId));
         events = await NewEventsAsync();
-        Assert.That(events.Select(e => e.Type), Is.SupersetOf(new[] { "session.action_changed", "qa.passed", "work_item.completed", "file_lock.released" }));
-        Assert.That(events.Count(e => e.Type == "qa.result_recorded"), Is.EqualTo(2));
+        Assert.That(events.Select(e => e.Type), Is.SupersetOf(new[] { OrchestrationEventTypes.SessionActionChanged, OrchestrationEventTypes.QaPassed, OrchestrationEventTypes.WorkItemCompleted, OrchestrationEventTypes.FileLockReleased }));
+        Assert.That(events.Count(e => e.Type == OrchestrationEventTypes.QaResultRecorded), Is.EqualTo(2));
         await using (var db = CreateContext())
         {
             var item = await db.WorkItems.SingleAsync(w => w.Id == design.Id);
@@ -162,7 +162,7 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         Assert.That(completion.ReturnedItemIds, Is.EquivalentTo(new[] { story.Id, build.Id }), "the unfinished story and task leave the sprint");
         await Use<ISessionService, AgentSession>(s => s.EndAsync(devSession.SessionId, SessionStatus.Completed));
         events = await NewEventsAsync();
-        Assert.That(events.Select(e => e.Type), Is.SupersetOf(new[] { "sprint.work_removed", "sprint.completed", "session.completed" }));
+        Assert.That(events.Select(e => e.Type), Is.SupersetOf(new[] { OrchestrationEventTypes.SprintWorkRemoved, OrchestrationEventTypes.SprintCompleted, OrchestrationEventTypes.SessionCompleted }));
 
         // The log holds every change exactly once, in the order it happened.
         await using (var db = CreateContext())
@@ -170,7 +170,8 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
             var all = await db.Events.OrderBy(e => e.Sequence).ToListAsync();
             Assert.That(all.Select(e => e.Sequence), Is.Unique);
             Assert.That(all.Select(e => e.OccurredAt), Is.Ordered);
-            Assert.That(all.Where(e => e.EntityId == design.Id && e.EntityType == "work_item").Select(e => e.Type).First(), Is.EqualTo("work_item.created"));
+            Assert.That(all.Select(e => e.Type).Distinct(), Is.SubsetOf(OrchestrationEventTypes.All), "every type written is in the catalogue");
+            Assert.That(all.Where(e => e.EntityId == design.Id && e.EntityType == "work_item").Select(e => e.Type).First(), Is.EqualTo(OrchestrationEventTypes.WorkItemCreated));
         }
     }
 

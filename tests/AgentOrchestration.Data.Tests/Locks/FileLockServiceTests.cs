@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,7 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
         Assert.That(rows.Select(r => (r.Id, r.FilePath, r.LockType, r.ExpiresAt)), Is.EquivalentTo(granted.Select(g => (g.Id, g.Path, g.LockType, g.ExpiresAt))));
         await AssertJsonInStepAsync(session);
 
-        var events = await EventsAsync(FileLockService.AcquiredEvent);
+        var events = await EventsAsync(OrchestrationEventTypes.FileLockAcquired);
         Assert.Multiple(() =>
         {
             Assert.That(events.Select(e => e.EntityId), Is.EquivalentTo(granted.Select(g => (Guid?)g.Id)));
@@ -158,7 +159,7 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
         {
             Assert.That(renewed, Is.Empty);
             Assert.That(await RowsAsync(a), Is.Empty);
-            Assert.That((await EventsAsync(FileLockService.ExpiredEvent)).Select(e => e.Actor), Is.EqualTo(new[] { a.SessionId }));
+            Assert.That((await EventsAsync(OrchestrationEventTypes.FileLockExpired)).Select(e => e.Actor), Is.EqualTo(new[] { a.SessionId }));
             Assert.That(await LocksAsync(l => l.GetLocksAsync(project.Id)), Has.Count.EqualTo(1).And.All.Property(nameof(FileLockInfo.SessionId)).EqualTo(b.SessionId));
         });
         await AssertJsonInStepAsync(a);
@@ -180,7 +181,7 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
         Assert.That(renewed.Select(r => r.ExpiresAt), Is.EqualTo(new DateTimeOffset?[] { until, until }));
         Assert.That((await RowsAsync(a)).Select(r => r.ExpiresAt), Is.All.EqualTo(until));
         Assert.That((await RowsAsync(b)).Single().ExpiresAt, Is.EqualTo(until - TimeSpan.FromMinutes(8)), "other sessions' locks untouched");
-        Assert.That(await EventsAsync(FileLockService.RenewedEvent), Has.Count.EqualTo(2));
+        Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockRenewed), Has.Count.EqualTo(2));
         await AssertJsonInStepAsync(a);
 
         Clock.Advance(TimeSpan.FromMinutes(8));
@@ -210,7 +211,7 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
         var mine = await LocksAsync(l => l.ReleaseAsync(a.SessionId, ["src/"]));
         Assert.That(mine.Select(r => r.Path), Is.EqualTo(new[] { "src/**" }), "exact: src/** goes, src/a.cs stays");
         Assert.That((await RowsAsync(a)).Select(r => r.FilePath), Is.EqualTo(new[] { "src/a.cs" }));
-        Assert.That((await EventsAsync(FileLockService.ReleasedEvent)).Select(e => e.Actor), Is.EqualTo(new[] { b.SessionId, a.SessionId }));
+        Assert.That((await EventsAsync(OrchestrationEventTypes.FileLockReleased)).Select(e => e.Actor), Is.EqualTo(new[] { b.SessionId, a.SessionId }));
         await AssertJsonInStepAsync(a);
         await AssertJsonInStepAsync(b);
     }
@@ -234,8 +235,8 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
             Assert.That(released.Select(r => r.Path), Is.EquivalentTo(new[] { "src/**", "docs/a.md" }), "the live ones");
             Assert.That(await RowsAsync(a), Is.Empty);
             Assert.That(await RowsAsync(other), Has.Count.EqualTo(1));
-            Assert.That(await EventsAsync(FileLockService.ReleasedEvent), Has.Count.EqualTo(2));
-            Assert.That(await EventsAsync(FileLockService.ExpiredEvent), Has.Count.EqualTo(1));
+            Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockReleased), Has.Count.EqualTo(2));
+            Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockExpired), Has.Count.EqualTo(1));
             Assert.That(await LocksAsync(l => l.ReleaseAllAsync(a.SessionId)), Is.Empty, "idempotent");
         });
         await AssertJsonInStepAsync(a);
@@ -271,7 +272,7 @@ public sealed class FileLockServiceTests(DatabaseProvider provider) : LockFixtur
         }
 
         Assert.That(await RowsAsync(session), Is.Empty);
-        Assert.That(await EventsAsync(FileLockService.ReleasedEvent), Has.Count.EqualTo(2));
+        Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockReleased), Has.Count.EqualTo(2));
         await AssertJsonInStepAsync(session);
     }
 

@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -23,7 +24,7 @@ public sealed class ImplementingSessionTests(DatabaseProvider provider) : QaFixt
         await using var db = CreateContext();
         Assert.That((await db.WorkItems.SingleAsync(w => w.Id == task.Id)).AssignedAgentSession, Is.EqualTo(session.SessionId));
         Assert.That((await db.AgentSessions.SingleAsync(s => s.SessionId == session.SessionId)).TaskId, Is.EqualTo(task.Id));
-        var claimedEvent = await db.Events.SingleAsync(e => e.Type == "work_item.claimed");
+        var claimedEvent = await db.Events.SingleAsync(e => e.Type == OrchestrationEventTypes.WorkItemClaimed);
         Assert.That(claimedEvent.Payload!.SessionId, Is.EqualTo(session.SessionId));
     }
 
@@ -143,7 +144,7 @@ public sealed class ImplementingSessionTests(DatabaseProvider provider) : QaFixt
         await using (var db = CreateContext())
         {
             Assert.That((await db.AgentSessions.SingleAsync(s => s.SessionId == second.SessionId)).TaskId, Is.EqualTo(task.Id));
-            var startedEvent = await db.Events.SingleAsync(e => e.Type == "work_item.started");
+            var startedEvent = await db.Events.SingleAsync(e => e.Type == OrchestrationEventTypes.WorkItemStarted);
             Assert.That(startedEvent.Payload!.SessionId, Is.EqualTo(second.SessionId));
         }
 

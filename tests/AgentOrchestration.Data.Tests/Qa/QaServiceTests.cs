@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
@@ -46,12 +47,12 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
         var events = (await EventsAsync("qa.")).Select(e => (e.Type, e.Payload!.From, e.Payload.To)).ToList();
         Assert.That(events, Is.EqualTo(new (string, string?, string?)[]
         {
-            ("qa.started", "not_started", "in_qa"),
-            ("qa.result_recorded", null, null),
-            ("qa.result_recorded", null, null),
-            ("qa.passed", "in_qa", "qa_passed"),
+            (OrchestrationEventTypes.QaStarted, "not_started", "in_qa"),
+            (OrchestrationEventTypes.QaResultRecorded, null, null),
+            (OrchestrationEventTypes.QaResultRecorded, null, null),
+            (OrchestrationEventTypes.QaPassed, "in_qa", "qa_passed"),
         }));
-        var recorded = (await EventsAsync("qa.result_recorded")).First();
+        var recorded = (await EventsAsync(OrchestrationEventTypes.QaResultRecorded)).First();
         Assert.That(recorded.Payload!.Data.Select(d => (d.Key, d.Value)), Does.Contain(("qa_type", "code_review")).And.Contain(("status", "pass")));
         Assert.That(recorded.EntityId, Is.EqualTo(first.Id));
     }
@@ -79,9 +80,9 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
         var note = item.DelegationHistory!.Last();
         Assert.That((note.Action, note.FromStatus, note.ToStatus, note.Actor), Is.EqualTo(("send_back", (DelegationStatus?)DelegationStatus.InProgress, DelegationStatus.InProgress, reviewer.SessionId)));
         Assert.That(note.Note, Does.Contain(remediation).And.Contain("code_review"));
-        var sentBack = (await EventsAsync("work_item.sent_back")).Single();
+        var sentBack = (await EventsAsync(OrchestrationEventTypes.WorkItemSentBack)).Single();
         Assert.That((sentBack.Payload!.From, sentBack.Payload.To, sentBack.Payload.Reason, sentBack.Payload.SessionId), Is.EqualTo(("in_review", "in_progress", remediation, implementer.SessionId)));
-        var qaFailed = (await EventsAsync("qa.failed")).Single();
+        var qaFailed = (await EventsAsync(OrchestrationEventTypes.QaFailed)).Single();
         Assert.That((qaFailed.Payload!.From, qaFailed.Payload.To, qaFailed.Payload.Reason), Is.EqualTo(("in_qa", "qa_failed", remediation)));
         Assert.That(qaFailed.Payload.Data.Select(d => (d.Key, d.Value)), Does.Contain(("qa_result_id", failed.Id.ToString())));
 
@@ -98,7 +99,7 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
         item = await ItemAsync(task.Id);
         Assert.That(item.QaStatus, Is.EqualTo(QaStatus.QaPassed), "the latest code_review passes and success_criteria passed before");
         Assert.That(item.Status, Is.EqualTo(WorkItemStatus.InReview));
-        var transitions = (await EventsAsync("qa.")).Where(e => e.Type != "qa.result_recorded").Select(e => $"{e.Payload!.From}->{e.Payload.To}");
+        var transitions = (await EventsAsync("qa.")).Where(e => e.Type != OrchestrationEventTypes.QaResultRecorded).Select(e => $"{e.Payload!.From}->{e.Payload.To}");
         Assert.That(transitions, Is.EqualTo(new[] { "not_started->in_qa", "in_qa->qa_failed", "qa_failed->in_qa", "in_qa->qa_passed" }));
     }
 
@@ -110,8 +111,8 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
 
         var item = await ItemAsync(task.Id);
         Assert.That(item.QaStatus, Is.EqualTo(QaStatus.QaFailed), "a failure of a type the level does not require sends back too");
-        Assert.That((await EventsAsync("qa.started")).Count, Is.EqualTo(1), "no re-entry between two failures");
-        Assert.That((await EventsAsync("work_item.sent_back")).Select(e => e.Payload!.Reason), Is.EqualTo(new[] { "test A fails", "the repository is a stub" }));
+        Assert.That((await EventsAsync(OrchestrationEventTypes.QaStarted)).Count, Is.EqualTo(1), "no re-entry between two failures");
+        Assert.That((await EventsAsync(OrchestrationEventTypes.WorkItemSentBack)).Select(e => e.Payload!.Reason), Is.EqualTo(new[] { "test A fails", "the repository is a stub" }));
     }
 
     [Test]
@@ -161,7 +162,7 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
         var item = await ItemAsync(loose.Id);
         Assert.That((item.QaStatus, item.Status, item.DelegationStatus), Is.EqualTo((QaStatus.QaFailed, WorkItemStatus.Todo, DelegationStatus.Unassigned)));
         Assert.That(item.DelegationHistory, Is.Null.Or.Empty, "nothing to send back");
-        Assert.That(await EventsAsync("work_item.sent_back"), Is.Empty);
+        Assert.That(await EventsAsync(OrchestrationEventTypes.WorkItemSentBack), Is.Empty);
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -40,12 +41,12 @@ public sealed class SampleEndToEndTests(DatabaseProvider provider) : ProviderFix
             Assert.That(results.Where(r => r.Status == QaResultStatus.Fail).Select(r => r.RemediationNeeded).ToList(), Has.Count.EqualTo(1).And.All.Not.Null);
             Assert.That(results.Select(r => r.AgentSessionId).Distinct(), Has.Exactly(1).Items, "one QA session reviewed everything");
             Assert.That(await db.FileLocks.CountAsync(), Is.Zero);
-            Assert.That(await db.Events.CountAsync(e => e.Type == "session.reaped"), Is.EqualTo(1));
-            Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.requeued"), Is.EqualTo(1));
+            Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.SessionReaped), Is.EqualTo(1));
+            Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemRequeued), Is.EqualTo(1));
         });
 
         // Dashboard mode on the same database streams the latest run's events, one line each, from the watch API.
-        var streamed = await SampleProcess.WatchUntilAsync(TimeSpan.FromMinutes(1), line => line.Contains("session.completed", StringComparison.Ordinal)
+        var streamed = await SampleProcess.WatchUntilAsync(TimeSpan.FromMinutes(1), line => line.Contains(OrchestrationEventTypes.SessionCompleted, StringComparison.Ordinal)
             && line.Contains("sprint reviewed", StringComparison.Ordinal), ["dashboard", .. target]);
         // The project's events: agent registrations belong to no project.
         var logged = await db.Events.Where(e => e.ProjectId != null).OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync();

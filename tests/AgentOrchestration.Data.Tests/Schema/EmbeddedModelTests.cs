@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -103,7 +104,7 @@ public sealed class EmbeddedModelTests(DatabaseProvider provider) : ProviderFixt
         await using var scope = services.CreateAsyncScope();
         var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.Work.IWorkItemService>().CreateProjectAsync("host", "Host");
         var log = scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.EventLog.IEventLog>();
-        Assert.That((await log.ReadAsync(0, 100)).Select(e => (e.Type, e.EntityId)), Is.EqualTo(new[] { ("project.created", (Guid?)project.Id) }));
+        Assert.That((await log.ReadAsync(0, 100)).Select(e => (e.Type, e.EntityId)), Is.EqualTo(new[] { (OrchestrationEventTypes.ProjectCreated, (Guid?)project.Id) }));
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var watch = log.WatchAsync(0, project.Id, cts.Token).GetAsyncEnumerator(cts.Token);

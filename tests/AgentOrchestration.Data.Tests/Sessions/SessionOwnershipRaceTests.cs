@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -44,7 +45,7 @@ public sealed class SessionOwnershipRaceTests(DatabaseProvider provider) : Sessi
         var stored = await check.WorkItems.AsNoTracking().SingleAsync(w => w.Id == item.Id);
         Assert.That(stored.DelegationStatus, Is.EqualTo(DelegationStatus.Unassigned), "the work went back to the queue");
         Assert.That(stored.CurrentAssignmentId, Is.Null);
-        Assert.That(await check.Events.CountAsync(e => e.Type == "work_item.requeued" && e.EntityId == item.Id), Is.EqualTo(1), "returned exactly once");
+        Assert.That(await check.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemRequeued && e.EntityId == item.Id), Is.EqualTo(1), "returned exactly once");
         Assert.That(await check.TaskAssignments.CountAsync(a => a.WorkItemId == item.Id && a.Status == AssignmentStatus.Cancelled), Is.EqualTo(1));
     }
 
@@ -83,7 +84,7 @@ public sealed class SessionOwnershipRaceTests(DatabaseProvider provider) : Sessi
         var stored = await check.WorkItems.AsNoTracking().SingleAsync(w => w.Id == item.Id);
         Assert.That(stored.DelegationStatus, Is.EqualTo(DelegationStatus.Unassigned), "the work went back to the queue");
         Assert.That(stored.CurrentAssignmentId, Is.Null);
-        Assert.That(await check.Events.CountAsync(e => e.Type == "work_item.requeued" && e.EntityId == item.Id), Is.EqualTo(1), "returned exactly once");
+        Assert.That(await check.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemRequeued && e.EntityId == item.Id), Is.EqualTo(1), "returned exactly once");
         Assert.That(await check.TaskAssignments.CountAsync(a => a.WorkItemId == item.Id && a.Status == AssignmentStatus.Cancelled), Is.EqualTo(1));
     }
 

@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
@@ -41,7 +42,7 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
         Assert.That(statuses[pausedSilent].Status, Is.EqualTo(SessionStatus.Failed), "a paused session must keep heartbeating too");
         Assert.That(statuses[alive], Is.EqualTo((SessionStatus.Active, (DateTimeOffset?)null)));
         Assert.That(statuses[ended].Status, Is.EqualTo(SessionStatus.Completed));
-        var reaped = await check.Events.Where(e => e.Type == "session.reaped").ToListAsync();
+        var reaped = await check.Events.Where(e => e.Type == OrchestrationEventTypes.SessionReaped).ToListAsync();
         Assert.That(reaped.Select(e => (e.Payload!.SessionId, e.Payload.From, e.Payload.To)),
             Is.EquivalentTo(new (string?, string?, string?)[] { (silent, "active", "failed"), (pausedSilent, "paused", "failed") }));
         Assert.That(reaped, Has.All.Matches<OrchestrationEvent>(e => e.Actor == "reaper" && e.Payload!.Reason!.Contains("no heartbeat since")));
@@ -124,7 +125,7 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
             Assert.That(await check.FileLocks.CountAsync(), Is.Zero);
             Assert.That((await check.AgentSessions.SingleAsync()).FileLocks, Is.Null.Or.Empty);
             var types = await check.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
-            Assert.That(types, Is.EqualTo(new[] { "session.started", "work_item.claimed", "file_lock.acquired", "work_item.requeued", "file_lock.released", "session.reaped" }));
+            Assert.That(types, Is.EqualTo(new[] { OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.WorkItemClaimed, OrchestrationEventTypes.FileLockAcquired, OrchestrationEventTypes.WorkItemRequeued, OrchestrationEventTypes.FileLockReleased, OrchestrationEventTypes.SessionReaped }));
         }
 
         await using (var lockScope = Services.CreateAsyncScope())
@@ -277,10 +278,10 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
 
         await using var check = CreateContext();
         var events = await check.Events.GroupBy(e => e.Type).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
-        Assert.That(events["session.reaped"], Is.EqualTo(sessions));
-        Assert.That(events["work_item.requeued"], Is.EqualTo(sessions));
-        Assert.That(events["file_lock.released"], Is.EqualTo(2 * sessions));
-        var reapedEvents = await check.Events.Where(e => e.Type == "session.reaped").ToListAsync();
+        Assert.That(events[OrchestrationEventTypes.SessionReaped], Is.EqualTo(sessions));
+        Assert.That(events[OrchestrationEventTypes.WorkItemRequeued], Is.EqualTo(sessions));
+        Assert.That(events[OrchestrationEventTypes.FileLockReleased], Is.EqualTo(2 * sessions));
+        var reapedEvents = await check.Events.Where(e => e.Type == OrchestrationEventTypes.SessionReaped).ToListAsync();
         Assert.That(reapedEvents.Select(e => e.Payload!.SessionId), Is.EquivalentTo(keys), "one event per session");
         Assert.That(await check.AgentSessions.CountAsync(s => s.Status != SessionStatus.Failed), Is.Zero);
         Assert.That(await check.FileLocks.CountAsync(), Is.Zero);
@@ -345,7 +346,7 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
             Assert.That(reaped.Contains(keys[i]), Is.EqualTo(!saved[i]), keys[i]);
         }
 
-        Assert.That(await check.Events.CountAsync(e => e.Type == "session.reaped"), Is.EqualTo(reaped.Count));
+        Assert.That(await check.Events.CountAsync(e => e.Type == OrchestrationEventTypes.SessionReaped), Is.EqualTo(reaped.Count));
     }
 
     [Test]
@@ -382,7 +383,7 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
         }
 
         await using var check = CreateContext();
-        Assert.That(await check.Events.CountAsync(e => e.Type == "session.reaped"), Is.EqualTo(1));
+        Assert.That(await check.Events.CountAsync(e => e.Type == OrchestrationEventTypes.SessionReaped), Is.EqualTo(1));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Bogus;
@@ -57,7 +58,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
             Assert.That(session.EndTime, Is.Null);
         });
         var started2 = await check.Events.SingleAsync();
-        Assert.That(started2.Type, Is.EqualTo("session.started"));
+        Assert.That(started2.Type, Is.EqualTo(OrchestrationEventTypes.SessionStarted));
         Assert.That(started2.EntityId, Is.EqualTo(session.Id));
         Assert.That(started2.ProjectId, Is.EqualTo(Project.Id));
         Assert.That(started2.Payload?.SessionId, Is.EqualTo(session.SessionId));
@@ -111,7 +112,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         Assert.That(stored?.EndTime, Is.EqualTo(Clock.GetUtcNow()));
         var events = await check.Events.OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(events.Select(e => e.Type),
-            Is.EqualTo(new[] { "session.started", "session.action_changed", "session.paused", "session.action_changed", "session.resumed", "session.completed" }),
+            Is.EqualTo(new[] { OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.SessionActionChanged, OrchestrationEventTypes.SessionPaused, OrchestrationEventTypes.SessionActionChanged, OrchestrationEventTypes.SessionResumed, OrchestrationEventTypes.SessionCompleted }),
             "a heartbeat is news only when it changes the current action");
         Assert.That(events.Select(e => (e.Payload?.From, e.Payload?.To)), Is.EqualTo(new (string?, string?)[]
         {
@@ -328,11 +329,11 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         var ended = await check.AgentSessions.SingleAsync(s => s.SessionId == key);
         Assert.That(ended.FileLocks, Is.Null.Or.Empty, "the JSON list is cleared");
         Assert.That((await check.AgentSessions.SingleAsync(s => s.SessionId == other)).FileLocks, Has.Count.EqualTo(1));
-        var released = await check.Events.Where(e => e.Type == "file_lock.released").OrderBy(e => e.Sequence).ToListAsync();
+        var released = await check.Events.Where(e => e.Type == OrchestrationEventTypes.FileLockReleased).OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(released.Select(e => e.Payload!.Data.Single(d => d.Key == "path").Value), Is.EqualTo(new[] { "src/app.cs", "src/lib/**" }));
         Assert.That(released, Has.All.Matches<OrchestrationEvent>(e => e.Payload!.SessionId == key && e.Payload.AgentId == Agent.Id));
         var types = await check.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
-        Assert.That(types[^3..], Is.EqualTo(new[] { "file_lock.released", "file_lock.released", $"session.{StoredName(outcome)}" }), "one transaction, session change last");
+        Assert.That(types[^3..], Is.EqualTo(new[] { OrchestrationEventTypes.FileLockReleased, OrchestrationEventTypes.FileLockReleased, EndedEvent(outcome) }), "one transaction, session change last");
     }
 
     [TestCase(SessionStatus.Failed)]
@@ -374,7 +375,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
             Assert.That(item.DelegationHistory!.Last().Action, Is.EqualTo("requeue"));
             Assert.That(item.DelegationHistory!.Last().Actor, Is.EqualTo(halting));
         });
-        var requeued = await check.Events.SingleAsync(e => e.Type == "work_item.requeued");
+        var requeued = await check.Events.SingleAsync(e => e.Type == OrchestrationEventTypes.WorkItemRequeued);
         Assert.That(requeued.EntityId, Is.EqualTo(item.Id));
         Assert.That(requeued.Payload?.SessionId, Is.EqualTo(halting));
 
@@ -415,8 +416,8 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
 
         await using var check = CreateContext();
         // Five heartbeats, one of which set the current action: only that one is news.
-        var events = await check.Events.Where(e => e.Type != "session.started" && e.Type != "work_item.claimed").ToListAsync();
-        Assert.That(events.Select(e => (e.Type, e.Payload!.SessionId, e.Payload.Data.Single().Value)), Is.EqualTo(new[] { ("session.action_changed", (string?)key, (string?)"coding") }));
+        var events = await check.Events.Where(e => e.Type != OrchestrationEventTypes.SessionStarted && e.Type != OrchestrationEventTypes.WorkItemClaimed).ToListAsync();
+        Assert.That(events.Select(e => (e.Type, e.Payload!.SessionId, e.Payload.Data.Single().Value)), Is.EqualTo(new[] { (OrchestrationEventTypes.SessionActionChanged, (string?)key, (string?)"coding") }));
     }
 
     private async Task<DateTimeOffset?> LeaseAsync(WorkLease lease)
@@ -426,4 +427,11 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
     }
 
     private static string StoredName(SessionStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string EndedEvent(SessionStatus outcome) => outcome switch
+    {
+        SessionStatus.Completed => OrchestrationEventTypes.SessionCompleted,
+        SessionStatus.Failed => OrchestrationEventTypes.SessionFailed,
+        _ => OrchestrationEventTypes.SessionHalted,
+    };
 }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
@@ -52,7 +53,7 @@ public sealed class SprintCompletionRaceTests(DatabaseProvider provider) : Sprin
             Assert.That(completion.FinishedItemIds, Is.EqualTo(new[] { item.Id }));
             Assert.That(completion.ReturnedItemIds, Is.Empty);
         });
-        Assert.That(await db.Events.CountAsync(e => e.Type == "sprint.work_removed"), Is.Zero);
+        Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.SprintWorkRemoved), Is.Zero);
     }
 
     [Test]
@@ -80,7 +81,7 @@ public sealed class SprintCompletionRaceTests(DatabaseProvider provider) : Sprin
         Assert.That(refused!.Message, Does.Contain(sprint.Id.ToString()));
         await using var db = CreateContext();
         Assert.That(await db.WorkItems.CountAsync(w => w.SprintId == sprint.Id), Is.Zero, "nothing lands in a completed sprint");
-        Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.created"), Is.Zero);
+        Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemCreated), Is.Zero);
     }
 
     /// <summary>

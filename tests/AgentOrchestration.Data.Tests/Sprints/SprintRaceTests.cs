@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -39,7 +40,7 @@ public sealed class SprintRaceTests(DatabaseProvider provider) : SprintFixture(p
             await using (var db = CreateContext())
             {
                 Assert.That(await db.Sprints.Where(s => s.Status == SprintStatus.Active).Select(s => s.Id).ToListAsync(), Is.EqualTo(started));
-                Assert.That(await db.Events.CountAsync(e => e.Type == "sprint.started"), Is.EqualTo(round + 1));
+                Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.SprintStarted), Is.EqualTo(round + 1));
             }
 
             await SprintsAsync(s => s.CompleteAsync(started[0]));

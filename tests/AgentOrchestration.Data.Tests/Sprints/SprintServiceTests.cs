@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
@@ -28,7 +29,7 @@ public sealed class SprintServiceTests(DatabaseProvider provider) : SprintFixtur
 
         await using var db = CreateContext();
         var events = await db.Events.OrderBy(e => e.Sequence).ToListAsync();
-        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "sprint.planned", "sprint.started", "sprint.completed" }));
+        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { OrchestrationEventTypes.SprintPlanned, OrchestrationEventTypes.SprintStarted, OrchestrationEventTypes.SprintCompleted }));
         Assert.Multiple(() =>
         {
             Assert.That(events.All(e => e.EntityId == planned.Id && e.EntityType == "sprint" && e.ProjectId == Project.Id && e.Actor == "lead"), Is.True);
@@ -74,9 +75,9 @@ public sealed class SprintServiceTests(DatabaseProvider provider) : SprintFixtur
             Assert.That(sprints[review.Id], Is.Null);
             Assert.That(sprints[elsewhere.Id], Is.Null);
         });
-        var removed = await db.Events.Where(e => e.Type == "sprint.work_removed").ToListAsync();
+        var removed = await db.Events.Where(e => e.Type == OrchestrationEventTypes.SprintWorkRemoved).ToListAsync();
         Assert.That(removed.Select(e => e.Payload!.WorkItemId), Is.EquivalentTo(new[] { todo.Id, busy.Id, review.Id }));
-        var completed = await db.Events.SingleAsync(e => e.Type == "sprint.completed");
+        var completed = await db.Events.SingleAsync(e => e.Type == OrchestrationEventTypes.SprintCompleted);
         Assert.That(completed.Payload!.Data.Single(d => d.Key == "returned_items").Value, Is.EqualTo("3"));
     }
 
@@ -168,10 +169,10 @@ public sealed class SprintServiceTests(DatabaseProvider provider) : SprintFixtur
         var events = await db.Events.Where(e => e.Type.StartsWith("sprint.work")).OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(events.Select(e => (e.Type, e.EntityId, e.Payload!.WorkItemId)), Is.EqualTo(new[]
         {
-            ("sprint.work_added", (Guid?)first.Id, (Guid?)a.Id),
-            ("sprint.work_added", first.Id, b.Id),
-            ("sprint.work_added", second.Id, c.Id),
-            ("sprint.work_removed", first.Id, a.Id),
+            (OrchestrationEventTypes.SprintWorkAdded, (Guid?)first.Id, (Guid?)a.Id),
+            (OrchestrationEventTypes.SprintWorkAdded, first.Id, b.Id),
+            (OrchestrationEventTypes.SprintWorkAdded, second.Id, c.Id),
+            (OrchestrationEventTypes.SprintWorkRemoved, first.Id, a.Id),
         }));
         Assert.That(events[2].Payload!.Data.Single(d => d.Key == "from_sprint_id").Value, Is.EqualTo(first.Id.ToString()));
     }

@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
@@ -46,7 +47,7 @@ public sealed class WorldTests(DatabaseProvider provider) : ProviderFixture(prov
             Assert.That(await db.AgentCapabilities.CountAsync(), Is.EqualTo(9), "three agents with three capabilities each");
             Assert.That(await db.AgentSessions.CountAsync(s => s.Status == SessionStatus.Active), Is.EqualTo(4), "one per agent and the reviewer's");
             Assert.That(world.Claimed.Concat(world.Locked).Concat(world.Reviewed), Is.Empty);
-            Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.created"), Is.EqualTo(9), "every item went through the service");
+            Assert.That(await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemCreated), Is.EqualTo(9), "every item went through the service");
         });
 
         await using var scope = services.CreateAsyncScope();

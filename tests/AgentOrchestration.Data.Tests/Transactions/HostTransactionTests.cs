@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
@@ -100,7 +101,7 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
         await using var check = CreateContext();
         Assert.That(await check.Projects.CountAsync(), Is.EqualTo(2), "the caller's own write committed");
         Assert.That(await check.FileLocks.CountAsync(l => l.LockedBySession == session.SessionId), Is.EqualTo(2), "no lock was released");
-        Assert.That(await check.Events.CountAsync(e => e.Type == FileLockService.ReleasedEvent), Is.Zero);
+        Assert.That(await check.Events.CountAsync(e => e.Type == OrchestrationEventTypes.FileLockReleased), Is.Zero);
         var stored = await check.AgentSessions.AsNoTracking().SingleAsync(s => s.SessionId == session.SessionId);
         Assert.That(stored.FileLocks!.Select(l => l.Path), Is.EquivalentTo(new[] { "src/a.cs", "src/b.cs" }));
     }

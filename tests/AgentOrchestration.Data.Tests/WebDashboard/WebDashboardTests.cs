@@ -128,7 +128,7 @@ public sealed class WebDashboardTests(DatabaseProvider provider) : ProviderFixtu
             Assert.That(left, Is.GreaterThan(TimeSpan.Zero), "the claim did not arrive within two seconds of its commit");
             (_, data) = await stream.NextEventAsync(left);
         }
-        while (data["type"]!.ToString() != "work_item.claimed");
+        while (data["type"]!.ToString() != OrchestrationEventTypes.WorkItemClaimed);
 
         Assert.That(committed.Elapsed, Is.LessThan(limit));
         Assert.That(data["entityId"]!.GetValue<Guid>(), Is.EqualTo(seed.Ready.Id));

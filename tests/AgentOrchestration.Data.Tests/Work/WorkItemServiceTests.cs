@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
@@ -50,7 +51,7 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
             Assert.That(stored.DelegationStatus, Is.EqualTo(DelegationStatus.Unassigned));
         });
         Assert.That(await db.Events.Select(e => e.Type).ToListAsync(),
-            Is.EqualTo(new[] { "project.created", "sprint.planned", "work_item.created", "work_item.created", "work_item.created" }));
+            Is.EqualTo(new[] { OrchestrationEventTypes.ProjectCreated, OrchestrationEventTypes.SprintPlanned, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemCreated }));
     }
 
     [Test]
