@@ -63,10 +63,13 @@ public class AgentOrchestrationDbContext : DbContext
     /// <summary>Gets the event log.</summary>
     public DbSet<OrchestrationEvent> Events => Set<OrchestrationEvent>();
 
-    /// <summary>Gets or sets the migration step whose model this context builds; only the design-time factories set an earlier one.</summary>
-    internal MigrationStage Stage { get; init; } = MigrationStage.Latest;
+    /// <summary>
+    /// Gets what strips the model down to an earlier migration step: set only by the design-time factories that author
+    /// the shipped migrations (<c>MigrationStaging</c>); every running model is the latest.
+    /// </summary>
+    internal Action<ModelBuilder, SchemaNames>? ModelStaging { get; init; }
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-        AgentOrchestrationModelBuilderExtensions.ApplyAgentOrchestration(modelBuilder, new AgentOrchestrationModelOptions(), Stage);
+        AgentOrchestrationModelBuilderExtensions.ApplyAgentOrchestration(modelBuilder, new AgentOrchestrationModelOptions(), ModelStaging);
 }

@@ -1,6 +1,7 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Configurations;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 
 namespace Microsoft.EntityFrameworkCore;
 
@@ -20,10 +21,16 @@ public static class AgentOrchestrationModelBuilderExtensions
         ArgumentNullException.ThrowIfNull(modelBuilder);
         var options = new AgentOrchestrationModelOptions();
         configure?.Invoke(options);
-        return ApplyAgentOrchestration(modelBuilder, options, MigrationStage.Latest);
+        return ApplyAgentOrchestration(modelBuilder, options, staging: null);
     }
 
-    internal static ModelBuilder ApplyAgentOrchestration(ModelBuilder modelBuilder, AgentOrchestrationModelOptions options, MigrationStage stage)
+    /// <param name="modelBuilder">The model builder.</param>
+    /// <param name="options">The schema and prefix.</param>
+    /// <param name="staging">
+    /// Only for the design-time factories authoring the shipped migrations: strips what later migrations add (see
+    /// <c>MigrationStaging</c> in the provider packages' <c>Design</c> folders).
+    /// </param>
+    internal static ModelBuilder ApplyAgentOrchestration(ModelBuilder modelBuilder, AgentOrchestrationModelOptions options, Action<ModelBuilder, SchemaNames>? staging)
     {
         var names = new SchemaNames(options);
         modelBuilder
@@ -38,8 +45,13 @@ public static class AgentOrchestrationModelBuilderExtensions
             .ApplyConfiguration(new AgentSessionConfiguration(names))
             .ApplyConfiguration(new QaResultConfiguration(names))
             .ApplyConfiguration(new FileLockConfiguration(names))
-            .ApplyConfiguration(new OrchestrationEventConfiguration(names, ModelProvider.IsPostgreSql(modelBuilder)));
-        MigrationStaging.Apply(modelBuilder, names, stage);
+            .ApplyConfiguration(new OrchestrationEventConfiguration(names));
+        foreach (var provider in OrchestrationProviders.Installed())
+        {
+            provider.ConfigureModel(modelBuilder, names);
+        }
+
+        staging?.Invoke(modelBuilder, names);
         ModelFinisher.Finish(modelBuilder, names);
         return modelBuilder;
     }

@@ -1,4 +1,4 @@
-using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Design;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
@@ -12,6 +12,6 @@ internal sealed class PostgreSqlDesignTimeDbContextFactory : IDesignTimeDbContex
         // Authoring migrations never connects; the connection string only has to parse.
         var options = new DbContextOptionsBuilder<AgentOrchestrationDbContext>();
         options.UseAgentOrchestrationPostgreSql("Host=localhost;Database=agent_orchestration_design");
-        return new AgentOrchestrationDbContext(options.Options) { Stage = MigrationStaging.FromEnvironment() };
+        return new AgentOrchestrationDbContext(options.Options) { ModelStaging = MigrationStaging.FromEnvironment() };
     }
 }

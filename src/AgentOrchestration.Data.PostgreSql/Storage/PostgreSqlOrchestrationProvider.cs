@@ -115,6 +115,19 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         return await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The event feed's pieces (<see cref="EventFeedSchema"/>), for a model Npgsql builds: ApplyAgentOrchestration runs
+    /// inside a host's OnModelCreating without its context, but Npgsql's model-initialized convention has already
+    /// annotated the model by then (its value generation strategy), on every Npgsql version.
+    /// </summary>
+    public void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names)
+    {
+        if (modelBuilder.Model.GetAnnotations().Any(a => a.Name.StartsWith("Npgsql:", StringComparison.Ordinal)))
+        {
+            EventFeedSchema.Configure(modelBuilder, names);
+        }
+    }
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

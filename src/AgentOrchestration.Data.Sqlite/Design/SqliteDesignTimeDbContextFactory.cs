@@ -1,4 +1,4 @@
-using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Design;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
@@ -11,6 +11,6 @@ internal sealed class SqliteDesignTimeDbContextFactory : IDesignTimeDbContextFac
     {
         var options = new DbContextOptionsBuilder<AgentOrchestrationDbContext>();
         options.UseAgentOrchestrationSqlite("Data Source=agent-orchestration-design.db");
-        return new AgentOrchestrationDbContext(options.Options) { Stage = MigrationStaging.FromEnvironment() };
+        return new AgentOrchestrationDbContext(options.Options) { ModelStaging = MigrationStaging.FromEnvironment() };
     }
 }

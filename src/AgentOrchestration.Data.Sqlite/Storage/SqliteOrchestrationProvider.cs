@@ -163,6 +163,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         SqliteClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
 
+    /// <summary>A SQLite model has nothing of its own: its event log is ordered by sequence alone.</summary>
+    public void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names)
+    {
+    }
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

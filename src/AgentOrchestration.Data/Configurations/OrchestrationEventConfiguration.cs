@@ -1,13 +1,17 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="OrchestrationEvent"/> to <c>orchestration_events</c>, the append-only dashboard feed.</summary>
-internal sealed class OrchestrationEventConfiguration(SchemaNames names, bool postgreSql) : IEntityTypeConfiguration<OrchestrationEvent>
+/// <summary>
+/// Maps <see cref="OrchestrationEvent"/> to <c>orchestration_events</c>, the append-only dashboard feed (PostgreSQL adds
+/// the feed's ordering key through <see cref="IOrchestrationProvider.ConfigureModel"/>).
+/// </summary>
+internal sealed class OrchestrationEventConfiguration(SchemaNames names) : IEntityTypeConfiguration<OrchestrationEvent>
 {
     public const string Table = "orchestration_events";
 
@@ -24,18 +28,5 @@ internal sealed class OrchestrationEventConfiguration(SchemaNames names, bool po
         // No foreign keys: the log outlives what it describes.
         builder.HasIndex(x => new { x.ProjectId, x.Sequence }).HasDatabaseName(names.Index("ix_orchestration_events_project_sequence"));
         builder.HasIndex(x => new { x.EntityType, x.EntityId }).HasDatabaseName(names.Index("ix_orchestration_events_entity"));
-
-        if (postgreSql)
-        {
-            // Sequence values are taken at insert but become visible at commit, so on PostgreSQL the feed follows
-            // (transaction_id, sequence) and reads only below a horizon no event writer can fall behind; see EventFeedSchema.
-            builder.HasAnnotation(EventFeedSchema.ChannelAnnotation, EventFeedSchema.Channel(names));
-            builder.HasAnnotation(EventFeedSchema.HorizonAnnotation, EventFeedSchema.HorizonSequence(names));
-            builder.Metadata.Model.AddSequence(EventFeedSchema.HorizonSequenceName(names), names.Schema);
-            builder.Property<ulong>(EventFeedSchema.TransactionIdProperty).HasColumnType("xid8")
-                .HasDefaultValueSql(EventFeedSchema.TransactionIdDefaultSql(names));
-            builder.HasIndex(EventFeedSchema.TransactionIdProperty, nameof(OrchestrationEvent.Sequence))
-                .HasDatabaseName(names.Index("ix_orchestration_events_transaction_sequence"));
-        }
     }
 }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -70,6 +71,15 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The claimed items in priority order.</returns>
     Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds to a model being built what only this database has (PostgreSQL: the event feed's ordering key, horizon
+    /// sequence and channel), after the library's configurations; a model of another database is left as it is. Runs
+    /// inside <c>ApplyAgentOrchestration</c>, for every provider package installed.
+    /// </summary>
+    /// <param name="modelBuilder">The model being built.</param>
+    /// <param name="names">The model's schema and prefix.</param>
+    void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names);
 
     /// <summary>Whether <paramref name="exception"/> (or an inner one) is this database's unique-constraint violation.</summary>
     /// <param name="exception">The exception a write threw.</param>

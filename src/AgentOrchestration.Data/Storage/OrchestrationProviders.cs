@@ -25,6 +25,27 @@ internal static class OrchestrationProviders
         return Cache.GetOrAdd(efProvider, Load);
     }
 
+    /// <summary>
+    /// The provider packages the application has (a model is built before any context of it can say its provider), so
+    /// each can add what only its database's model has (<see cref="IOrchestrationProvider.ConfigureModel"/>).
+    /// </summary>
+    public static IReadOnlyList<IOrchestrationProvider> Installed() => InstalledProviders.Value;
+
+    private static readonly Lazy<IReadOnlyList<IOrchestrationProvider>> InstalledProviders = new(() =>
+    [
+        .. PackageByEfProvider.Keys.Select(efProvider =>
+        {
+            try
+            {
+                return Cache.GetOrAdd(efProvider, Load);
+            }
+            catch (InvalidOperationException exception) when (exception.InnerException is FileNotFoundException)
+            {
+                return null;
+            }
+        }).OfType<IOrchestrationProvider>(),
+    ]);
+
     private static IOrchestrationProvider Load(string efProvider)
     {
         if (!PackageByEfProvider.TryGetValue(efProvider, out var package))

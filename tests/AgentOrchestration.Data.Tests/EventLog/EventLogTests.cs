@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.PostgreSql.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;

@@ -1,35 +1,36 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
-namespace AgentOrchestration.Data.Modeling;
+namespace AgentOrchestration.Data.Design;
 
 /// <summary>
-/// The steps of the shipped migrations, in the order the seeds tell them. Only the design-time factories that author
-/// the turnkey migrations ever build an earlier stage; every running model is <see cref="Latest"/>.
+/// The steps of the shipped migrations, in order (docs/schema.md, Turnkey migrations). Only the design-time factories
+/// that author the turnkey migrations (<c>build/generate-migrations.sh</c>) ever build an earlier stage; every running
+/// model is <see cref="Latest"/>. Compiled into both provider packages, beside their design-time factories.
 /// </summary>
 internal enum MigrationStage
 {
-    /// <summary>The tables the seeds call existing: projects, sprints and work items.</summary>
+    /// <summary>projects, sprints and work items, with the columns before delegation.</summary>
     Baseline = 1,
 
-    /// <summary>Seed 000, phase 2: agent_profiles.</summary>
+    /// <summary>agent_profiles.</summary>
     AgentProfiles = 2,
 
-    /// <summary>Seed 000, phase 3: the work item orchestration fields.</summary>
+    /// <summary>The work items' delegation fields.</summary>
     WorkItemOrchestrationFields = 3,
 
-    /// <summary>Seed 000, phase 4: task_assignments and agent_capabilities.</summary>
+    /// <summary>task_assignments and agent_capabilities.</summary>
     AssignmentsAndCapabilities = 4,
 
-    /// <summary>Seed 000, phase 5: the key indexes.</summary>
+    /// <summary>The key indexes.</summary>
     KeyIndexes = 5,
 
-    /// <summary>Seed 001: backlog, agent_sessions, qa_results and file_locks.</summary>
+    /// <summary>backlog, agent_sessions, qa_results and file_locks.</summary>
     DashboardTables = 6,
 
-    /// <summary>Seed 001: the task and story columns.</summary>
+    /// <summary>The work items' task and story columns.</summary>
     TaskAndStoryColumns = 7,
 
     /// <summary>The library's own additions: dependencies, the event log, claims and leases.</summary>
@@ -42,17 +43,26 @@ internal static class MigrationStaging
     /// <summary>The environment variable the design-time factories read; unset means <see cref="MigrationStage.Latest"/>.</summary>
     public const string EnvironmentVariable = "AGENT_ORCHESTRATION_MIGRATION_STAGE";
 
-    public static MigrationStage FromEnvironment() =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
+    /// <summary>What strips the model to the stage the environment names (<see cref="AgentOrchestrationDbContext.ModelStaging"/>).</summary>
+    public static Action<ModelBuilder, SchemaNames> FromEnvironment()
+    {
+        var stage = Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
             ? Enum.Parse<MigrationStage>(value, ignoreCase: true)
             : MigrationStage.Latest;
+        return (modelBuilder, names) => Apply(modelBuilder, names, stage);
+    }
 
     public static void Apply(ModelBuilder modelBuilder, SchemaNames names, MigrationStage stage)
     {
         if (stage < MigrationStage.Latest)
         {
             modelBuilder.Ignore<WorkItemDependency>().Ignore<OrchestrationEvent>();
-            modelBuilder.Model.RemoveSequence(EventFeedSchema.HorizonSequenceName(names), names.Schema);
+
+            // The only sequences are the event log's (PostgreSQL's feed horizon), which the library's additions bring.
+            foreach (var sequence in modelBuilder.Model.GetSequences().ToList())
+            {
+                modelBuilder.Model.RemoveSequence(sequence.Name, sequence.Schema);
+            }
             modelBuilder.Entity<WorkItem>(e =>
             {
                 e.Ignore(x => x.RequiredCapabilities).Ignore(x => x.AssignedAgent).Ignore(x => x.AssignedAgentId)

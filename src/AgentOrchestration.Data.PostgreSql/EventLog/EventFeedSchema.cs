@@ -3,9 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
-namespace AgentOrchestration.Data.EventLog;
+namespace AgentOrchestration.Data.PostgreSql.EventLog;
 
 /// <summary>The PostgreSQL-only parts of the event log that make its feed safe to follow.</summary>
 /// <remarks>
@@ -26,6 +27,22 @@ namespace AgentOrchestration.Data.EventLog;
 /// </remarks>
 internal static class EventFeedSchema
 {
+    /// <summary>Adds the feed's pieces to the event log of a PostgreSQL model.</summary>
+    /// <param name="modelBuilder">The model, with the event log mapped.</param>
+    /// <param name="names">The model's schema and prefix.</param>
+    public static void Configure(ModelBuilder modelBuilder, SchemaNames names)
+    {
+        // Sequence values are taken at insert but become visible at commit, so on PostgreSQL the feed follows
+        // (transaction_id, sequence) and reads only below a horizon no event writer can fall behind.
+        var builder = modelBuilder.Entity<OrchestrationEvent>();
+        builder.HasAnnotation(ChannelAnnotation, Channel(names));
+        builder.HasAnnotation(HorizonAnnotation, HorizonSequence(names));
+        builder.Metadata.Model.AddSequence(HorizonSequenceName(names), names.Schema);
+        builder.Property<ulong>(TransactionIdProperty).HasColumnType("xid8").HasDefaultValueSql(TransactionIdDefaultSql(names));
+        builder.HasIndex(TransactionIdProperty, nameof(OrchestrationEvent.Sequence))
+            .HasDatabaseName(names.Index("ix_orchestration_events_transaction_sequence"));
+    }
+
     /// <summary>The shadow property holding the writing transaction's feed key (<c>xid8</c>), PostgreSQL only.</summary>
     public const string TransactionIdProperty = "TransactionId";
 
