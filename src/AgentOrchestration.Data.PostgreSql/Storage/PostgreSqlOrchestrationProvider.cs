@@ -1,14 +1,12 @@
-using System.Buffers.Binary;
 using System.Data;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.PostgreSql.Claims;
 using AgentOrchestration.Data.PostgreSql.EventLog;
+using AgentOrchestration.Data.PostgreSql.Locking;
 using AgentOrchestration.Data.PostgreSql.Storage;
 using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -35,52 +33,11 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>
         ServerClock.NowAsync(context, afterLock, cancellationToken);
 
-    public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
-    {
-        var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Released by the server at commit or rollback, even if this process dies. The function runs (and waits) in
-            // the FROM clause, so the time selected is the server's once the lock is held.
-            var sql = $"SELECT {ServerClock.AfterLock} FROM pg_advisory_xact_lock(@p0)";
-            var at = await context.Database.SqlQueryRaw<DateTime>(sql, new Npgsql.NpgsqlParameter("p0", AdvisoryKey(scope)))
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            ServerClock.Record(context, at[0]);
-            return transaction;
-        }
-        catch
-        {
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken) =>
+        BeginLockedAsync(context, ct => PostgreSqlLocks.AdvisoryAsync(context, scope, ct), cancellationToken);
 
-    public async Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken)
-    {
-        var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // The same row lock a claim takes: a claim skips the row while the holder writes. After the holder commits, a claim
-            // re-checks only rows it locks itself, which is why a claim of lapsed work locks the current assignment's row too
-            // (a renewal changes that row, not this one).
-            // NO KEY UPDATE, like every row lock of the library: the id never changes, and a plain FOR UPDATE would also
-            // block the foreign-key checks (KEY SHARE) of rows that reference the item, such as a heartbeat updating its
-            // session, which then deadlocks with this holder waiting for that session's lease renewal.
-            // The time is selected above an aggregate over the locked row, so it is read once the lock is held (a time
-            // selected beside the row would be read before a wait for it).
-            var names = new StoreNames(context);
-            var sql = $"SELECT {ServerClock.AfterLock} FROM (SELECT count(*) FROM (SELECT 1 FROM {names.Table<WorkItem>()} WHERE {names.Column<WorkItem>(nameof(WorkItem.Id))} = @p0 FOR NO KEY UPDATE) l) c";
-            var at = await context.Database.SqlQueryRaw<DateTime>(sql, new Npgsql.NpgsqlParameter("p0", workItemId))
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            ServerClock.Record(context, at[0]);
-            return transaction;
-        }
-        catch
-        {
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken) =>
+        BeginLockedAsync(context, ct => PostgreSqlLocks.WorkItemAsync(context, workItemId, ct), cancellationToken);
 
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         PostgreSqlClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
@@ -147,6 +104,21 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         return transaction;
     }
 
+    private async Task<IDbContextTransaction> BeginLockedAsync(DbContext context, Func<CancellationToken, Task> takeLock, CancellationToken cancellationToken)
+    {
+        var transaction = await BeginOrJoinAsync(context, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await takeLock(cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private static readonly string[] SupportedIsolationLevels = ["read committed"];
 
     /// <summary>The library's own transactions (READ COMMITTED by construction): operations nested in them need neither a level check nor a savepoint.</summary>
@@ -160,8 +132,4 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         command.CommandText = "SELECT current_setting('transaction_isolation')";
         return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
     }
-
-    /// <summary>A stable 64-bit key for a scope name (the same in every process, unlike <see cref="string.GetHashCode()"/>).</summary>
-    internal static long AdvisoryKey(string scope) =>
-        BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes("agent-orchestration:" + scope)));
 }

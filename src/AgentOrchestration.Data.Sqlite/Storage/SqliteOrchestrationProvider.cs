@@ -6,6 +6,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sqlite.Claims;
 using AgentOrchestration.Data.Sqlite.EventLog;
+using AgentOrchestration.Data.Sqlite.Locking;
 using AgentOrchestration.Data.Sqlite.Storage;
 using AgentOrchestration.Data.Storage;
 using Microsoft.Data.Sqlite;
@@ -27,9 +28,6 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>How long SQLite itself waits for the write lock before we yield the thread and retry.</summary>
     internal const int NativeBusyTimeoutMilliseconds = 1000;
 
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-    private const int SqliteBusySnapshot = 517;
 
     /// <summary>
     /// The physical connections (native handles) already prepared. A pooled <see cref="SqliteConnection"/> may get another
@@ -103,7 +101,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         Own.AddOrUpdate(transaction, transaction);
                         return new ConnectionScopedTransaction(transaction, context, gate);
                     }
-                    catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+                    catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteWriteLock.Busy or SqliteWriteLock.Locked)
                     {
                         if (Environment.TickCount64 >= giveUpAt)
                         {
@@ -113,7 +111,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                                 exception);
                         }
 
-                        await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(SqliteWriteLock.Backoff(attempt), cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -147,7 +145,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         var joined = await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
         try
         {
-            await TakeWriteLockAsync(context, ambient, cancellationToken).ConfigureAwait(false);
+            await SqliteWriteLock.TakeInAsync(context, ambient, cancellationToken).ConfigureAwait(false);
             return joined;
         }
         catch
@@ -193,7 +191,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                     command.CommandText = "PRAGMA journal_mode = WAL;";
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
+                catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteWriteLock.Busy or SqliteWriteLock.Locked)
                 {
                     // Another connection is switching the (persistent) mode right now; it will be WAL either way.
                 }
@@ -203,49 +201,6 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         Prepared.AddOrUpdate(handle, handle);
     }
 
-    /// <summary>
-    /// Takes the database write lock in the caller's transaction with a write that changes nothing (a no-op when it holds
-    /// the lock already, as a transaction begun with <c>BEGIN IMMEDIATE</c>, the default, does).
-    /// </summary>
-    private static async Task TakeWriteLockAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken)
-    {
-        var connection = (SqliteConnection)context.Database.GetDbConnection();
-        var table = new StoreNames(context).Table<Entities.AgentProfile>();
-        var timeout = connection.DefaultTimeout;
-        var giveUpAt = timeout <= 0 ? long.MaxValue : Environment.TickCount64 + (timeout * 1000L);
-        for (var attempt = 0; ; attempt++)
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = (SqliteTransaction)ambient.GetDbTransaction();
-            command.CommandText = $"DELETE FROM {table} WHERE 0";
-
-            // Bounds Microsoft.Data.Sqlite's blocking retry; the wait goes on below without holding the thread.
-            command.CommandTimeout = 1;
-            try
-            {
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (SqliteException exception) when (exception.SqliteExtendedErrorCode == SqliteBusySnapshot)
-            {
-                throw new UnsupportedIsolationLevelException(
-                    "deferred, reading a snapshot older than the database's last commit",
-                    ["immediate (BeginTransaction's default)", "deferred, before it reads what another writer changes"]);
-            }
-            catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteBusy or SqliteLocked)
-            {
-                if (Environment.TickCount64 >= giveUpAt)
-                {
-                    throw new TimeoutException(
-                        $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {timeout} s (the connection's Default Timeout); nothing was written.",
-                        exception);
-                }
-
-                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
     private static string GateKey(DbContext context)
     {
         var builder = new SqliteConnectionStringBuilder(context.Database.GetConnectionString());
@@ -253,7 +208,4 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             ? Path.GetFullPath(source)
             : context.Database.GetConnectionString() ?? string.Empty;
     }
-
-    private static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(Math.Min(50, 1 << Math.Min(attempt, 6)) * (0.5 + Random.Shared.NextDouble()));
 }
