@@ -104,7 +104,11 @@ internal static partial class SetupCommands
             $"{a.Slug} ({a.Id}) {a.Status}, {a.Type}/{a.Mode}, max {a.MaxConcurrentTasks}, capabilities: {(a.Capabilities.Count == 0 ? "none" : string.Join(", ", a.Capabilities.Select(c => $"{c.Name}:{c.Proficiency}")))}";
     }
 
-    public static Command Backlog()
+    public static Command Backlog() =>
+        new("backlog", "The backlog: ideas analysed and promoted to stories") { BacklogAdd(), BacklogAnalyze(), BacklogPromote() };
+
+    /// <summary><c>backlog add</c>: an idea submitted to the backlog.</summary>
+    private static Command BacklogAdd()
     {
         var title = new Argument<string>("title") { Description = "The idea's title" };
         var description = new Option<string>("--description") { Description = "What and why", Required = true };
@@ -128,6 +132,12 @@ internal static partial class SetupCommands
             return (item, $"added backlog item {item.Id} '{item.Title}' (risk {item.RiskScore})");
         });
 
+        return add;
+    }
+
+    /// <summary><c>backlog analyze</c>: an analysis recorded (taking the item first if needed), optionally concluded.</summary>
+    private static Command BacklogAnalyze()
+    {
         var id = new Argument<string>("backlog-item") { Description = "The backlog item's id" };
         var agent = new Option<string?>("--agent") { Description = "The analysing agent (default: AGENTS_AGENT)" };
         var risk = new Option<int?>("--risk") { Description = "Risk score 0-100 (default: the risk strategy's)" };
@@ -171,6 +181,12 @@ internal static partial class SetupCommands
             return (view, $"backlog item {view.Id} is {view.Status} (risk {view.RiskScore}, {view.Complexity})");
         });
 
+        return analyze;
+    }
+
+    /// <summary><c>backlog promote</c>: a ready idea promoted to a story, optionally approved.</summary>
+    private static Command BacklogPromote()
+    {
         var promoteId = new Argument<string>("backlog-item") { Description = "The ready backlog item's id" };
         var promoter = new Option<string?>("--agent") { Description = "The promoting agent (default: AGENTS_AGENT)" };
         var epic = new Option<string?>("--epic") { Description = "Epic id the story belongs to" };
@@ -199,7 +215,7 @@ internal static partial class SetupCommands
             return (view, $"promoted backlog item {itemId} to story {story.Id} '{story.Title}'");
         });
 
-        return new Command("backlog", "The backlog: ideas analysed and promoted to stories") { add, analyze, promote };
+        return promote;
     }
 
     private static async Task<Project> CreateProjectAsync(Orchestration o, string key, string name, CancellationToken ct)

@@ -11,7 +11,10 @@ namespace AgentOrchestration.Cli.Commands;
 /// <summary><c>work</c>, and the lease commands <c>claim</c>, <c>renew</c>, <c>complete</c>, <c>release</c>.</summary>
 internal static class WorkCommands
 {
-    public static Command Work()
+    public static Command Work() => new("work", "Work items: add, list, show, ready, deps") { Add(), List(), Show(), Ready(), Deps() };
+
+    /// <summary><c>work add</c>: a work item and its dependencies (checked before the item is written).</summary>
+    private static Command Add()
     {
         var title = new Argument<string>("title") { Description = "The work item's title" };
         var type = new Option<string>("--type") { Description = "task, bug, story or epic", DefaultValueFactory = _ => "task" };
@@ -59,6 +62,12 @@ internal static class WorkCommands
             return (view, $"added {view.WorkItem.Type} {created.Id} '{created.Title}' (priority {created.Priority}{(dependencies.Count > 0 ? $", after {dependencies.Count} dependencies" : string.Empty)})");
         });
 
+        return add;
+    }
+
+    /// <summary><c>work list</c>: the project's work items, by priority.</summary>
+    private static Command List()
+    {
         var status = new Option<string?>("--status") { Description = "Only items with this status (todo, in_progress, in_review, blocked, done, ...)" };
         var take = new Option<int>("--take") { Description = "At most this many (1-500)", DefaultValueFactory = _ => 50 };
         var list = new Command("list", "List the project's work items, by priority") { status, take };
@@ -73,6 +82,12 @@ internal static class WorkCommands
             return (new { work_items = views }, views.Count == 0 ? "no work items" : string.Join('\n', views.Select(Line)));
         });
 
+        return list;
+    }
+
+    /// <summary><c>work show</c>: one work item as stored now.</summary>
+    private static Command Show()
+    {
         var id = new Argument<string>("work-item") { Description = "The work item's id" };
         var show = new Command("show", "Show one work item as stored now (did a completion land?)") { id };
         Cli.Action(show, async (parse, o, ct) =>
@@ -82,6 +97,12 @@ internal static class WorkCommands
             return (view, Line(item) + $", {item.DelegationStatus}, qa {item.QaStatus}" + (item.AssignedAgentId is { } a ? $", held by agent {a}" : string.Empty));
         });
 
+        return show;
+    }
+
+    /// <summary><c>work ready</c>: the project's ready work.</summary>
+    private static Command Ready()
+    {
         var readyTake = new Option<int>("--take") { Description = "At most this many (1-500)", DefaultValueFactory = _ => 20 };
         var ready = new Command("ready", "List ready work: unassigned todo tasks and bugs whose dependencies are done, by priority") { readyTake };
         Cli.Action(ready, async (parse, o, ct) =>
@@ -90,6 +111,12 @@ internal static class WorkCommands
             return (new { work_items = items }, items.Count == 0 ? "nothing ready" : string.Join('\n', items.Select(Line)));
         });
 
+        return ready;
+    }
+
+    /// <summary><c>work deps</c>: a work item's dependencies, after adding and removing some.</summary>
+    private static Command Deps()
+    {
         var depsId = new Argument<string>("work-item") { Description = "The work item's id" };
         var addDep = new Option<string[]>("--add") { Description = "Make the item wait for this one; repeat for more" };
         var removeDep = new Option<string[]>("--remove") { Description = "Stop waiting for this one; repeat for more" };
@@ -116,7 +143,7 @@ internal static class WorkCommands
             return (view, $"{item.Id} waits for {view.DependsOn.Count} ({string.Join(", ", view.DependsOn.Select(d => $"{d.Id} {d.Status}"))}); {view.Dependents.Count} wait for it");
         });
 
-        return new Command("work", "Work items: add, list, show, ready, deps") { add, list, show, ready, deps };
+        return deps;
     }
 
     public static IEnumerable<Command> Leases()

@@ -77,127 +77,22 @@ public sealed record OrchestrationWorld
         faker ??= new OrchestrationFaker();
         Validate(options);
 
-        var builder = new Builder(services, cancellationToken);
-        var held = options.Reviewed + options.Locked + options.Claimed;
-
+        var builder = new Builder(services, options, faker, cancellationToken);
         var project = await builder.Use<IWorkItemService, Project>(w => w.CreateProjectAsync(faker.Project(), cancellationToken)).ConfigureAwait(false);
-
-        var agents = new List<WorldAgent>();
-        for (var i = 0; i < options.Agents; i++)
-        {
-            var registration = faker.Agent(a =>
-            {
-                a.Capabilities = [.. options.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = faker.Faker.Random.Int(2, 5) })];
-                a.MaxConcurrentTasks = Math.Max(3, held);
-            });
-            var agent = await builder.Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(registration, cancellationToken)).ConfigureAwait(false);
-            var session = await builder.Use<ISessionService, AgentSession>(s => s.StartAsync(faker.Session(project.Id, agent.Id), cancellationToken)).ConfigureAwait(false);
-            agents.Add(new WorldAgent(agent.Id, agent.Slug, session.SessionId, [.. registration.Capabilities.Select(c => c.Name)]));
-        }
-
+        var agents = await builder.RegisterAgentsAsync(project.Id).ConfigureAwait(false);
         var reviewer = await builder.Use<ISessionService, AgentSession>(s => s.StartAsync(faker.Session(project.Id, null, SessionAgentType.Qa), cancellationToken)).ConfigureAwait(false);
         var sprint = await builder.Use<ISprintService, Sprint>(s => s.PlanAsync(faker.Sprint(project.Id), cancellationToken)).ConfigureAwait(false);
-
-        var epics = new List<Guid>();
-        var stories = new List<Guid>();
-        var tasks = new List<Guid>();
-        var dependencies = new List<DependencyRequest>();
-        for (var e = 0; e < options.Epics; e++)
-        {
-            var epic = await builder.CreateAsync(faker.Epic(project.Id, w => w.SprintId = sprint.Id)).ConfigureAwait(false);
-            epics.Add(epic);
-            for (var s = 0; s < options.StoriesPerEpic; s++)
-            {
-                var story = await builder.CreateAsync(faker.Story(project.Id, epic, w => w.SprintId = sprint.Id)).ConfigureAwait(false);
-                stories.Add(story);
-                Guid? previous = null;
-                for (var t = 0; t < options.TasksPerStory; t++)
-                {
-                    var task = await builder.CreateAsync(faker.Task(project.Id, story, w =>
-                    {
-                        w.SprintId = sprint.Id;
-                        w.RequiredCapabilities = [options.Capabilities[faker.Faker.Random.Int(0, options.Capabilities.Count - 1)]];
-                    })).ConfigureAwait(false);
-                    tasks.Add(task);
-                    if (previous is { } before)
-                    {
-                        var dependency = new DependencyRequest(task, before);
-                        await builder.Use<IWorkItemService, bool>(async w =>
-                        {
-                            await w.AddDependencyAsync(dependency, cancellationToken).ConfigureAwait(false);
-                            return true;
-                        }).ConfigureAwait(false);
-                        dependencies.Add(dependency);
-                    }
-
-                    previous = task;
-                }
-            }
-        }
-
+        var work = await builder.PlanWorkAsync(project.Id, sprint.Id).ConfigureAwait(false);
         if (options.StartSprint)
         {
             await builder.Use<ISprintService, Sprint>(s => s.StartAsync(sprint.Id, "lead", cancellationToken)).ConfigureAwait(false);
         }
 
-        var turn = 0;
-        var wanted = options.Done + held;
-        async Task<WorldClaim> ClaimAsync()
-        {
-            var agent = agents[turn++ % agents.Count];
-            var claimOptions = new ClaimOptions { SessionId = agent.SessionId, LeaseDuration = options.LeaseDuration };
-            var claimed = await builder.Use<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(agent.Id, project.Id, claimOptions, cancellationToken)).ConfigureAwait(false)
-                ?? throw new InvalidOperationException(
-                    $"The world has no ready task left for claim {turn} of {wanted}: one task per unfinished story is ready at a time ({stories.Count} stories of {options.TasksPerStory} tasks). Ask for more stories or fewer done, reviewed, locked and claimed tasks.");
-            return new WorldClaim(claimed.Lease.WorkItemId, agent.Id, agent.SessionId, claimed.Lease, []);
-        }
-
-        async Task ReviewAsync(Guid taskId)
-        {
-            var state = await builder.Use<IQaService, QaState>(q => q.GetStateAsync(taskId, cancellationToken)).ConfigureAwait(false);
-            var types = state.RequiredTypes.Count > 0 ? state.RequiredTypes : [QaType.CodeReview];
-            foreach (var type in types)
-            {
-                var result = faker.QaResult(taskId, reviewer.SessionId, type, QaResultStatus.Pass);
-                await builder.Use<IQaService, QaResult>(q => q.RecordResultAsync(result, cancellationToken)).ConfigureAwait(false);
-            }
-        }
-
-        var done = new List<Guid>();
-        for (var i = 0; i < options.Done; i++)
-        {
-            var claim = await ClaimAsync().ConfigureAwait(false);
-            await ReviewAsync(claim.TaskId).ConfigureAwait(false);
-            await builder.Use<IWorkClaimer, bool>(async c =>
-            {
-                await c.CompleteAsync(claim.Lease, cancellationToken).ConfigureAwait(false);
-                return true;
-            }).ConfigureAwait(false);
-            done.Add(claim.TaskId);
-        }
-
-        var reviewed = new List<WorldClaim>();
-        for (var i = 0; i < options.Reviewed; i++)
-        {
-            var claim = await ClaimAsync().ConfigureAwait(false);
-            await ReviewAsync(claim.TaskId).ConfigureAwait(false);
-            reviewed.Add(claim);
-        }
-
-        var locked = new List<WorldClaim>();
-        for (var i = 0; i < options.Locked; i++)
-        {
-            var claim = await ClaimAsync().ConfigureAwait(false);
-            var request = faker.Locks(claim.SessionId);
-            var locks = await builder.Use<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.AcquireAsync(request, cancellationToken)).ConfigureAwait(false);
-            locked.Add(claim with { LockedPaths = [.. locks.Select(l => l.Path)] });
-        }
-
-        var claimedOnly = new List<WorldClaim>();
-        for (var i = 0; i < options.Claimed; i++)
-        {
-            claimedOnly.Add(await ClaimAsync().ConfigureAwait(false));
-        }
+        var claims = new Claims(builder, project.Id, agents, reviewer.SessionId, work.StoryIds.Count);
+        var done = await claims.CompleteAsync(options.Done).ConfigureAwait(false);
+        var reviewed = await claims.ReviewAsync(options.Reviewed).ConfigureAwait(false);
+        var locked = await claims.LockAsync(options.Locked).ConfigureAwait(false);
+        var claimedOnly = await claims.ClaimAsync(options.Claimed).ConfigureAwait(false);
 
         return new OrchestrationWorld
         {
@@ -206,10 +101,10 @@ public sealed record OrchestrationWorld
             SprintId = sprint.Id,
             Agents = agents,
             ReviewerSessionId = reviewer.SessionId,
-            EpicIds = epics,
-            StoryIds = stories,
-            TaskIds = tasks,
-            Dependencies = dependencies,
+            EpicIds = work.EpicIds,
+            StoryIds = work.StoryIds,
+            TaskIds = work.TaskIds,
+            Dependencies = work.Dependencies,
             DoneTaskIds = done,
             Reviewed = reviewed,
             Locked = locked,
@@ -241,9 +136,15 @@ public sealed record OrchestrationWorld
         }
     }
 
-    /// <summary>Runs each call in a DI scope of its own, as a host runs each request.</summary>
-    private sealed class Builder(IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>Runs each call in a DI scope of its own, as a host runs each request, and builds the world's parts.</summary>
+    private sealed class Builder(IServiceProvider services, WorldOptions options, OrchestrationFaker faker, CancellationToken cancellationToken)
     {
+        public WorldOptions Options => options;
+
+        public OrchestrationFaker Faker => faker;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
         public async Task<T> Use<TService, T>(Func<TService, Task<T>> action)
             where TService : notnull
         {
@@ -256,5 +157,162 @@ public sealed record OrchestrationWorld
 
         public async Task<Guid> CreateAsync(NewWorkItem item) =>
             (await Use<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(item, cancellationToken)).ConfigureAwait(false)).Id;
+
+        /// <summary>The agents, each with every capability of the world and an active session in the project.</summary>
+        public async Task<List<WorldAgent>> RegisterAgentsAsync(Guid projectId)
+        {
+            var held = options.Reviewed + options.Locked + options.Claimed;
+            var agents = new List<WorldAgent>();
+            for (var i = 0; i < options.Agents; i++)
+            {
+                var registration = faker.Agent(a =>
+                {
+                    a.Capabilities = [.. options.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = faker.Faker.Random.Int(2, 5) })];
+                    a.MaxConcurrentTasks = Math.Max(3, held);
+                });
+                var agent = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(registration, cancellationToken)).ConfigureAwait(false);
+                var session = await Use<ISessionService, AgentSession>(s => s.StartAsync(faker.Session(projectId, agent.Id), cancellationToken)).ConfigureAwait(false);
+                agents.Add(new WorldAgent(agent.Id, agent.Slug, session.SessionId, [.. registration.Capabilities.Select(c => c.Name)]));
+            }
+
+            return agents;
+        }
+
+        /// <summary>The epics, their stories and each story's chain of dependent tasks, all in the sprint.</summary>
+        public async Task<WorkPlan> PlanWorkAsync(Guid projectId, Guid sprintId)
+        {
+            var plan = new WorkPlan([], [], [], []);
+            for (var e = 0; e < options.Epics; e++)
+            {
+                var epic = await CreateAsync(faker.Epic(projectId, w => w.SprintId = sprintId)).ConfigureAwait(false);
+                plan.EpicIds.Add(epic);
+                for (var s = 0; s < options.StoriesPerEpic; s++)
+                {
+                    var story = await CreateAsync(faker.Story(projectId, epic, w => w.SprintId = sprintId)).ConfigureAwait(false);
+                    plan.StoryIds.Add(story);
+                    await ChainTasksAsync(projectId, sprintId, story, plan).ConfigureAwait(false);
+                }
+            }
+
+            return plan;
+        }
+
+        private async Task ChainTasksAsync(Guid projectId, Guid sprintId, Guid story, WorkPlan plan)
+        {
+            Guid? previous = null;
+            for (var t = 0; t < options.TasksPerStory; t++)
+            {
+                var task = await CreateAsync(faker.Task(projectId, story, w =>
+                {
+                    w.SprintId = sprintId;
+                    w.RequiredCapabilities = [options.Capabilities[faker.Faker.Random.Int(0, options.Capabilities.Count - 1)]];
+                })).ConfigureAwait(false);
+                plan.TaskIds.Add(task);
+                if (previous is { } before)
+                {
+                    var dependency = new DependencyRequest(task, before);
+                    await Use<IWorkItemService, bool>(async w =>
+                    {
+                        await w.AddDependencyAsync(dependency, cancellationToken).ConfigureAwait(false);
+                        return true;
+                    }).ConfigureAwait(false);
+                    plan.Dependencies.Add(dependency);
+                }
+
+                previous = task;
+            }
+        }
+    }
+
+    /// <summary>The work items of a world, in creation order.</summary>
+    private sealed record WorkPlan(List<Guid> EpicIds, List<Guid> StoryIds, List<Guid> TaskIds, List<DependencyRequest> Dependencies);
+
+    /// <summary>Claims the world's ready tasks in turn round the agents, then completes, reviews or locks them.</summary>
+    private sealed class Claims(Builder builder, Guid projectId, IReadOnlyList<WorldAgent> agents, string reviewerSessionId, int stories)
+    {
+        private readonly CancellationToken cancellationToken = builder.CancellationToken;
+        private readonly int wanted = builder.Options.Done + builder.Options.Reviewed + builder.Options.Locked + builder.Options.Claimed;
+        private int turn;
+
+        /// <summary>Claims, passes review and completes <paramref name="count"/> tasks.</summary>
+        public async Task<List<Guid>> CompleteAsync(int count)
+        {
+            var done = new List<Guid>();
+            for (var i = 0; i < count; i++)
+            {
+                var claim = await NextAsync().ConfigureAwait(false);
+                await PassReviewAsync(claim.TaskId).ConfigureAwait(false);
+                await builder.Use<IWorkClaimer, bool>(async c =>
+                {
+                    await c.CompleteAsync(claim.Lease, cancellationToken).ConfigureAwait(false);
+                    return true;
+                }).ConfigureAwait(false);
+                done.Add(claim.TaskId);
+            }
+
+            return done;
+        }
+
+        /// <summary>Claims and passes review of <paramref name="count"/> tasks, left to complete.</summary>
+        public async Task<List<WorldClaim>> ReviewAsync(int count)
+        {
+            var reviewed = new List<WorldClaim>();
+            for (var i = 0; i < count; i++)
+            {
+                var claim = await NextAsync().ConfigureAwait(false);
+                await PassReviewAsync(claim.TaskId).ConfigureAwait(false);
+                reviewed.Add(claim);
+            }
+
+            return reviewed;
+        }
+
+        /// <summary>Claims <paramref name="count"/> tasks whose sessions then lock files for them.</summary>
+        public async Task<List<WorldClaim>> LockAsync(int count)
+        {
+            var locked = new List<WorldClaim>();
+            for (var i = 0; i < count; i++)
+            {
+                var claim = await NextAsync().ConfigureAwait(false);
+                var request = builder.Faker.Locks(claim.SessionId);
+                var locks = await builder.Use<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.AcquireAsync(request, cancellationToken)).ConfigureAwait(false);
+                locked.Add(claim with { LockedPaths = [.. locks.Select(l => l.Path)] });
+            }
+
+            return locked;
+        }
+
+        /// <summary>Claims <paramref name="count"/> tasks.</summary>
+        public async Task<List<WorldClaim>> ClaimAsync(int count)
+        {
+            var claimed = new List<WorldClaim>();
+            for (var i = 0; i < count; i++)
+            {
+                claimed.Add(await NextAsync().ConfigureAwait(false));
+            }
+
+            return claimed;
+        }
+
+        private async Task<WorldClaim> NextAsync()
+        {
+            var agent = agents[turn++ % agents.Count];
+            var claimOptions = new ClaimOptions { SessionId = agent.SessionId, LeaseDuration = builder.Options.LeaseDuration };
+            var claimed = await builder.Use<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(agent.Id, projectId, claimOptions, cancellationToken)).ConfigureAwait(false)
+                ?? throw new InvalidOperationException(
+                    $"The world has no ready task left for claim {turn} of {wanted}: one task per unfinished story is ready at a time ({stories} stories of {builder.Options.TasksPerStory} tasks). Ask for more stories or fewer done, reviewed, locked and claimed tasks.");
+            return new WorldClaim(claimed.Lease.WorkItemId, agent.Id, agent.SessionId, claimed.Lease, []);
+        }
+
+        private async Task PassReviewAsync(Guid taskId)
+        {
+            var state = await builder.Use<IQaService, QaState>(q => q.GetStateAsync(taskId, cancellationToken)).ConfigureAwait(false);
+            var types = state.RequiredTypes.Count > 0 ? state.RequiredTypes : [QaType.CodeReview];
+            foreach (var type in types)
+            {
+                var result = builder.Faker.QaResult(taskId, reviewerSessionId, type, QaResultStatus.Pass);
+                await builder.Use<IQaService, QaResult>(q => q.RecordResultAsync(result, cancellationToken)).ConfigureAwait(false);
+            }
+        }
     }
 }

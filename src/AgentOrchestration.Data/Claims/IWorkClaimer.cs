@@ -34,7 +34,7 @@ public interface IWorkClaimer
     /// <exception cref="UnsupportedIsolationLevelException">PostgreSQL: called inside a caller's transaction that is not READ COMMITTED.</exception>
     Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Claims up to <paramref name="maxItems"/> ready work items at once, in priority order, as <see cref="ClaimNextAsync"/> does for one.</summary>
+    /// <summary>Claims up to <paramref name="maxItems"/> ready work items at once, as <see cref="ClaimNextAsync"/> does for one; they come back in claim order (priority, then creation time).</summary>
     /// <param name="agentId">The claiming agent; it must be active.</param>
     /// <param name="projectId">The project to claim in.</param>
     /// <param name="maxItems">The most items to claim, from 1 to 1000; the agent's free capacity may limit it further.</param>

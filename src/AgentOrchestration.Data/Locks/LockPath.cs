@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
@@ -100,6 +101,31 @@ public static class LockPath
     internal static bool TryNormalize(string? path, bool canCompose, out string normalized, out string error)
     {
         normalized = string.Empty;
+        if (!TryCheckText(path, out error) || !TryCheckCharacters(path, out error) || !TryCompose(path, canCompose, out var composed, out error))
+        {
+            return false;
+        }
+
+        var slashed = composed.Replace('\\', '/');
+        if (!TryCheckRelative(path, slashed, out error) || !TrySplit(path, slashed, out var segments, out error))
+        {
+            return false;
+        }
+
+        var joined = string.Join('/', segments);
+        if (joined.Length > MaxLength)
+        {
+            error = $"The lock path '{Show(path)}' normalises to '{Show(joined)}', {joined.Length} characters long; at most {MaxLength} are allowed. {Allowed}";
+            return false;
+        }
+
+        normalized = joined;
+        return true;
+    }
+
+    /// <summary>The path as a whole: present, not blank, not too long.</summary>
+    private static bool TryCheckText([NotNullWhen(true)] string? path, out string error)
+    {
         error = string.Empty;
         if (path is null)
         {
@@ -119,6 +145,13 @@ public static class LockPath
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>Each character: no control characters, valid UTF-16, no noncharacter U+FFFE.</summary>
+    private static bool TryCheckCharacters(string path, out string error)
+    {
+        error = string.Empty;
         for (var i = 0; i < path.Length; i++)
         {
             if (char.IsControl(path[i]))
@@ -148,12 +181,20 @@ public static class LockPath
             }
         }
 
-        string composed;
+        return true;
+    }
+
+    /// <summary>The path in Unicode composed form (NFC), the same in every process.</summary>
+    private static bool TryCompose(string path, bool canCompose, out string composed, out string error)
+    {
+        error = string.Empty;
+        composed = path;
         if (canCompose)
         {
             try
             {
                 composed = path.Normalize(NormalizationForm.FormC);
+                return true;
             }
             catch (ArgumentException)
             {
@@ -161,25 +202,27 @@ public static class LockPath
                 return false;
             }
         }
-        else
-        {
-            // Without normalisation data (globalization invariant mode) string.Normalize returns its input unchanged, so this
-            // process would store 'cafe\u0301' where others store 'caf\u00E9'. Accepting only what is NFC whatever the
-            // data keeps every process's stored paths identical; what this process cannot compose it refuses.
-            var position = path.AsSpan().IndexOfAnyExcept(NormalizationInert);
-            if (position >= 0)
-            {
-                error = $"The lock path '{Show(path)}' has U+{Rune.GetRuneAt(path, position).Value:X4} at position {position}, which this process cannot put in Unicode composed form (NFC): "
-                    + "it runs in globalization invariant mode (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT or InvariantGlobalization), which has no normalisation data. "
-                    + "Without that data lock paths are limited to characters below U+0300 (ASCII, Latin-1 and Latin Extended letters such as 'é', precomposed), Greek and Cyrillic letters, kana, CJK ideographs and Hangul syllables; "
-                    + $"run with ICU to lock any other path. {Allowed}";
-                return false;
-            }
 
-            composed = path;
+        // Without normalisation data (globalization invariant mode) string.Normalize returns its input unchanged, so this
+        // process would store 'cafe\u0301' where others store 'caf\u00E9'. Accepting only what is NFC whatever the
+        // data keeps every process's stored paths identical; what this process cannot compose it refuses.
+        var position = path.AsSpan().IndexOfAnyExcept(NormalizationInert);
+        if (position >= 0)
+        {
+            error = $"The lock path '{Show(path)}' has U+{Rune.GetRuneAt(path, position).Value:X4} at position {position}, which this process cannot put in Unicode composed form (NFC): "
+                + "it runs in globalization invariant mode (DOTNET_SYSTEM_GLOBALIZATION_INVARIANT or InvariantGlobalization), which has no normalisation data. "
+                + "Without that data lock paths are limited to characters below U+0300 (ASCII, Latin-1 and Latin Extended letters such as 'é', precomposed), Greek and Cyrillic letters, kana, CJK ideographs and Hangul syllables; "
+                + $"run with ICU to lock any other path. {Allowed}";
+            return false;
         }
 
-        var slashed = composed.Replace('\\', '/');
+        return true;
+    }
+
+    /// <summary>Relative to the project root: no leading separator or drive letter.</summary>
+    private static bool TryCheckRelative(string path, string slashed, out string error)
+    {
+        error = string.Empty;
         if (slashed[0] == '/')
         {
             error = $"The lock path '{Show(path)}' is absolute (it starts with a separator). {Allowed}";
@@ -192,8 +235,15 @@ public static class LockPath
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>The normal segments: empty and <c>.</c> dropped, stars collapsed, a directory ending in <c>**</c>; no <c>..</c>, no trailing dots or spaces, not the root.</summary>
+    private static bool TrySplit(string path, string slashed, out List<string> segments, out string error)
+    {
+        error = string.Empty;
         var rawSegments = slashed.Split('/');
-        var segments = new List<string>(rawSegments.Length + 1);
+        segments = new List<string>(rawSegments.Length + 1);
         foreach (var raw in rawSegments)
         {
             if (raw.Length == 0 || raw == ".")
@@ -236,14 +286,6 @@ public static class LockPath
         if ((last.Length == 0 || last == ".") && segments[^1] != LockPatterns.GlobStar)
         {
             segments.Add(LockPatterns.GlobStar);
-        }
-
-        normalized = string.Join('/', segments);
-        if (normalized.Length > MaxLength)
-        {
-            error = $"The lock path '{Show(path)}' normalises to '{Show(normalized)}', {normalized.Length} characters long; at most {MaxLength} are allowed. {Allowed}";
-            normalized = string.Empty;
-            return false;
         }
 
         return true;

@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Agents;
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
@@ -60,56 +61,11 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
             .Select(c => AgentValidation.Text(c, "required capability", 100).ToLowerInvariant()).Distinct().ToList();
 
         await RequireProjectAsync(item.ProjectId, cancellationToken).ConfigureAwait(false);
-        if (item.ParentId is { } parentId)
-        {
-            var parent = await db.Set<WorkItem>().AsNoTracking().Where(w => w.Id == parentId).Select(w => new { w.ProjectId, w.Type })
-                .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("work item", parentId);
-            if (parent.ProjectId != item.ProjectId)
-            {
-                throw new ProjectIsolationException($"parent work item '{parentId}'", parent.ProjectId, item.ProjectId);
-            }
-
-            if (parent.Type is WorkItemType.Task or WorkItemType.Bug || item.Type == WorkItemType.Epic)
-            {
-                throw new ArgumentException(
-                    $"A {StoredEnum.ToStore(item.Type)} cannot have a {StoredEnum.ToStore(parent.Type)} as parent: stories belong to epics, tasks and bugs to stories or epics, epics have no parent.",
-                    nameof(item));
-            }
-        }
-
-        if (item.SprintId is { } sprintId)
-        {
-            var sprint = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId).Select(s => new { s.ProjectId, s.Status })
-                .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("sprint", sprintId);
-            if (sprint.ProjectId != item.ProjectId)
-            {
-                throw new ProjectIsolationException($"sprint '{sprintId}'", sprint.ProjectId, item.ProjectId);
-            }
-
-            if (sprint.Status == SprintStatus.Completed)
-            {
-                throw new InvalidStateTransitionException("sprint", sprintId, "completed", "work added", []);
-            }
-        }
+        await EnsureParentAsync(item, cancellationToken).ConfigureAwait(false);
+        await EnsureSprintOpenAsync(item, cancellationToken).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
-        var workItem = new WorkItem
-        {
-            ProjectId = item.ProjectId,
-            Type = item.Type,
-            Title = title,
-            Description = item.Description,
-            SuccessCriteria = item.SuccessCriteria,
-            Priority = item.Priority,
-            ParentId = item.ParentId,
-            SprintId = item.SprintId,
-            EstimatedHours = item.EstimatedHours,
-            RequiredCapabilities = capabilities.Count == 0 ? null : capabilities,
-            Status = WorkItemStatus.Todo,
-            DelegationStatus = DelegationStatus.Unassigned,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
+        var workItem = ToEntity(item, title, capabilities, now);
         Tracking.Reset(db);
         db.Add(workItem);
         Events.Append(db, now, OrchestrationEventTypes.WorkItemCreated, item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
@@ -202,13 +158,74 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
             throw new ArgumentOutOfRangeException(nameof(take), take, $"A page holds 1 to {MaxPage} items.");
         }
 
-        return await db.Set<WorkItem>().AsNoTracking()
-            .Where(w => w.ProjectId == projectId && (w.Type == WorkItemType.Task || w.Type == WorkItemType.Bug)
-                && w.Status == WorkItemStatus.Todo && w.DelegationStatus == DelegationStatus.Unassigned
-                && !w.Dependencies.Any(d => d.DependsOn!.Status != WorkItemStatus.Done))
-            .OrderBy(w => w.Priority).ThenBy(w => w.CreatedAt).ThenBy(w => w.Id)
+        return await ReadyWorkRule.Ready(db.Set<WorkItem>().AsNoTracking(), projectId).InClaimOrder()
             .Skip(skip).Take(take)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The parent, if any, exists in the same project and may hold an item of this type.</summary>
+    private async Task EnsureParentAsync(NewWorkItem item, CancellationToken cancellationToken)
+    {
+        if (item.ParentId is not { } parentId)
+        {
+            return;
+        }
+
+        var parent = await db.Set<WorkItem>().AsNoTracking().Where(w => w.Id == parentId).Select(w => new { w.ProjectId, w.Type })
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("work item", parentId);
+        if (parent.ProjectId != item.ProjectId)
+        {
+            throw new ProjectIsolationException($"parent work item '{parentId}'", parent.ProjectId, item.ProjectId);
+        }
+
+        if (parent.Type is WorkItemType.Task or WorkItemType.Bug || item.Type == WorkItemType.Epic)
+        {
+            throw new ArgumentException(
+                $"A {StoredEnum.ToStore(item.Type)} cannot have a {StoredEnum.ToStore(parent.Type)} as parent: stories belong to epics, tasks and bugs to stories or epics, epics have no parent.",
+                nameof(item));
+        }
+    }
+
+    /// <summary>The sprint, if any, exists in the same project and is not completed (checked again under the sprint lock when saving).</summary>
+    private async Task EnsureSprintOpenAsync(NewWorkItem item, CancellationToken cancellationToken)
+    {
+        if (item.SprintId is not { } sprintId)
+        {
+            return;
+        }
+
+        var sprint = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId).Select(s => new { s.ProjectId, s.Status })
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("sprint", sprintId);
+        if (sprint.ProjectId != item.ProjectId)
+        {
+            throw new ProjectIsolationException($"sprint '{sprintId}'", sprint.ProjectId, item.ProjectId);
+        }
+
+        if (sprint.Status == SprintStatus.Completed)
+        {
+            throw new InvalidStateTransitionException("sprint", sprintId, "completed", "work added", []);
+        }
+    }
+
+    private static WorkItem ToEntity(NewWorkItem item, string title, List<string> capabilities, DateTimeOffset now)
+    {
+        return new WorkItem
+        {
+            ProjectId = item.ProjectId,
+            Type = item.Type,
+            Title = title,
+            Description = item.Description,
+            SuccessCriteria = item.SuccessCriteria,
+            Priority = item.Priority,
+            ParentId = item.ParentId,
+            SprintId = item.SprintId,
+            EstimatedHours = item.EstimatedHours,
+            RequiredCapabilities = capabilities.Count == 0 ? null : capabilities,
+            Status = WorkItemStatus.Todo,
+            DelegationStatus = DelegationStatus.Unassigned,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
     }
 
     /// <summary>A path of dependencies from <paramref name="from"/> to <paramref name="to"/>, if any (breadth-first, one query per level).</summary>

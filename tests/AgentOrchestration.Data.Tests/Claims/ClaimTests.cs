@@ -116,6 +116,24 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
     }
 
     [Test]
+    public async Task A_batch_comes_back_in_claim_order_creation_time_before_id()
+    {
+        var newer = await AddItemAsync(priority: 2);
+        var older = await AddItemAsync(priority: 2);
+        var urgent = await AddItemAsync(priority: 1);
+        await using (var db = CreateContext())
+        {
+            // The first item's id sorts first, but it was created last: within a priority the older item comes first.
+            await db.WorkItems.Where(w => w.Id == newer.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.CreatedAt, Clock.GetUtcNow()));
+        }
+
+        await using var scope = Services.CreateAsyncScope();
+        var batch = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimBatchAsync(Agent.Id, Project.Id, 3);
+
+        Assert.That(batch.Select(b => b.Lease.WorkItemId), Is.EqualTo(new[] { urgent.Id, older.Id, newer.Id }));
+    }
+
+    [Test]
     public async Task An_expired_lease_returns_the_item_and_fences_off_the_old_holder()
     {
         await AddItemAsync(priority: 2);
