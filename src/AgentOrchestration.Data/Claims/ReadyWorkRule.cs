@@ -1,6 +1,6 @@
 using System.Linq.Expressions;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 
 namespace AgentOrchestration.Data.Claims;
 

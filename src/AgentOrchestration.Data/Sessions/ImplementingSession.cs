@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Modeling;
 
 namespace AgentOrchestration.Data.Sessions;
 
