@@ -112,6 +112,8 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         return await JoinedTransaction.BeginAsync(ambient, cancellationToken).ConfigureAwait(false);
     }
 
+    public Data.Faults.FaultKind ClassifyFault(Exception exception) => PostgreSqlFaults.Classify(exception);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
@@ -128,7 +130,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
         Own.AddOrUpdate(transaction, transaction);
-        return transaction;
+        return new Data.Faults.CommitMarkingTransaction(transaction);
     }
 
     private static readonly string[] SupportedIsolationLevels = ["read committed"];

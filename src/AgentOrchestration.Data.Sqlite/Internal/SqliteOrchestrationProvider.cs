@@ -160,6 +160,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         SqliteClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
 
+    public Data.Faults.FaultKind ClassifyFault(Exception exception) => SqliteFaults.Classify(exception);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

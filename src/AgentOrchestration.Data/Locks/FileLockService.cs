@@ -34,6 +34,9 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
 
         ValidateTtl(ttl);
         RefuseAmbientTransaction();
+
+        // Acquiring again what the session holds refreshes it: running this again after an unknown commit is harmless.
+        Faults.FaultAttempt.MarkIdempotent();
         const string operation = "acquire file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
@@ -108,6 +111,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         ValidateSessionId(sessionId);
         ValidateTtl(ttl);
         RefuseAmbientTransaction();
+        Faults.FaultAttempt.MarkIdempotent();
         const string operation = "renew file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
