@@ -1,6 +1,6 @@
 using AgentOrchestration.Data.Faults;
-using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Qa;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -6,12 +6,12 @@ using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Faults;
-using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
+using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -58,7 +58,9 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<WorkItemService>();
         services.TryAddScoped<SprintService>();
         services.TryAddScoped<BacklogService>();
+        services.TryAddScoped<WriteTransactions>();
         services.TryAddScoped<DelegationService>();
+        services.TryAddScoped<ILeaseDelegation>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<FileLockService>();
         services.TryAddScoped<SessionService>();
         services.TryAddScoped<SessionReaper>();
