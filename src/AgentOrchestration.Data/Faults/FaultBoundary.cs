@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Faults;

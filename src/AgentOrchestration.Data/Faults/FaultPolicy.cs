@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Faults;
