@@ -46,7 +46,7 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
     Console.Error.WriteLine("Stopped before the scenario finished.");
     return 1;
 }
-catch (Exception e) when (e is AgentOrchestrationException or TimeoutException or OperationCanceledException)
+catch (Exception e) when (e is AgentOrchestrationException or AgentOrchestrationTransientException or TimeoutException or OperationCanceledException)
 {
     // The library's refusals name what went wrong; the scenario did not finish.
     Console.Error.WriteLine($"error: the scenario failed: {e}");

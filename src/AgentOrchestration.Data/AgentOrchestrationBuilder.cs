@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -38,6 +39,25 @@ public sealed class AgentOrchestrationBuilder
         }
 
         configure(qaPolicy);
+        return this;
+    }
+
+    /// <summary>Gets the retry policy <see cref="ConfigureRetries"/> configures, once it was called.</summary>
+    internal RetryOptions? Retries { get; private set; }
+
+    /// <summary>
+    /// Configures how faults of the database connection or server are retried (see <see cref="RetryOptions"/> for what is
+    /// retried and the defaults: 4 attempts, 50 ms base, 1 s cap, full jitter). Calls add up; the options are validated
+    /// when <c>AddAgentOrchestration</c> returns.
+    /// </summary>
+    /// <param name="configure">Changes the options, for example <c>r =&gt; r.MaxAttempts = 1</c> to turn retries off.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public AgentOrchestrationBuilder ConfigureRetries(Action<RetryOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Retries ??= new RetryOptions();
+        configure(Retries);
         return this;
     }
 

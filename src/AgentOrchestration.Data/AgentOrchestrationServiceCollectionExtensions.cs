@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Qa;
@@ -29,6 +30,7 @@ public static class AgentOrchestrationServiceCollectionExtensions
     /// <returns>The same service collection, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="configure"/> chose no context.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The <see cref="RetryOptions"/> set with <c>ConfigureRetries</c> are outside their ranges.</exception>
     public static IServiceCollection AddAgentOrchestration(this IServiceCollection services, Action<AgentOrchestrationBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -45,26 +47,51 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         var explicitClock = builder.Clock;
         services.TryAddSingleton(sp => new OrchestrationClock(sp.GetRequiredService<TimeProvider>(), explicitClock));
+        var retries = builder.Retries ?? new RetryOptions();
+        retries.Validate();
+        services.TryAddSingleton(retries);
+        services.TryAddSingleton<IRetryObserver, NoRetryObserver>();
+        services.TryAddSingleton<FaultPolicy>();
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
-        services.TryAddScoped<IWorkClaimer, WorkClaimer>();
-        services.TryAddScoped<IAgentRegistry, AgentRegistry>();
-        services.TryAddScoped<IWorkItemService, WorkItemService>();
-        services.TryAddScoped<ISprintService, SprintService>();
-        services.TryAddScoped<IBacklogService, BacklogService>();
-        services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
+        services.TryAddScoped<WorkClaimer>();
+        services.TryAddScoped<AgentRegistry>();
+        services.TryAddScoped<WorkItemService>();
+        services.TryAddScoped<SprintService>();
+        services.TryAddScoped<BacklogService>();
         services.TryAddScoped<WriteTransactions>();
         services.TryAddScoped<DelegationService>();
-        services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<ILeaseDelegation>(sp => sp.GetRequiredService<DelegationService>());
-        services.TryAddScoped<IFileLockService, FileLockService>();
-        services.TryAddScoped<ISessionService, SessionService>();
-        services.TryAddScoped<ISessionReaper, SessionReaper>();
+        services.TryAddScoped<FileLockService>();
+        services.TryAddScoped<SessionService>();
+        services.TryAddScoped<SessionReaper>();
+        services.TryAddScoped<QaService>();
+        services.TryAddScoped<EventLog>();
+        services.TryAddScoped<OrchestrationDashboard>();
+
+        // Each public service behind the fault boundary: faults of the connection or server are retried where safe, and
+        // reach callers only as AgentOrchestrationTransientException.
+        TryAddBehindFaultBoundary<IWorkClaimer, WorkClaimer>(services);
+        TryAddBehindFaultBoundary<IAgentRegistry, AgentRegistry>(services);
+        TryAddBehindFaultBoundary<IWorkItemService, WorkItemService>(services);
+        TryAddBehindFaultBoundary<ISprintService, SprintService>(services);
+        TryAddBehindFaultBoundary<IBacklogService, BacklogService>(services);
+        services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
+        TryAddBehindFaultBoundary<IDelegationService, DelegationService>(services);
+        TryAddBehindFaultBoundary<IFileLockService, FileLockService>(services);
+        TryAddBehindFaultBoundary<ISessionService, SessionService>(services);
+        TryAddBehindFaultBoundary<ISessionReaper, SessionReaper>(services);
         services.TryAddSingleton(new SessionReaperOptions());
         services.TryAddSingleton(new QaPolicy());
-        services.TryAddScoped<IQaService, QaService>();
-        services.TryAddScoped<IEventLog, EventLog>();
+        TryAddBehindFaultBoundary<IQaService, QaService>(services);
+        TryAddBehindFaultBoundary<IEventLog, EventLog>(services);
         services.TryAddSingleton(new EventLogOptions());
-        services.TryAddScoped<IOrchestrationDashboard, OrchestrationDashboard>();
+        TryAddBehindFaultBoundary<IOrchestrationDashboard, OrchestrationDashboard>(services);
         return services;
     }
+
+    private static void TryAddBehindFaultBoundary<TService, TImplementation>(IServiceCollection services)
+        where TService : class
+        where TImplementation : class, TService =>
+        services.TryAddScoped(sp => FaultBoundary<TService>.Wrap(
+            sp.GetRequiredService<TImplementation>(), sp.GetRequiredService<FaultPolicy>(), sp.GetRequiredService<OrchestrationContext>()));
 }

@@ -48,6 +48,9 @@ internal sealed record Refusal(int ExitCode, string Kind, string Message)
             or IdempotencyKeyReusedException
             => new(ExitCodes.Conflict, "conflict", OneLine(exception.Message)),
         ArgumentException argument => new(ExitCodes.InvalidInput, "invalid_input", OneLine(argument.Message)),
+        AgentOrchestrationTransientException transient => new(ExitCodes.Fault, "transient", OneLine(
+            $"the database connection or server failed ({Innermost(transient.InnerException!).GetType().Name}: {Innermost(transient.InnerException!).Message}) after {transient.Attempts} attempt(s); "
+            + (transient.MayHaveCommitted ? "it may have taken effect: check before repeating it" : "nothing was changed: repeat it"))),
         OperationCanceledException => new(ExitCodes.Fault, "fault", "cancelled before it finished; it may or may not have taken effect"),
         _ => new(ExitCodes.Fault, "fault", OneLine($"unexpected fault ({exception.GetType().Name}): {Innermost(exception).Message}")),
     };

@@ -69,6 +69,12 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("request", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyRequest ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
+            if (joined is null)
+            {
+                // The batch commits by itself: a fault from here on may come after its commit.
+                Data.Faults.FaultAttempt.Committing();
+            }
+
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             for (var skip = batch.BatchCommands.Count - 1; skip > 0; skip--)
             {

@@ -85,6 +85,8 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         }
     }
 
+    public Data.Faults.FaultKind ClassifyFault(Exception exception) => PostgreSqlFaults.Classify(exception);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
@@ -101,7 +103,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
         Own.AddOrUpdate(transaction, transaction);
-        return transaction;
+        return new Data.Faults.CommitMarkingTransaction(transaction);
     }
 
     private async Task<IDbContextTransaction> BeginLockedAsync(DbContext context, Func<CancellationToken, Task> takeLock, CancellationToken cancellationToken)

@@ -12,9 +12,17 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
 
     public bool SupportsSavepoints => inner.SupportsSavepoints;
 
-    public void Commit() => inner.Commit();
+    public void Commit()
+    {
+        Data.Faults.FaultAttempt.Committing();
+        inner.Commit();
+    }
 
-    public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+    public Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        Data.Faults.FaultAttempt.Committing();
+        return inner.CommitAsync(cancellationToken);
+    }
 
     public void Rollback() => inner.Rollback();
 

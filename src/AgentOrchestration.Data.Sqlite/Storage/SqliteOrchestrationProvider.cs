@@ -166,6 +166,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     {
     }
 
+    public Data.Faults.FaultKind ClassifyFault(Exception exception) => SqliteFaults.Classify(exception);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Storage;
@@ -9,10 +10,13 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Claims;
 
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
-internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTransactions writes, ILeaseDelegation delegation, OrchestrationClock clock) : IWorkClaimer
+internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTransactions writes, ILeaseDelegation delegation, OrchestrationClock clock, FaultPolicy faults) : IWorkClaimer
 {
     private const int MaxBatch = 1000;
     private const int MaxClaimAttempts = 5;
+
+    /// <summary>Starts the idempotency key of a claim made without one (<c>#</c> never occurs in a caller's key).</summary>
+    private const string GeneratedKeyPrefix = "#auto:";
     private readonly DbContext db = orchestration.Context;
 
     public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -32,6 +36,9 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     {
         ArgumentNullException.ThrowIfNull(lease);
         var duration = ValidLease(leaseDuration ?? new ClaimOptions().LeaseDuration);
+
+        // Renewing twice only moves the expiry to the same distance from now again.
+        FaultAttempt.MarkIdempotent();
         return await WithLeaseAsync(lease, (item, assignment, now) =>
         {
             assignment.LeaseExpiresAt = now + duration;
@@ -44,13 +51,31 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     public async Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
+
+        // Whoever ended the assignment (this release, or an expiry after it failed), the lease no longer holds the item.
+        FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status is not (AssignmentStatus.Assigned or AssignmentStatus.Started or AssignmentStatus.Paused), ct));
         await delegation.CancelAsync(lease.WorkItemId, Fenced(lease, reason), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
+
+        // Only this lease completes its assignment, so a completed assignment is this completion, landed.
+        FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, ct));
         await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the lease's assignment reached a status <paramref name="landed"/> accepts, read under the item's write lock,
+    /// so a commit of the same change still in flight (its connection broke, its server has not finished) is waited for.
+    /// </summary>
+    private async Task<bool> AssignmentEndedAsync(WorkLease lease, Func<AssignmentStatus, bool> landed, CancellationToken cancellationToken)
+    {
+        await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
+        var status = await db.Set<TaskAssignment>().AsNoTracking().Where(a => a.Id == lease.AssignmentId && a.WorkItemId == lease.WorkItemId)
+            .Select(a => (AssignmentStatus?)a.Status).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return status is { } s && landed(s);
     }
 
     private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, LeaseAssignmentId = lease.AssignmentId, Note = note };
@@ -71,22 +96,28 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
             SessionIds.ValidLookup(options.SessionId, nameof(options));
         }
 
-        var bound = key is null ? null : new ClaimIdempotency.Request(projectId, maxItems, duration, options.SessionId);
-        if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } replayed)
-        {
-            return replayed;
-        }
-
+        // Without the caller's key the claim gets one of its own, so a retry after a commit whose outcome is unknown finds
+        // what that commit took instead of claiming again.
+        var ownKey = key is null;
+        key ??= $"{GeneratedKeyPrefix}{UuidV7.NewGuid():N}";
+        var bound = new ClaimIdempotency.Request(projectId, maxItems, duration, options.SessionId);
         var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
-        var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId, bound?.Format());
+        var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId, bound.Format());
 
         Tracking.Reset(db);
         var provider = OrchestrationProviders.For(db);
+        var inCallersTransaction = db.Database.CurrentTransaction is not null;
+        var replay = !ownKey;
         IReadOnlyList<ClaimRow> rows;
-        for (var attempt = 1; ; attempt++)
+        for (int attempt = 1, faulted = 1; ; attempt++)
         {
             try
             {
+                if (replay && await ReplayAsync(agentId, key, bound, cancellationToken).ConfigureAwait(false) is { } replayed)
+                {
+                    return replayed;
+                }
+
                 rows = await provider.ClaimAsync(db, request, cancellationToken).ConfigureAwait(false);
                 break;
             }
@@ -95,10 +126,21 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
                 // Either a concurrent retry with the same key won (its claim is the answer), or a concurrent change of
                 // an item made this claim compute a fencing token that is taken; the statement wrote nothing.
                 db.ChangeTracker.Clear();
-                if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } winner)
+                replay = true;
+            }
+            catch (Exception exception) when (FaultPolicy.Classify(db, exception) is var kind && kind != FaultKind.None)
+            {
+                // Retried here rather than by the fault boundary, so the retry keeps the key: it tells whether the claim
+                // committed before the connection broke, and the retry replays it first.
+                db.ChangeTracker.Clear();
+                var name = $"{nameof(IWorkClaimer)}.{(maxItems == 1 ? nameof(ClaimNextAsync) : nameof(ClaimBatchAsync))}";
+                if (inCallersTransaction || kind != FaultKind.Transient || faulted >= faults.Options.MaxAttempts)
                 {
-                    return winner;
+                    throw faults.GiveUp(name, faulted, !inCallersTransaction && FaultAttempt.Current is not { CommitStarted: false }, exception);
                 }
+
+                await faults.BackoffAsync(name, faulted++, exception, cancellationToken).ConfigureAwait(false);
+                replay = true;
             }
         }
 
@@ -106,7 +148,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
         {
             // A claim with this key committed while this one waited for the agent's lock: the claim took nothing, and
             // the earlier claim is the answer (or the refusal, if it was a different request).
-            if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } earlier)
+            if (replay && await ReplayAsync(agentId, key, bound, cancellationToken).ConfigureAwait(false) is { } earlier)
             {
                 return earlier;
             }

@@ -31,6 +31,9 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
 
         ValidateTtl(ttl);
         RefuseAmbientTransaction();
+
+        // Acquiring again what the session holds refreshes it: running this again after an unknown commit is harmless.
+        Faults.FaultAttempt.MarkIdempotent();
         const string operation = "acquire file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
@@ -105,6 +108,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
         ValidateSessionId(sessionId);
         ValidateTtl(ttl);
         RefuseAmbientTransaction();
+        Faults.FaultAttempt.MarkIdempotent();
         const string operation = "renew file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 

@@ -74,6 +74,8 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
             throw new ArgumentOutOfRangeException(nameof(leaseDuration), duration, $"A lease lasts more than zero and at most {ClaimOptions.MaxLeaseDuration}.");
         }
 
+        // A second heartbeat only records the same liveness again.
+        Faults.FaultAttempt.MarkIdempotent();
         return await ChangeAsync(sessionId, "heartbeat", async (session, now) =>
         {
             if (!SessionWork.IsLive(session.Status))

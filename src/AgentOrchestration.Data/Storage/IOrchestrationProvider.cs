@@ -86,6 +86,14 @@ internal interface IOrchestrationProvider
     /// <returns><see langword="true"/> for a unique violation.</returns>
     bool IsUniqueViolation(Exception exception);
 
+    /// <summary>
+    /// Whether <paramref name="exception"/> itself (not an exception it wraps: the caller walks those) is a fault of this
+    /// database's connection or server, such as a terminated backend or a database locked beyond its timeout.
+    /// </summary>
+    /// <param name="exception">An exception a database call threw, or one it wraps.</param>
+    /// <returns>What the fault is, or <see cref="Faults.FaultKind.None"/>.</returns>
+    Faults.FaultKind ClassifyFault(Exception exception);
+
     /// <summary>Finds the position of the event <paramref name="sequence"/>, or <see langword="null"/> when there is none.</summary>
     /// <param name="context">The context to read through.</param>
     /// <param name="sequence">The event's sequence (greater than 0).</param>

@@ -40,7 +40,12 @@ public sealed class SqliteBusyTests
             await using var scope = services.CreateAsyncScope();
             var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
             var started = DateTime.UtcNow;
-            var timeout = Assert.ThrowsAsync<TimeoutException>(() => claimer.ClaimNextAsync(agent.Id, project.Id));
+            // The wait already lasted the caller's limit: reported as a transient fault, not waited for again.
+            var fault = Assert.ThrowsAsync<AgentOrchestrationTransientException>(() => claimer.ClaimNextAsync(agent.Id, project.Id));
+            Assert.That(fault!.MayHaveCommitted, Is.False);
+            Assert.That(fault.Attempts, Is.EqualTo(1));
+            var timeout = fault.InnerException as TimeoutException;
+            Assert.That(timeout?.InnerException, Is.InstanceOf<SqliteException>());
             Assert.That(timeout!.Message, Does.Contain(Path.GetFileName(database.ConnectionString.Split('=')[1])).And.Contain("2 s"));
             Assert.That(DateTime.UtcNow - started, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1.5)), "it waited for the writer first");
 
