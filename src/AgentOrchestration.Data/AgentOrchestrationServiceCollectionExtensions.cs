@@ -4,6 +4,7 @@ using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
+using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Locks;
@@ -13,6 +14,7 @@ using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -46,7 +48,9 @@ public static class AgentOrchestrationServiceCollectionExtensions
         var explicitClock = builder.Clock;
         services.TryAddSingleton(sp => new OrchestrationClock(sp.GetRequiredService<TimeProvider>(), explicitClock));
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
-        services.TryAddScoped<IWorkClaimer, WorkClaimer>();
+        services.TryAddSingleton<OrchestrationTelemetry>();
+        services.TryAddScoped<WorkClaimer>();
+        services.TryAddScoped<IWorkClaimer, InstrumentedWorkClaimer>();
         services.TryAddScoped<IAgentRegistry, AgentRegistry>();
         services.TryAddScoped<IWorkItemService, WorkItemService>();
         services.TryAddScoped<ISprintService, SprintService>();
@@ -54,15 +58,26 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<IDelegationService>(sp => sp.GetRequiredService<DelegationService>());
-        services.TryAddScoped<IFileLockService, FileLockService>();
-        services.TryAddScoped<ISessionService, SessionService>();
-        services.TryAddScoped<ISessionReaper, SessionReaper>();
+        services.TryAddScoped<FileLockService>();
+        services.TryAddScoped<IFileLockService, InstrumentedFileLockService>();
+        services.TryAddScoped<SessionService>();
+        services.TryAddScoped<ISessionService, InstrumentedSessionService>();
+        services.TryAddScoped<SessionReaper>();
+        services.TryAddScoped<ISessionReaper, InstrumentedSessionReaper>();
         services.TryAddSingleton(new SessionReaperOptions());
         services.TryAddSingleton(new QaPolicy());
-        services.TryAddScoped<IQaService, QaService>();
-        services.TryAddScoped<IEventLog, EventLog>();
+        services.TryAddScoped<QaService>();
+        services.TryAddScoped<IQaService, InstrumentedQaService>();
+        services.TryAddScoped<EventLog>();
+        services.TryAddScoped<IEventLog, InstrumentedEventLog>();
         services.TryAddSingleton(new EventLogOptions());
         services.TryAddScoped<IOrchestrationDashboard, OrchestrationDashboard>();
+
+        // A generic host checks the options and the context when it starts (ValidateOnStart), not at the first call.
+        var contextType = builder.ContextType;
+        services.AddOptions<AgentOrchestrationStartup>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOrchestrationStartup>, StartupValidator>(sp => new StartupValidator(
+            sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<EventLogOptions>(), sp.GetRequiredService<SessionReaperOptions>(), contextType)));
         return services;
     }
 }
