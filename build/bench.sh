@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command (issue #12, DESIGN.md §4): builds in Release, starts a throw-away PostgreSQL (unless
+# The benchmark command (see docs/performance.md): builds in Release, starts a throw-away PostgreSQL (unless
 # AO_TEST_POSTGRES is set), runs every scenario side by side in one run (round trips per operation, PostgreSQL and
 # SQLite claim+complete against their raw floors, the library's own SQL through prepared Npgsql, graphile-worker,
 # SQLite contention, scale with plans, locks, NOTIFY, allocations), writes artifacts/bench/results.md and

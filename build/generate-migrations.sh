@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the turnkey migrations shipped in the Sqlite and PostgreSql packages, one step at a time, so that each
-# migration (and its target model) is exactly the model of its step in the seeds' story (see MigrationStage).
+# migration (and its target model) is exactly the model of its step (see MigrationStage and docs/schema.md).
 # Only run this before the first release: afterwards, shipped migrations are never regenerated, only added to.
 set -euo pipefail
 cd "$(dirname "$0")/.."

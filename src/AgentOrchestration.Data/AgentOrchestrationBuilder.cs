@@ -1,5 +1,5 @@
-using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Qa;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

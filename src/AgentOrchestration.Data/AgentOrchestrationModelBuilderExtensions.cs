@@ -1,6 +1,6 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Configurations;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 
 namespace Microsoft.EntityFrameworkCore;
 

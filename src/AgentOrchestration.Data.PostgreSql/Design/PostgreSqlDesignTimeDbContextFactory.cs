@@ -1,4 +1,4 @@
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 

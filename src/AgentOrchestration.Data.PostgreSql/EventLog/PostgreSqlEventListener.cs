@@ -1,4 +1,4 @@
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 

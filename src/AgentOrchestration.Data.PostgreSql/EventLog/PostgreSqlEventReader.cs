@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;

@@ -1,5 +1,6 @@
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sqlite.Claims;

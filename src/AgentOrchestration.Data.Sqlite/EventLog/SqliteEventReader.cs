@@ -1,5 +1,5 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sqlite.EventLog;

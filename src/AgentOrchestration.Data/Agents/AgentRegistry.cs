@@ -1,11 +1,13 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Agents;
 
 /// <summary>The default <see cref="IAgentRegistry"/>.</summary>
-internal sealed class AgentRegistry(OrchestrationContext orchestration, OrchestrationClock clock) : IAgentRegistry
+internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock) : IAgentRegistry
 {
     private static readonly Dictionary<AgentStatus, AgentStatus[]> Transitions = new()
     {
@@ -47,16 +49,17 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, Orchestr
             throw new DuplicateValueException("agent", "slug", agent.Slug);
         }
 
-        Tracking.Reset(db);
-        db.Add(agent);
-        Events.Append(db, now, "agent.registered", null, "agent", agent.Id, agent.Slug);
         try
         {
-            await SerializedSave.SaveAsync(db, "agents", cancellationToken).ConfigureAwait(false);
+            await writes.RunAsync("agent.register", LockScope.Agents, _ =>
+            {
+                db.Add(agent);
+                Events.Append(db, now, "agent.registered", null, "agent", agent.Id, agent.Slug);
+                return Task.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (DbUpdateException)
         {
-            db.ChangeTracker.Clear();
             if (await db.Set<AgentProfile>().AnyAsync(a => a.Slug == agent.Slug, cancellationToken).ConfigureAwait(false))
             {
                 // Lost a race with another registration of the same slug: the unique index decided.
@@ -156,21 +159,21 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, Orchestr
             agent.Status = target;
         }, cancellationToken);
 
-    private async Task<AgentProfile> ChangeAsync(string slug, string eventType, Action<AgentProfile, DateTimeOffset> change, CancellationToken cancellationToken)
+    private Task<AgentProfile> ChangeAsync(string slug, string eventType, Action<AgentProfile, DateTimeOffset> change, CancellationToken cancellationToken)
     {
         AgentValidation.Slug(slug);
-        Tracking.Reset(db);
-        var agent = await db.Set<AgentProfile>().Include(a => a.CapabilityRecords)
-            .SingleOrDefaultAsync(a => a.Slug == slug, cancellationToken).ConfigureAwait(false)
-            ?? throw new EntityNotFoundException("agent", slug);
-        var now = clock.GetUtcNow();
-        var before = StoredEnum.ToStore(agent.Status);
-        change(agent, now);
-        agent.UpdatedAt = now;
-        Events.Append(db, now, eventType, null, "agent", agent.Id, agent.Slug,
-            new EventPayload { From = before, To = StoredEnum.ToStore(agent.Status), AgentId = agent.Id });
-        await SerializedSave.SaveAsync(db, "agents", cancellationToken).ConfigureAwait(false);
-        db.ChangeTracker.Clear();
-        return agent;
+        return writes.RunAsync(eventType, LockScope.Agents, async ct =>
+        {
+            var agent = await db.Set<AgentProfile>().Include(a => a.CapabilityRecords)
+                .SingleOrDefaultAsync(a => a.Slug == slug, ct).ConfigureAwait(false)
+                ?? throw new EntityNotFoundException("agent", slug);
+            var now = clock.GetUtcNow();
+            var before = StoredEnum.ToStore(agent.Status);
+            change(agent, now);
+            agent.UpdatedAt = now;
+            Events.Append(db, now, eventType, null, "agent", agent.Id, agent.Slug,
+                new EventPayload { From = before, To = StoredEnum.ToStore(agent.Status), AgentId = agent.Id });
+            return agent;
+        }, cancellationToken);
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Backlog;
@@ -10,7 +12,7 @@ namespace AgentOrchestration.Data.Backlog;
 /// The default <see cref="IBacklogService"/>. Every change of an item runs in a transaction serialized on the item
 /// (<c>backlog:{id}</c>) and re-reads it there, so concurrent agents see each other's committed decisions.
 /// </summary>
-internal sealed class BacklogService(OrchestrationContext orchestration, OrchestrationClock clock, IBacklogRiskStrategy risk) : IBacklogService
+internal sealed class BacklogService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, IBacklogRiskStrategy risk) : IBacklogService
 {
     private const int MaxNameLength = 200;
     private const int MaxNoteLength = 2000;
@@ -67,8 +69,7 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
             Status = BacklogStatus.Backlog,
             SubmittedAt = now,
         };
-        Tracking.Reset(db);
-        try
+        return await writes.RunAsync("backlog.submit", LockScope.BacklogSubmissions(item.ProjectId), _ =>
         {
             db.Add(item);
             Events.Append(db, now, "backlog.submitted", item.ProjectId, Entity, item.Id, createdBy, new EventPayload
@@ -76,13 +77,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
                 To = "backlog",
                 Data = [Entry("risk_score", score), new MetadataEntry { Key = "complexity", Value = StoredEnum.ToStore(item.EstimatedComplexity) }],
             });
-            await SerializedSave.SaveAsync(db, $"{Entity}:{item.ProjectId}", cancellationToken).ConfigureAwait(false);
-            return item;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
+            return Task.FromResult(item);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<BacklogItem> StartAnalysisAsync(Guid backlogItemId, string agent, CancellationToken cancellationToken = default)
@@ -228,11 +224,9 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
     public async Task<WorkItem> ApproveStoryAsync(Guid storyId, string agent, CancellationToken cancellationToken = default)
     {
         var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        Tracking.Reset(db);
-        try
+        return await writes.RunAsync("story.approve", LockScope.WorkItem(storyId), async ct =>
         {
-            await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, storyId, cancellationToken).ConfigureAwait(false);
-            var story = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == storyId, cancellationToken).ConfigureAwait(false)
+            var story = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == storyId, ct).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("work item", storyId);
             if (story.Type != WorkItemType.Story)
             {
@@ -248,14 +242,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
             story.PrimeApproved = true;
             story.UpdatedAt = now;
             Events.Append(db, now, "story.approved", story.ProjectId, "work_item", story.Id, name, new EventPayload { WorkItemId = story.Id });
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return story;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<BacklogItem?> GetAsync(Guid backlogItemId, CancellationToken cancellationToken = default) =>
@@ -298,33 +286,21 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
     }
 
     /// <summary>Loads the item under its lock, refuses promoted items, applies the change, and commits it with its events.</summary>
-    private async Task<BacklogItem> ChangeAsync(Guid backlogItemId, string operation, Func<BacklogItem, DateTimeOffset, Task> apply, CancellationToken cancellationToken)
-    {
-        Tracking.Reset(db);
-        try
+    private Task<BacklogItem> ChangeAsync(Guid backlogItemId, string operation, Func<BacklogItem, DateTimeOffset, Task> apply, CancellationToken cancellationToken) =>
+        writes.RunAsync("backlog.change", LockScope.BacklogItem(backlogItemId), async ct =>
         {
-            await using var transaction = await OrchestrationProviders.For(db)
-                .BeginSerializedAsync(db, $"{Entity}:{backlogItemId}", cancellationToken).ConfigureAwait(false);
-            var item = await db.Set<BacklogItem>().SingleOrDefaultAsync(b => b.Id == backlogItemId, cancellationToken).ConfigureAwait(false)
+            var item = await db.Set<BacklogItem>().SingleOrDefaultAsync(b => b.Id == backlogItemId, ct).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("backlog item", backlogItemId);
             var story = await db.Set<WorkItem>().Where(w => w.CreatedFromBacklogId == backlogItemId).OrderBy(w => w.CreatedAt)
-                .Select(w => (Guid?)w.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                .Select(w => (Guid?)w.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
             if (story is { } storyId)
             {
                 throw new BacklogItemPromotedException(backlogItemId, storyId, operation);
             }
 
             await apply(item, clock.GetUtcNow()).ConfigureAwait(false);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return item;
-        }
-        finally
-        {
-            // A refused change must not leave half-applied entities for the next SaveChanges of this scope.
-            db.ChangeTracker.Clear();
-        }
-    }
+        }, cancellationToken);
 
     private async Task CheckStoryPlacementAsync(Guid projectId, BacklogPromotion promotion, CancellationToken cancellationToken)
     {

@@ -1,13 +1,15 @@
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Claims;
 
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
-internal sealed class WorkClaimer(OrchestrationContext orchestration, DelegationService delegation, OrchestrationClock clock) : IWorkClaimer
+internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTransactions writes, ILeaseDelegation delegation, OrchestrationClock clock) : IWorkClaimer
 {
     private const int MaxBatch = 1000;
     private const int MaxClaimAttempts = 5;
@@ -100,6 +102,8 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
             }
         }
 
+        // The claim's statement committed one work_item.claimed event per item.
+        writes.EventsCommitted(rows.Count);
         if (rows.Count == 0)
         {
             // A claim with this key committed while this one waited for the agent's lock: the claim took nothing, and
@@ -158,33 +162,17 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
         }
     }
 
-    private async Task<ClaimedWork> WithLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
-    {
-        Tracking.Reset(db);
-        try
+    private Task<ClaimedWork> WithLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken) =>
+        writes.RunAsync("work_item.renew_lease", LockScope.WorkItem(lease.WorkItemId), async ct =>
         {
-            return await WithLockedLeaseAsync(lease, change, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
-    }
-
-    private async Task<ClaimedWork> WithLockedLeaseAsync(WorkLease lease, Action<WorkItem, TaskAssignment, DateTimeOffset> change, CancellationToken cancellationToken)
-    {
-        await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
-        var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
-        var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment).SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, cancellationToken).ConfigureAwait(false)
-            ?? throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, "no such work item");
-        LeaseCheck.Ensure(item, lease.AssignmentId, lease.FencingToken, now);
-        var assignment = item.CurrentAssignment!;
-        change(item, assignment, now);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-
-        return new ClaimedWork(lease, item.ProjectId, item.Title, item.Priority, assignment.LeaseExpiresAt ?? now);
-    }
+            var now = await clock.DecideAsync(db, ct).ConfigureAwait(false);
+            var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment).SingleOrDefaultAsync(w => w.Id == lease.WorkItemId, ct).ConfigureAwait(false)
+                ?? throw new LeaseLostException(lease.WorkItemId, lease.FencingToken, "no such work item");
+            LeaseCheck.Ensure(item, lease.AssignmentId, lease.FencingToken, now);
+            var assignment = item.CurrentAssignment!;
+            change(item, assignment, now);
+            return new ClaimedWork(lease, item.ProjectId, item.Title, item.Priority, assignment.LeaseExpiresAt ?? now);
+        }, cancellationToken);
 
     private static TimeSpan ValidLease(TimeSpan duration) =>
         duration > TimeSpan.Zero && duration <= ClaimOptions.MaxLeaseDuration

@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="AgentCapability"/> to <c>agent_capabilities</c> (seed 000, phase 4).</summary>
+/// <summary>Maps <see cref="AgentCapability"/> to <c>agent_capabilities</c>.</summary>
 internal sealed class AgentCapabilityConfiguration(SchemaNames names) : IEntityTypeConfiguration<AgentCapability>
 {
     public const string Table = "agent_capabilities";

@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="AgentProfile"/> to <c>agent_profiles</c> (seed 000).</summary>
+/// <summary>Maps <see cref="AgentProfile"/> to <c>agent_profiles</c>.</summary>
 internal sealed class AgentProfileConfiguration(SchemaNames names) : IEntityTypeConfiguration<AgentProfile>
 {
     public const string Table = "agent_profiles";
@@ -34,12 +34,12 @@ internal sealed class AgentProfileConfiguration(SchemaNames names) : IEntityType
         builder.ComplexCollection(x => x.Tools, c => c.ToJson("tools"));
         builder.ComplexCollection(x => x.Metadata, c => c.ToJson("metadata"));
 
-        // "Assigned tasks" of seed 000 (HasManyThrough): the work items reached through task_assignments.
+        // An agent's assigned tasks: the work items reached through task_assignments (many-to-many).
         builder.HasMany(x => x.AssignedTasks).WithMany().UsingEntity<TaskAssignment>(
             r => r.HasOne(a => a.WorkItem).WithMany(w => w.Assignments).HasForeignKey(a => a.WorkItemId),
             l => l.HasOne(a => a.Agent).WithMany(a => a.Assignments).HasForeignKey(a => a.AgentId));
 
-        // Seed 000 "Key Indexes".
+        // The key indexes of the schema (see docs/schema.md, Indexes).
         builder.HasIndex(x => new { x.Type, x.Status }).HasDatabaseName(names.Index("agent_profiles_type_status"));
         builder.HasIndex(x => x.Slug).IsUnique().HasDatabaseName(names.Index("agent_profiles_slug"));
     }

@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="AgentSession"/> to <c>agent_sessions</c> (seed 001) with its project, agent and heartbeat.</summary>
+/// <summary>Maps <see cref="AgentSession"/> to <c>agent_sessions</c> with its project, agent and heartbeat.</summary>
 internal sealed class AgentSessionConfiguration(SchemaNames names) : IEntityTypeConfiguration<AgentSession>
 {
     public const string Table = "agent_sessions";
@@ -31,7 +31,7 @@ internal sealed class AgentSessionConfiguration(SchemaNames names) : IEntityType
         builder.HasOne(x => x.Agent).WithMany().HasForeignKey(x => x.AgentId)
             .OnDelete(DeleteBehavior.SetNull).HasConstraintName(names.ForeignKey(Table, "agent_id"));
 
-        // Seed 001: parent story cascades, backlog item and task set null.
+        // The parent story cascades; the backlog item and task are set null.
         builder.HasOne(x => x.ParentStory).WithMany().HasForeignKey(x => x.ParentStoryId)
             .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "parent_story_id"));
         builder.HasOne(x => x.Backlog).WithMany().HasForeignKey(x => x.BacklogId)

@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="BacklogItem"/> to <c>backlog</c> (seed 001) with the owning project.</summary>
+/// <summary>Maps <see cref="BacklogItem"/> to <c>backlog</c> with the owning project.</summary>
 internal sealed class BacklogItemConfiguration(SchemaNames names) : IEntityTypeConfiguration<BacklogItem>
 {
     public const string Table = "backlog";

@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="FileLock"/> to <c>file_locks</c> (seed 001) with the owning project.</summary>
+/// <summary>Maps <see cref="FileLock"/> to <c>file_locks</c> with the owning project.</summary>
 internal sealed class FileLockConfiguration(SchemaNames names) : IEntityTypeConfiguration<FileLock>
 {
     public const string Table = "file_locks";

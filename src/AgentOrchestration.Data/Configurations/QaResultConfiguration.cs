@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="QaResult"/> to <c>qa_results</c> (seed 001).</summary>
+/// <summary>Maps <see cref="QaResult"/> to <c>qa_results</c>.</summary>
 internal sealed class QaResultConfiguration(SchemaNames names) : IEntityTypeConfiguration<QaResult>
 {
     public const string Table = "qa_results";

@@ -1,11 +1,12 @@
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="TaskAssignment"/> to <c>task_assignments</c> (seed 000, phase 4) with the library's lease columns.</summary>
+/// <summary>Maps <see cref="TaskAssignment"/> to <c>task_assignments</c> with the library's lease columns.</summary>
 internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTypeConfiguration<TaskAssignment>
 {
     public const string Table = "task_assignments";
@@ -24,13 +25,13 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
         // The request the key was first used for, so a reuse for a different request is refused (library-internal format).
         builder.Property<string?>(ClaimIdempotency.RequestProperty).HasMaxLength(ClaimIdempotency.RequestLength);
 
-        // Assignments cascade with their work item; an agent with assignments cannot be deleted, only archived (seed 000).
+        // Assignments cascade with their work item; an agent with assignments cannot be deleted, only archived.
         builder.HasOne(x => x.WorkItem).WithMany(w => w.Assignments).HasForeignKey(x => x.WorkItemId)
             .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "work_item_id"));
         builder.HasOne(x => x.Agent).WithMany(a => a.Assignments).HasForeignKey(x => x.AgentId)
             .OnDelete(DeleteBehavior.Restrict).HasConstraintName(names.ForeignKey(Table, "agent_id"));
 
-        // Seed 000 "Key Indexes".
+        // The key indexes of the schema (see docs/schema.md, Indexes).
         builder.HasIndex(x => x.WorkItemId).HasDatabaseName(names.Index("task_assignments_work_item"));
         builder.HasIndex(x => x.AgentId).HasDatabaseName(names.Index("task_assignments_agent"));
         builder.HasIndex(x => x.Status).HasDatabaseName(names.Index("task_assignments_status"));

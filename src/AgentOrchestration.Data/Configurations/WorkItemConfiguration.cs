@@ -1,11 +1,11 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AgentOrchestration.Data.Configurations;
 
-/// <summary>Maps <see cref="WorkItem"/> to <c>work_items</c>: the baseline columns, seed 000's delegation fields and seed 001's story and task columns.</summary>
+/// <summary>Maps <see cref="WorkItem"/> to <c>work_items</c>: the baseline columns, the delegation fields, and the story and task columns.</summary>
 internal sealed class WorkItemConfiguration(SchemaNames names) : IEntityTypeConfiguration<WorkItem>
 {
     public const string Table = "work_items";
@@ -47,13 +47,13 @@ internal sealed class WorkItemConfiguration(SchemaNames names) : IEntityTypeConf
         builder.HasOne<AgentSession>().WithMany().HasForeignKey(x => x.AssignedAgentSession).HasPrincipalKey(s => s.SessionId)
             .OnDelete(DeleteBehavior.SetNull).HasConstraintName(names.ForeignKey(Table, "assigned_agent_session"));
 
-        // An agent with assignments can only be archived, never deleted (seed 000).
+        // An agent with assignments can only be archived, never deleted.
         builder.HasOne(x => x.AssignedAgent).WithMany().HasForeignKey(x => x.AssignedAgentId)
             .OnDelete(DeleteBehavior.Restrict).HasConstraintName(names.ForeignKey(Table, "assigned_agent_id"));
         builder.HasOne(x => x.CurrentAssignment).WithMany().HasForeignKey(x => x.CurrentAssignmentId)
             .OnDelete(DeleteBehavior.SetNull).HasConstraintName(names.ForeignKey(Table, "current_assignment_id"));
 
-        // Seed 000 "Key Indexes".
+        // The key indexes of the schema (see docs/schema.md, Indexes).
         builder.HasIndex(x => new { x.AssigneeType, x.AssigneeId }).HasDatabaseName(names.Index("work_items_assignee"));
         builder.HasIndex(x => x.DelegationStatus).HasDatabaseName(names.Index("work_items_delegation_status"));
         builder.HasIndex(x => new { x.ProjectId, x.Status }).HasDatabaseName(names.Index("work_items_project_status"));

@@ -1,14 +1,16 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Delegation;
 
-/// <summary>The default <see cref="IDelegationService"/>: one locked transaction per change (see <see cref="IOrchestrationProvider.BeginWorkItemTransactionAsync"/>).</summary>
-internal sealed class DelegationService(OrchestrationContext orchestration, OrchestrationClock clock, QaPolicy qaPolicy) : IDelegationService
+/// <summary>The default <see cref="IDelegationService"/>: one write per change, under the work item's lock (<see cref="LockScope.WorkItem"/>).</summary>
+internal sealed class DelegationService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, QaPolicy qaPolicy) : IDelegationService, ILeaseDelegation
 {
     /// <summary>The changes that record the implementing session; assign, reassign and cancel clear it when none is given.</summary>
     private static readonly string[] SessionActions = ["assign", "reassign", "start"];
@@ -96,7 +98,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
         CompleteFromAsync([DelegationStatus.InProgress], workItemId, options, cancellationToken);
 
     /// <summary>Completes claimed work, which a holder may finish without a separate start (the claim started it).</summary>
-    internal Task<WorkItem> CompleteClaimAsync(Guid workItemId, DelegationOptions options, CancellationToken cancellationToken) =>
+    public Task<WorkItem> CompleteClaimAsync(Guid workItemId, DelegationOptions options, CancellationToken cancellationToken) =>
         CompleteFromAsync([DelegationStatus.Assigned, DelegationStatus.InProgress], workItemId, options, cancellationToken);
 
     private Task<WorkItem> CompleteFromAsync(DelegationStatus[] from, Guid workItemId, DelegationOptions? options, CancellationToken cancellationToken) =>
@@ -152,38 +154,26 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
         }, cancellationToken);
     }
 
-    private async Task<WorkItem> ChangeAsync(
+    private Task<WorkItem> ChangeAsync(
         Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions? options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
         options ??= new DelegationOptions();
-        Tracking.Reset(db);
-        try
-        {
-            return await ChangeLockedAsync(workItemId, action, from, to, options, apply, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // A refused change must not leave half-applied entities for the next SaveChanges of this scope.
-            db.ChangeTracker.Clear();
-        }
-    }
-
-    private async Task<WorkItem> ChangeLockedAsync(
-        Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
-    {
-        var provider = OrchestrationProviders.For(db);
         var sessionId = SessionActions.Contains(action) ? options.SessionId : null;
         if (sessionId is not null)
         {
             SessionIds.ValidLookup(sessionId, nameof(options));
         }
 
-        // Sessions lock their own row before the work they hold (ending, reaping): a change that records a session takes
-        // the session first too, so the two never wait on each other crosswise.
-        await using var sessionTransaction = sessionId is null ? null : await provider.BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
+        // A change that records a session takes the session first, as ending and reaping it do (see LockLevel).
+        LockScope[] locks = sessionId is null ? [LockScope.WorkItem(workItemId)] : [LockScope.Session(sessionId), LockScope.WorkItem(workItemId)];
+        return writes.RunAsync("work_item." + action, locks, ct => ChangeLockedAsync(workItemId, action, from, to, options, sessionId, apply, ct), cancellationToken);
+    }
+
+    private async Task<WorkItem> ChangeLockedAsync(
+        Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions options, string? sessionId, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
+    {
         var session = sessionId is null ? null
-            : await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("session", sessionId);
-        await using var transaction = await provider.BeginWorkItemTransactionAsync(db, workItemId, cancellationToken).ConfigureAwait(false);
+            : await SessionWork.FindLockedAsync(db, sessionId, cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("session", sessionId);
         var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment)
             .SingleOrDefaultAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false)
             ?? throw new EntityNotFoundException("work item", workItemId);
@@ -231,13 +221,6 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
             WorkItemId = item.Id,
             Reason = options.Note,
         });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (sessionTransaction is not null)
-        {
-            await sessionTransaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         return item;
     }
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 
 namespace AgentOrchestration.Data.Diagnostics;
 

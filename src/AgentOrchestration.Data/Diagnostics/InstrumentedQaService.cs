@@ -1,5 +1,5 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Qa;
 
 namespace AgentOrchestration.Data.Diagnostics;

@@ -1,5 +1,5 @@
 using AgentOrchestration.Data.EventLog;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -14,6 +14,9 @@ internal static class SpanNames
     public const string Reap = "agent_orchestration.reap";
     public const string QaRecord = "agent_orchestration.qa.record";
     public const string WatchReconnect = "agent_orchestration.watch.reconnect";
+
+    /// <summary>One library write's transaction (every write runs through <c>WriteTransactions</c>), tagged with its operation name.</summary>
+    public const string Transaction = "agent_orchestration.transaction";
 }
 
 /// <summary>Span and metric tag names (OpenTelemetry style: lower-case, dotted, namespaced).</summary>

@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>An AI agent that can be assigned work (table <c>agent_profiles</c>, seed 000).</summary>
+/// <summary>An AI agent that can be assigned work (table <c>agent_profiles</c>).</summary>
 public class AgentProfile
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>One run of an agent on a story, backlog item or task, with heartbeats (table <c>agent_sessions</c>, seed 001).</summary>
+/// <summary>One run of an agent on a story, backlog item or task, with heartbeats (table <c>agent_sessions</c>).</summary>
 public class AgentSession
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

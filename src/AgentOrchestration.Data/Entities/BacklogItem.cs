@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>An idea waiting for analysis and promotion to a story (table <c>backlog</c>, seed 001).</summary>
+/// <summary>An idea waiting for analysis and promotion to a story (table <c>backlog</c>).</summary>
 public class BacklogItem
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

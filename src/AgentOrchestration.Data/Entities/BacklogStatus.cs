@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The state of a backlog item (seed 001), stored as <c>backlog</c>, <c>analyzing</c>, <c>ready</c> or <c>blocked</c>.</summary>
+/// <summary>The state of a backlog item, stored as <c>backlog</c>, <c>analyzing</c>, <c>ready</c> or <c>blocked</c>.</summary>
 public enum BacklogStatus
 {
     /// <summary>Submitted, waiting for analysis.</summary>

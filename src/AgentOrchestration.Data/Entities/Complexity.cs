@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The estimated complexity of a backlog item (seed 001), stored as <c>simple</c>, <c>moderate</c>, <c>complex</c> or <c>high_risk</c>.</summary>
+/// <summary>The estimated complexity of a backlog item, stored as <c>simple</c>, <c>moderate</c>, <c>complex</c> or <c>high_risk</c>.</summary>
 public enum Complexity
 {
     /// <summary>Small and well understood.</summary>

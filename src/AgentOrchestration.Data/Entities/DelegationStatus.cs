@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The delegation state of a work item (seed 000), stored as <c>unassigned</c>, <c>assigned</c>, <c>in_progress</c>, <c>blocked</c> or <c>completed</c>.</summary>
+/// <summary>The delegation state of a work item, stored as <c>unassigned</c>, <c>assigned</c>, <c>in_progress</c>, <c>blocked</c> or <c>completed</c>.</summary>
 public enum DelegationStatus
 {
     /// <summary>No one holds the item.</summary>

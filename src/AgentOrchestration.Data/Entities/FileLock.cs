@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>A lock a session holds on a project-relative path or pattern (table <c>file_locks</c>, seed 001).</summary>
+/// <summary>A lock a session holds on a project-relative path or pattern (table <c>file_locks</c>).</summary>
 public class FileLock
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

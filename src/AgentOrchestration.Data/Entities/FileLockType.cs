@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The mode of a file lock (seed 001), stored as <c>exclusive</c> or <c>shared</c>.</summary>
+/// <summary>The mode of a file lock, stored as <c>exclusive</c> or <c>shared</c>.</summary>
 public enum FileLockType
 {
     /// <summary>No other session may hold the path.</summary>

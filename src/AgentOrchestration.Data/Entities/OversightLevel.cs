@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>How closely a session is overseen (seed 001), stored as <c>standard</c>, <c>enhanced</c>, <c>strict</c> or <c>direct</c>.</summary>
+/// <summary>How closely a session is overseen, stored as <c>standard</c>, <c>enhanced</c>, <c>strict</c> or <c>direct</c>.</summary>
 public enum OversightLevel
 {
     /// <summary>The default level.</summary>

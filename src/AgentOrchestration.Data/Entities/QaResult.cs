@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>One QA check of a task by a session (table <c>qa_results</c>, seed 001).</summary>
+/// <summary>One QA check of a task by a session (table <c>qa_results</c>).</summary>
 public class QaResult
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

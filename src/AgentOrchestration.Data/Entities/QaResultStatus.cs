@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The outcome of one QA result (seed 001), stored as <c>pass</c>, <c>fail</c> or <c>warning</c>.</summary>
+/// <summary>The outcome of one QA result, stored as <c>pass</c>, <c>fail</c> or <c>warning</c>.</summary>
 public enum QaResultStatus
 {
     /// <summary>The check passed.</summary>

@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The QA state of a task (seed 001), stored as <c>not_started</c>, <c>in_qa</c>, <c>qa_passed</c> or <c>qa_failed</c>.</summary>
+/// <summary>The QA state of a task, stored as <c>not_started</c>, <c>in_qa</c>, <c>qa_passed</c> or <c>qa_failed</c>.</summary>
 public enum QaStatus
 {
     /// <summary>No QA has run.</summary>

@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>A kind of QA check (seed 001), stored as <c>code_review</c>, <c>functional_test</c>, <c>mock_detection</c> or <c>success_criteria</c>.</summary>
+/// <summary>A kind of QA check, stored as <c>code_review</c>, <c>functional_test</c>, <c>mock_detection</c> or <c>success_criteria</c>.</summary>
 public enum QaType
 {
     /// <summary>A review of the code.</summary>

@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The role of the agent that runs a session (seed 001), stored as <c>prime</c>, <c>architecture</c>, <c>implementation</c>, <c>testing</c>, <c>security</c>, <c>integration</c> or <c>qa</c>.</summary>
+/// <summary>The role of the agent that runs a session, stored as <c>prime</c>, <c>architecture</c>, <c>implementation</c>, <c>testing</c>, <c>security</c>, <c>integration</c> or <c>qa</c>.</summary>
 public enum SessionAgentType
 {
     /// <summary>The coordinating agent that analyses and approves.</summary>

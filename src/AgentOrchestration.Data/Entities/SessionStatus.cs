@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>The state of an agent session (seed 001), stored as <c>active</c>, <c>paused</c>, <c>completed</c>, <c>failed</c> or <c>halted</c>.</summary>
+/// <summary>The state of an agent session, stored as <c>active</c>, <c>paused</c>, <c>completed</c>, <c>failed</c> or <c>halted</c>.</summary>
 public enum SessionStatus
 {
     /// <summary>Running and heartbeating.</summary>

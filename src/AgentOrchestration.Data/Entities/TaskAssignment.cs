@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>One assignment of a work item to an agent, with its lease (table <c>task_assignments</c>, seed 000).</summary>
+/// <summary>One assignment of a work item to an agent, with its lease (table <c>task_assignments</c>).</summary>
 public class TaskAssignment
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

@@ -1,6 +1,6 @@
 namespace AgentOrchestration.Data.Entities;
 
-/// <summary>An epic, story, task or bug (table <c>work_items</c>), carrying the delegation fields of seed 000 and the story and task columns of seed 001.</summary>
+/// <summary>An epic, story, task or bug (table <c>work_items</c>), with its delegation fields and the columns only stories or only tasks use (see docs/schema.md).</summary>
 public class WorkItem
 {
     /// <summary>Gets or sets the identifier (UUID v7).</summary>

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.EventLog;

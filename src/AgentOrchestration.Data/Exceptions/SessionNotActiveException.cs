@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Modeling;
 
 namespace AgentOrchestration.Data;
 
@@ -26,5 +27,5 @@ public sealed class SessionNotActiveException : AgentOrchestrationException
     /// <summary>Gets what was refused.</summary>
     public string Operation { get; }
 
-    private static string Stored(SessionStatus status) => Internal.StoredEnum.ToStore(status);
+    private static string Stored(SessionStatus status) => Modeling.StoredEnum.ToStore(status);
 }

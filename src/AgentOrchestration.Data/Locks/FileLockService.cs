@@ -1,19 +1,21 @@
 using System.Globalization;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Locks;
 
 /// <summary>
-/// The file lock service. Every change runs in <see cref="IOrchestrationProvider.BeginSerializedAsync"/> on the scope
-/// <c>locks:{projectId}</c>, so conflicts are checked and locks written with no other lock writer of the project in between.
+/// The file lock service. Every change runs in a write under <see cref="LockScope.FileLocks"/>
+/// (<c>locks:{projectId}</c>), so conflicts are checked and locks written with no other lock writer of the project in between.
 /// Reads use no tracking and changes are written with set-based statements plus tracked inserts, so values tracked
 /// earlier in a long-lived context never stand in for what the database holds.
 /// </summary>
-internal sealed class FileLockService(OrchestrationContext orchestration, OrchestrationClock time) : IFileLockService
+internal sealed class FileLockService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock time) : IFileLockService
 {
+
     public const string AcquiredEvent = "file_lock.acquired";
     public const string RenewedEvent = "file_lock.renewed";
     public const string ReleasedEvent = "file_lock.released";
@@ -37,7 +39,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         const string operation = "acquire file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
-        return await InSerializedAsync(session.ProjectId, async work =>
+        return await InSerializedAsync("file_lock.acquire", session.ProjectId, async work =>
         {
             var now = work.Now;
             await GuardSessionAsync(session, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
@@ -111,7 +113,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         const string operation = "renew file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
-        return await InSerializedAsync(session.ProjectId, async work =>
+        return await InSerializedAsync("file_lock.renew", session.ProjectId, async work =>
         {
             await GuardSessionAsync(session, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
             var (all, _) = await ReadLocksAsync(session, work.Now, withOthers: false, cancellationToken).ConfigureAwait(false);
@@ -144,7 +146,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         var requested = NormalizePaths(paths).ToHashSet(StringComparer.Ordinal);
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
-        return await InSerializedAsync(session.ProjectId, async work =>
+        return await InSerializedAsync("file_lock.release", session.ProjectId, async work =>
         {
             await GuardSessionAsync(session, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
             var (all, _) = await ReadLocksAsync(session, work.Now, withOthers: false, cancellationToken).ConfigureAwait(false);
@@ -161,7 +163,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
         ValidateSessionId(sessionId);
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
-        return await InSerializedAsync(session.ProjectId, async work =>
+        return await InSerializedAsync("file_lock.release_all", session.ProjectId, async work =>
         {
             await GuardSessionAsync(session, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
             var (all, _) = await ReadLocksAsync(session, work.Now, withOthers: false, cancellationToken).ConfigureAwait(false);
@@ -369,46 +371,36 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> in a transaction serialized on <c>locks:{projectId}</c> and commits it. Releases may instead
-    /// join a transaction the caller already opened on the context (<paramref name="joinAmbient"/>), so that ending a session
+    /// Runs <paramref name="body"/> in a write under <see cref="LockScope.FileLocks"/>. Releases may instead join a
+    /// transaction the caller already opened on the context (<paramref name="joinAmbient"/>), so that ending a session
     /// and releasing its locks commit together; acquiring and renewing always need their own, to check conflicts serialized.
     /// </summary>
-    private async Task<T> InSerializedAsync<T>(Guid projectId, Func<LockWork, Task<T>> body, CancellationToken cancellationToken, bool joinAmbient = false)
+    /// <remarks>
+    /// A joined release takes no lock of its own: the caller (such as ending a session) already holds the session's, and
+    /// taking the project's lock scope after it would invert the order acquiring takes them in (see <see cref="LockLevel"/>).
+    /// Its savepoint makes a release that fails half-way leave the caller's transaction as it was.
+    /// </remarks>
+    private async Task<T> InSerializedAsync<T>(string operation, Guid projectId, Func<LockWork, Task<T>> body, CancellationToken cancellationToken, bool joinAmbient = false)
     {
-        var ambient = Db.Database.CurrentTransaction is not null;
-        if (ambient && !joinAmbient)
+        if (!joinAmbient)
         {
             RefuseAmbientTransaction();
         }
 
-        if (!ambient)
-        {
-            // Nothing another call left tracked (refused or not) may ride along with this save.
-            Tracking.Reset(Db);
-        }
-
-        // A joined release takes no lock of its own: the caller (such as ending a session) already holds the session's, and
-        // taking the project's lock scope after it would invert the order acquiring takes them in. Its savepoint makes a
-        // release that fails half-way leave the caller's transaction as it was.
-        var provider = OrchestrationProviders.For(Db);
-        await using var transaction = ambient
-            ? await provider.JoinAsync(Db, Db.Database.CurrentTransaction!, cancellationToken).ConfigureAwait(false)
-            : await provider.BeginSerializedAsync(Db, $"locks:{projectId}", cancellationToken).ConfigureAwait(false);
-        var work = new LockWork(Db, await NowAsync(underLock: true, cancellationToken).ConfigureAwait(false));
+        LockWork? work = null;
         try
         {
-            var result = await body(work).ConfigureAwait(false);
-            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-
-            work.Forget();
-            return result;
+            return await writes.RunOrJoinAsync(operation, LockScope.FileLocks(projectId), async ct =>
+            {
+                work = new LockWork(Db, await NowAsync(underLock: true, ct).ConfigureAwait(false));
+                return await body(work).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        finally
         {
-            // The transaction rolls back on dispose; take back what this call added to the caller's context too.
-            work.Forget();
-            throw;
+            // Committed, the rows are stale soon; after a failure (rolled back) they must not be saved later. Inside the
+            // caller's unit of work only what this call added is let go: the rest is the caller's.
+            work?.Forget();
         }
     }
 

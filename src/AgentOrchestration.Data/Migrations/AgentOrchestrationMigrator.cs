@@ -1,4 +1,4 @@
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;

@@ -1,6 +1,8 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Qa;
@@ -9,7 +11,7 @@ namespace AgentOrchestration.Data.Qa;
 /// The default <see cref="IQaService"/>. Every write holds the task's work item lock (the one completion takes), so a
 /// result and a completion of the same task never interleave: completion sees either no result or the committed one.
 /// </summary>
-internal sealed class QaService(OrchestrationContext orchestration, OrchestrationClock clock, QaPolicy policy) : IQaService
+internal sealed class QaService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, QaPolicy policy) : IQaService
 {
     private const string Entity = "work_item";
     private const int MaxTextLength = 2000;
@@ -20,7 +22,7 @@ internal sealed class QaService(OrchestrationContext orchestration, Orchestratio
     {
         ArgumentNullException.ThrowIfNull(result);
         var met = Validate(result);
-        return await InTaskTransactionAsync(result.TaskId, result.SessionId, "record a QA result", async (item, now) =>
+        return await InTaskTransactionAsync("qa.record_result", result.TaskId, result.SessionId, "record a QA result", async (item, now) =>
         {
             var actor = result.Actor ?? result.SessionId;
             // A repeated failure keeps the task qa_failed; anything else enters (or re-enters) QA first.
@@ -84,7 +86,7 @@ internal sealed class QaService(OrchestrationContext orchestration, Orchestratio
     public async Task<WorkItem> StartQaAsync(Guid taskId, string sessionId, CancellationToken cancellationToken = default)
     {
         SessionIds.ValidLookup(sessionId, nameof(sessionId));
-        return await InTaskTransactionAsync(taskId, sessionId, "start QA", (item, now) =>
+        return await InTaskTransactionAsync("qa.start", taskId, sessionId, "start QA", (item, now) =>
         {
             if (item.QaStatus is not (QaStatus.NotStarted or QaStatus.QaFailed))
             {
@@ -175,12 +177,9 @@ internal sealed class QaService(OrchestrationContext orchestration, Orchestratio
     }
 
     /// <summary>Runs a change of one task under its work item lock, after checking the task and the reviewing session.</summary>
-    private async Task<T> InTaskTransactionAsync<T>(Guid taskId, string sessionId, string operation, Func<WorkItem, DateTimeOffset, Task<T>> change, CancellationToken cancellationToken)
-    {
-        Tracking.Reset(db);
-        try
+    private Task<T> InTaskTransactionAsync<T>(string name, Guid taskId, string sessionId, string operation, Func<WorkItem, DateTimeOffset, Task<T>> change, CancellationToken cancellationToken) =>
+        writes.RunAsync(name, LockScope.WorkItem(taskId), async cancellationToken =>
         {
-            await using var transaction = await OrchestrationProviders.For(db).BeginWorkItemTransactionAsync(db, taskId, cancellationToken).ConfigureAwait(false);
             var item = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == taskId, cancellationToken).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("task", taskId);
             if (!QaGate.IsGated(item.Type))
@@ -218,16 +217,8 @@ internal sealed class QaService(OrchestrationContext orchestration, Orchestratio
             var now = clock.GetUtcNow();
             var outcome = await change(item, now).ConfigureAwait(false);
             item.UpdatedAt = now;
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return outcome;
-        }
-        finally
-        {
-            // A refusal rolls back; nothing half-made stays tracked for the scope's next save either.
-            db.ChangeTracker.Clear();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>not_started | qa_failed → in_qa; work someone holds and works on is now under review.</summary>
     private void EnterQa(WorkItem item, DateTimeOffset now, string actor, string sessionId)

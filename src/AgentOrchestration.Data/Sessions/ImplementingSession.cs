@@ -1,5 +1,4 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
 
 namespace AgentOrchestration.Data.Sessions;
 

@@ -1,12 +1,15 @@
 using System.Globalization;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sessions;
 
 /// <summary>The default <see cref="ISessionReaper"/>: lists silent sessions, then reaps each in its own transaction serialized on the session.</summary>
-internal sealed class SessionReaper(OrchestrationContext orchestration, OrchestrationClock clock, SessionReaperOptions options) : ISessionReaper
+internal sealed class SessionReaper(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, IFileLockService fileLocks, SessionReaperOptions options) : ISessionReaper
 {
     public const string Actor = "reaper";
 
@@ -38,23 +41,20 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, Orchestr
         foreach (var sessionId in candidates)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            try
+            var outcome = await writes.RunAsync("session.reap", LockScope.Session(sessionId), async ct =>
             {
-                await using var transaction = await OrchestrationProviders.For(db)
-                    .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
-
                 // Re-checked under the session's lock: another reaper may have reaped it, or it heartbeated or ended.
-                var session = await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false);
-                var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
+                var session = await SessionWork.FindLockedAsync(db, sessionId, ct).ConfigureAwait(false);
+                var now = await clock.DecideAsync(db, ct).ConfigureAwait(false);
                 if (session is null || !IsSilent(session, now - silence, includePaused))
                 {
-                    continue;
+                    return null;
                 }
 
                 var lastSign = session.LastHeartbeatAt ?? session.StartTime;
                 var reason = string.Create(CultureInfo.InvariantCulture, $"no heartbeat since {lastSign:O} (timeout {silence})");
-                var items = await SessionWork.RequeueAsync(db, session, now, lastSign, Actor, "reaped", cancellationToken).ConfigureAwait(false);
-                var locks = await SessionWork.ReleaseLocksAsync(orchestration, clock, session, cancellationToken).ConfigureAwait(false);
+                var items = await SessionWork.RequeueAsync(db, session, now, lastSign, Actor, "reaped", ct).ConfigureAwait(false);
+                var locks = await SessionWork.ReleaseLocksAsync(fileLocks, session, ct).ConfigureAwait(false);
                 var from = session.Status;
                 session.Status = SessionStatus.Failed;
                 session.EndTime = now;
@@ -71,20 +71,20 @@ internal sealed class SessionReaper(OrchestrationContext orchestration, Orchestr
                         new MetadataEntry { Key = "work_items_returned", Value = items.Count.ToString(CultureInfo.InvariantCulture) },
                     ],
                 });
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                reaped.Add(sessionId);
-                locksReleased += locks;
-                returned.AddRange(items);
-            }
-            finally
+                return new Reaped(items, locks);
+            }, cancellationToken).ConfigureAwait(false);
+            if (outcome is not null)
             {
-                db.ChangeTracker.Clear();
+                reaped.Add(sessionId);
+                locksReleased += outcome.Locks;
+                returned.AddRange(outcome.Items);
             }
         }
 
         return new SessionReapResult(reaped, locksReleased, returned);
     }
+
+    private sealed record Reaped(List<Guid> Items, int Locks);
 
     private static bool IsSilent(AgentSession session, DateTimeOffset cutoff, bool includePaused) =>
         (session.Status == SessionStatus.Active || (includePaused && session.Status == SessionStatus.Paused))

@@ -1,5 +1,5 @@
 using AgentOrchestration.Data.Diagnostics;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sessions;
@@ -10,7 +13,7 @@ namespace AgentOrchestration.Data.Sessions;
 /// The default <see cref="ISessionService"/>. Every write runs in a transaction serialized on the session
 /// (<c>session:{key}</c>, the scope the reaper takes too) and locks the session's row before reading it.
 /// </summary>
-internal sealed class SessionService(OrchestrationContext orchestration, OrchestrationClock clock) : ISessionService
+internal sealed class SessionService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, IFileLockService fileLocks) : ISessionService
 {
     private static readonly string[] FromActive = ["paused", "completed", "failed", "halted"];
     private static readonly string[] FromPaused = ["active", "completed", "failed", "halted"];
@@ -30,40 +33,37 @@ internal sealed class SessionService(OrchestrationContext orchestration, Orchest
         _ = StoredEnum.ToStore(start.AgentType);
         _ = StoredEnum.ToStore(start.OversightLevel);
 
-        Tracking.Reset(db);
-        await using var transaction = await OrchestrationProviders.For(db)
-            .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
-        await ValidateReferencesAsync(sessionId, start, cancellationToken).ConfigureAwait(false);
-        if (await db.Set<AgentSession>().AnyAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false))
+        return await writes.RunAsync("session.start", LockScope.NewSession(sessionId), async ct =>
         {
-            throw new DuplicateValueException("session", "session_id", sessionId);
-        }
+            await ValidateReferencesAsync(sessionId, start, ct).ConfigureAwait(false);
+            if (await db.Set<AgentSession>().AnyAsync(s => s.SessionId == sessionId, ct).ConfigureAwait(false))
+            {
+                throw new DuplicateValueException("session", "session_id", sessionId);
+            }
 
-        var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
-        var session = new AgentSession
-        {
-            Id = UuidV7.NewGuid(),
-            SessionId = sessionId,
-            ProjectId = start.ProjectId,
-            AgentId = start.AgentId,
-            ParentStoryId = start.ParentStoryId,
-            BacklogId = start.BacklogId,
-            TaskId = start.TaskId,
-            AgentType = start.AgentType,
-            Status = SessionStatus.Active,
-            CurrentAction = start.CurrentAction,
-            StartTime = now,
-            LastHeartbeatAt = now,
-            RiskLevel = start.RiskLevel,
-            OversightLevel = start.OversightLevel,
-        };
-        db.Add(session);
-        Events.Append(db, now, "session.started", session.ProjectId, SessionWork.SessionEntity, session.Id, sessionId,
-            new EventPayload { To = "active", AgentId = session.AgentId, SessionId = sessionId, WorkItemId = session.TaskId });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        db.ChangeTracker.Clear();
-        return session;
+            var now = await clock.DecideAsync(db, ct).ConfigureAwait(false);
+            var session = new AgentSession
+            {
+                Id = UuidV7.NewGuid(),
+                SessionId = sessionId,
+                ProjectId = start.ProjectId,
+                AgentId = start.AgentId,
+                ParentStoryId = start.ParentStoryId,
+                BacklogId = start.BacklogId,
+                TaskId = start.TaskId,
+                AgentType = start.AgentType,
+                Status = SessionStatus.Active,
+                CurrentAction = start.CurrentAction,
+                StartTime = now,
+                LastHeartbeatAt = now,
+                RiskLevel = start.RiskLevel,
+                OversightLevel = start.OversightLevel,
+            };
+            db.Add(session);
+            Events.Append(db, now, "session.started", session.ProjectId, SessionWork.SessionEntity, session.Id, sessionId,
+                new EventPayload { To = "active", AgentId = session.AgentId, SessionId = sessionId, WorkItemId = session.TaskId });
+            return session;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<AgentSession> HeartbeatAsync(string sessionId, string? currentAction = null, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
@@ -158,7 +158,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, Orchest
                 await SessionWork.RequeueAsync(db, session, now, now, session.SessionId, note, cancellationToken).ConfigureAwait(false);
             }
 
-            await SessionWork.ReleaseLocksAsync(orchestration, clock, session, cancellationToken).ConfigureAwait(false);
+            await SessionWork.ReleaseLocksAsync(fileLocks, session, cancellationToken).ConfigureAwait(false);
             session.EndTime = now;
             Transition(session, outcome, now, "session." + to, reason);
         }, cancellationToken);
@@ -202,24 +202,14 @@ internal sealed class SessionService(OrchestrationContext orchestration, Orchest
     private async Task<AgentSession> ChangeAsync(string sessionId, string requested, Func<AgentSession, DateTimeOffset, Task> change, CancellationToken cancellationToken)
     {
         SessionIds.ValidLookup(sessionId, nameof(sessionId));
-        Tracking.Reset(db);
-        try
+        return await writes.RunAsync("session." + requested, LockScope.Session(sessionId), async ct =>
         {
-            await using var transaction = await OrchestrationProviders.For(db)
-                .BeginSerializedAsync(db, SessionWork.Scope(sessionId), cancellationToken).ConfigureAwait(false);
-            var session = await SessionWork.LockAsync(db, sessionId, cancellationToken).ConfigureAwait(false)
+            var session = await SessionWork.FindLockedAsync(db, sessionId, ct).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("session", sessionId);
-            var now = await clock.DecideAsync(db, cancellationToken).ConfigureAwait(false);
+            var now = await clock.DecideAsync(db, ct).ConfigureAwait(false);
             await change(session, now).ConfigureAwait(false);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return session;
-        }
-        finally
-        {
-            // A refusal rolls back (the transaction is disposed uncommitted); nothing half-made stays tracked either.
-            db.ChangeTracker.Clear();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ValidateReferencesAsync(string sessionId, SessionStart start, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sessions;
@@ -14,20 +16,12 @@ internal static class SessionWork
 
     public static bool IsLive(SessionStatus status) => status is SessionStatus.Active or SessionStatus.Paused;
 
-    public static string Scope(string sessionId) => "session:" + sessionId;
-
     /// <summary>
-    /// Takes the session's row lock (PostgreSQL: a no-op update locks the row until the transaction ends; SQLite already
-    /// holds the database write lock) and loads the session tracked, so what follows reads the newest committed state.
+    /// Loads the session tracked, in a write holding its lock (<see cref="LockScope.Session"/>, which locks its row too),
+    /// so what follows reads the newest committed state; <see langword="null"/> when there is none.
     /// </summary>
-    public static async Task<AgentSession?> LockAsync(DbContext db, string sessionId, CancellationToken cancellationToken)
-    {
-        var locked = await db.Set<AgentSession>().Where(s => s.SessionId == sessionId)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, s => s.Status), cancellationToken).ConfigureAwait(false);
-        return locked == 0
-            ? null
-            : await db.Set<AgentSession>().SingleAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
-    }
+    public static Task<AgentSession?> FindLockedAsync(DbContext db, string sessionId, CancellationToken cancellationToken) =>
+        db.Set<AgentSession>().SingleOrDefaultAsync(s => s.SessionId == sessionId, cancellationToken);
 
     /// <summary>
     /// The work items (with their current assignment) the session owns: the current, active, leased (claimed) assignment
@@ -44,8 +38,7 @@ internal static class SessionWork
 
         // Two sessions of one agent reaped or ended at once would each see the other as live and requeue nothing:
         // the agent's row lock (a no-op update) orders them, and the queries below then see the other's outcome.
-        await db.Set<AgentProfile>().Where(a => a.Id == agentId)
-            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, a => a.Status), cancellationToken).ConfigureAwait(false);
+        await RowLocks.AgentAsync(db, agentId, cancellationToken).ConfigureAwait(false);
 
         var held = await db.Set<WorkItem>().AsNoTracking()
             .Where(w => w.ProjectId == session.ProjectId && w.CurrentAssignmentId != null
@@ -81,8 +74,7 @@ internal static class SessionWork
         var requeued = new List<Guid>(owned.Count);
         foreach (var (workItemId, assignmentId) in owned)
         {
-            await db.Set<WorkItem>().Where(w => w.Id == workItemId)
-                .ExecuteUpdateAsync(u => u.SetProperty(w => w.UpdatedAt, w => w.UpdatedAt), cancellationToken).ConfigureAwait(false);
+            await RowLocks.WorkItemAsync(db, workItemId, cancellationToken).ConfigureAwait(false);
             var item = await db.Set<WorkItem>().Include(w => w.CurrentAssignment)
                 .SingleAsync(w => w.Id == workItemId, cancellationToken).ConfigureAwait(false);
             if (item.CurrentAssignment is not { IsActive: true } assignment || assignment.Id != assignmentId || assignment.AgentId != session.AgentId)
@@ -139,9 +131,9 @@ internal static class SessionWork
     /// session row is already locked): live locks are deleted with a <c>file_lock.released</c> event each, expired ones
     /// with <c>file_lock.expired</c>, and <c>agent_sessions.file_locks</c> becomes empty. Returns how many live locks it released.
     /// </summary>
-    public static async Task<int> ReleaseLocksAsync(OrchestrationContext orchestration, OrchestrationClock clock, AgentSession session, CancellationToken cancellationToken)
+    public static async Task<int> ReleaseLocksAsync(IFileLockService fileLocks, AgentSession session, CancellationToken cancellationToken)
     {
-        var released = await new FileLockService(orchestration, clock).ReleaseAllAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+        var released = await fileLocks.ReleaseAllAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
 
         // Mirror what the service wrote with a set-based update, so the returned session shows it too.
         session.FileLocks = [];

@@ -1,7 +1,9 @@
 using System.Globalization;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sprints;
@@ -11,7 +13,7 @@ namespace AgentOrchestration.Data.Sprints;
 /// (<c>sprints:{projectId}</c>), so the one-active-sprint rule is checked and applied without a race; the unique
 /// filtered index on active sprints is the backstop for writers that bypass the library.
 /// </summary>
-internal sealed class SprintService(OrchestrationContext orchestration, OrchestrationClock clock) : ISprintService
+internal sealed class SprintService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock) : ISprintService
 {
     private const int MaxItems = 1000;
     private const string Entity = "sprint";
@@ -52,18 +54,12 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
             CreatedAt = now,
             UpdatedAt = now,
         };
-        Tracking.Reset(db);
-        try
+        return await writes.RunAsync("sprint.plan", LockScope.SprintPlanning(sprint.ProjectId), _ =>
         {
             db.Add(sprint);
             Events.Append(db, now, "sprint.planned", sprint.ProjectId, Entity, sprint.Id, plan.Actor, new EventPayload { To = "planned" });
-            await SerializedSave.SaveAsync(db, Scope(sprint.ProjectId), cancellationToken).ConfigureAwait(false);
-            return sprint;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
+            return Task.FromResult(sprint);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Sprint> StartAsync(Guid sprintId, string? actor = null, CancellationToken cancellationToken = default)
@@ -118,8 +114,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var id in ids)
             {
-                await db.Set<WorkItem>().Where(w => w.Id == id)
-                    .ExecuteUpdateAsync(u => u.SetProperty(w => w.UpdatedAt, w => w.UpdatedAt), cancellationToken).ConfigureAwait(false);
+                await RowLocks.WorkItemAsync(db, id, cancellationToken).ConfigureAwait(false);
             }
 
             var items = await db.Set<WorkItem>().Where(w => w.SprintId == sprint.Id).OrderBy(w => w.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -298,29 +293,20 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
         db.Set<Sprint>().AsNoTracking().Where(s => s.ProjectId == projectId && s.Status == SprintStatus.Active)
             .OrderBy(s => s.Id).FirstOrDefaultAsync(cancellationToken);
 
-    internal static string Scope(Guid projectId) => $"sprints:{projectId}";
+    internal static string Scope(Guid projectId) => LockScope.Sprints(projectId).Name;
 
     /// <summary>Locks the sprint's project, re-reads the sprint, applies the change, and commits it with its events.</summary>
     private async Task<Sprint> ChangeAsync(Guid sprintId, Func<Sprint, DateTimeOffset, Task> apply, CancellationToken cancellationToken)
     {
         var projectId = await db.Set<Sprint>().AsNoTracking().Where(s => s.Id == sprintId).Select(s => (Guid?)s.ProjectId)
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException("sprint", sprintId);
-        Tracking.Reset(db);
-        try
+        return await writes.RunAsync("sprint.change", LockScope.Sprints(projectId), async ct =>
         {
-            await using var transaction = await OrchestrationProviders.For(db).BeginSerializedAsync(db, Scope(projectId), cancellationToken).ConfigureAwait(false);
-            var sprint = await db.Set<Sprint>().SingleOrDefaultAsync(s => s.Id == sprintId, cancellationToken).ConfigureAwait(false)
+            var sprint = await db.Set<Sprint>().SingleOrDefaultAsync(s => s.Id == sprintId, ct).ConfigureAwait(false)
                 ?? throw new EntityNotFoundException("sprint", sprintId);
             await apply(sprint, clock.GetUtcNow()).ConfigureAwait(false);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return sprint;
-        }
-        finally
-        {
-            // A refused change must not leave half-applied entities for the next SaveChanges of this scope.
-            db.ChangeTracker.Clear();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RefuseIfOtherActiveAsync(Sprint sprint, CancellationToken cancellationToken)

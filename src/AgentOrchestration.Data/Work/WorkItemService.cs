@@ -1,13 +1,15 @@
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
+using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sprints;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Work;
 
 /// <summary>The default <see cref="IWorkItemService"/>.</summary>
-internal sealed class WorkItemService(OrchestrationContext orchestration, OrchestrationClock clock) : IWorkItemService
+internal sealed class WorkItemService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock) : IWorkItemService
 {
     private const int MaxPage = 500;
     private readonly DbContext db = orchestration.Context;
@@ -27,11 +29,12 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, Orches
             throw new DuplicateValueException("project", "key", key);
         }
 
-        Tracking.Reset(db);
-        db.Add(project);
-        Events.Append(db, now, "project.created", project.Id, "project", project.Id, null);
-        await SaveAsync(cancellationToken).ConfigureAwait(false);
-        return project;
+        return await writes.RunAsync("project.create", LockScope.Work, _ =>
+        {
+            db.Add(project);
+            Events.Append(db, now, "project.created", project.Id, "project", project.Id, null);
+            return Task.FromResult(project);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WorkItem> CreateWorkItemAsync(NewWorkItem item, CancellationToken cancellationToken = default)
@@ -152,42 +155,40 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, Orches
             throw new ProjectIsolationException($"work item '{workItemId}'", waiting.ProjectId, awaited.ProjectId);
         }
 
-        Tracking.Reset(db);
         // Two concurrent additions could each be acyclic alone and close a cycle together: check and add under one lock.
-        await using var transaction = await OrchestrationProviders.For(db)
-            .BeginSerializedAsync(db, $"dependencies:{waiting.ProjectId}", cancellationToken).ConfigureAwait(false);
-        if (await db.Set<WorkItemDependency>().AnyAsync(d => d.WorkItemId == workItemId && d.DependsOnId == dependsOnId, cancellationToken).ConfigureAwait(false))
+        await writes.RunAsync("work_item.add_dependency", LockScope.Dependencies(waiting.ProjectId), async ct =>
         {
-            return;
-        }
+            if (await db.Set<WorkItemDependency>().AnyAsync(d => d.WorkItemId == workItemId && d.DependsOnId == dependsOnId, ct).ConfigureAwait(false))
+            {
+                return;
+            }
 
-        if (await FindPathAsync(dependsOnId, workItemId, waiting.ProjectId, cancellationToken).ConfigureAwait(false) is { } path)
-        {
-            throw new DependencyCycleException([workItemId, .. path]);
-        }
+            if (await FindPathAsync(dependsOnId, workItemId, waiting.ProjectId, ct).ConfigureAwait(false) is { } path)
+            {
+                throw new DependencyCycleException([workItemId, .. path]);
+            }
 
-        var now = clock.GetUtcNow();
-        db.Add(new WorkItemDependency { WorkItemId = workItemId, DependsOnId = dependsOnId, CreatedAt = now });
-        Events.Append(db, now, "work_item.dependency_added", waiting.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        db.ChangeTracker.Clear();
+            var now = clock.GetUtcNow();
+            db.Add(new WorkItemDependency { WorkItemId = workItemId, DependsOnId = dependsOnId, CreatedAt = now });
+            Events.Append(db, now, "work_item.dependency_added", waiting.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> RemoveDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default)
     {
-        Tracking.Reset(db);
-        var dependency = await db.Set<WorkItemDependency>().Include(d => d.WorkItem)
-            .SingleOrDefaultAsync(d => d.WorkItemId == workItemId && d.DependsOnId == dependsOnId, cancellationToken).ConfigureAwait(false);
-        if (dependency is null)
+        return await writes.RunAsync("work_item.remove_dependency", LockScope.Work, async ct =>
         {
-            return false;
-        }
+            var dependency = await db.Set<WorkItemDependency>().Include(d => d.WorkItem)
+                .SingleOrDefaultAsync(d => d.WorkItemId == workItemId && d.DependsOnId == dependsOnId, ct).ConfigureAwait(false);
+            if (dependency is null)
+            {
+                return false;
+            }
 
-        db.Remove(dependency);
-        Events.Append(db, clock.GetUtcNow(), "work_item.dependency_removed", dependency.WorkItem!.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
-        await SaveAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+            db.Remove(dependency);
+            Events.Append(db, clock.GetUtcNow(), "work_item.dependency_removed", dependency.WorkItem!.ProjectId, "work_item", workItemId, null, new EventPayload { WorkItemId = dependsOnId });
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WorkItem?> GetWorkItemAsync(Guid workItemId, CancellationToken cancellationToken = default) =>
@@ -263,7 +264,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, Orches
     {
         try
         {
-            await SerializedSave.SaveAsync(db, "work", cancellationToken).ConfigureAwait(false);
+            await SerializedSave.SaveAsync(db, LockScope.Work, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -1,5 +1,5 @@
 using AgentOrchestration.Data.Claims;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using AgentOrchestration.Data.Diagnostics;
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -8,6 +8,7 @@ using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Tests.Sessions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -84,7 +85,9 @@ public sealed class TelemetryTests(DatabaseProvider provider) : SessionFixture(p
             // Npgsql's command spans nest under the operation that sent them.
             var commands = spans.Spans.Where(s => s.Source.Name == "Npgsql").ToList();
             Assert.That(commands.Where(c => c.ParentSpanId == taken.SpanId), Is.Not.Empty);
-            Assert.That(commands.Where(c => c.ParentSpanId == complete.SpanId), Is.Not.Empty);
+            var completeTransactions = spans.Named(SpanNames.Transaction).Where(t => t.ParentSpanId == complete.SpanId).Select(t => t.SpanId).ToList();
+            Assert.That(completeTransactions, Is.Not.Empty, "the completion's write is a transaction span under it");
+            Assert.That(commands.Where(c => completeTransactions.Contains(c.ParentSpanId)), Is.Not.Empty);
         }
 
         Assert.That(logs.WithId(1001).Single().Level, Is.EqualTo(LogLevel.Debug));
@@ -110,6 +113,47 @@ public sealed class TelemetryTests(DatabaseProvider provider) : SessionFixture(p
         Assert.That(logs.Library.Select(r => r.EventId.Id), Is.SupersetOf(new[] { 1001, 1004, 1006, 2001, 2003, 3001 }));
         Assert.That(logs.Library.Where(r => r.Level > LogLevel.Debug), Is.Empty);
         Assert.That(logs.Records.Where(r => r.Message.Contains(Database.ConnectionString, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task Every_committed_event_is_counted_and_each_write_is_a_transaction_span_under_its_operation()
+    {
+        await AddItemAsync();
+        await AddItemAsync();
+        long before;
+        await using (var db = CreateContext())
+        {
+            before = await db.Events.LongCountAsync();
+        }
+
+        using var spans = new SpanCapture();
+        var session = (await WithSessionsAsync(s => s.StartAsync(new SessionStart(Project.Id, SessionAgentType.Implementation) { AgentId = Agent.Id }))).SessionId;
+        var batch = await Claimer(c => c.ClaimBatchAsync(Agent.Id, Project.Id, 2, new ClaimOptions { SessionId = session }));
+        await Claimer(c => c.RenewAsync(batch[0].Lease));
+        await Locks(l => l.AcquireAsync(session, ["docs/**"], FileLockType.Shared, TimeSpan.FromMinutes(5)));
+        await Claimer(async c => { await c.CompleteAsync(batch[0].Lease); return 0; });
+        await Claimer(async c => { await c.ReleaseAsync(batch[1].Lease); return 0; });
+        await WithSessionsAsync(s => s.EndAsync(session, SessionStatus.Completed));
+        Assert.ThrowsAsync<LeaseLostException>(() => Claimer(c => c.RenewAsync(batch[0].Lease)));
+
+        long after;
+        await using (var db = CreateContext())
+        {
+            after = await db.Events.LongCountAsync();
+        }
+
+        Assert.That(after - before, Is.GreaterThan(batch.Count));
+        Assert.That(metrics.Sum("agent_orchestration.events.appended"), Is.EqualTo(after - before), "a refused write appends nothing");
+        var renew = spans.Named(SpanNames.Renew)[0];
+        var transactions = spans.Named(SpanNames.Transaction);
+        var renewal = transactions.Single(t => t.ParentSpanId == renew.SpanId);
+        Assert.That(renewal.GetTagItem(TagNames.Operation), Is.Not.Null);
+        Assert.That(renewal.GetTagItem(TagNames.Outcome), Is.EqualTo(Outcomes.Ok));
+        Assert.That(transactions.Where(t => t.ParentSpanId == spans.Named(SpanNames.Complete).Single().SpanId), Is.Not.Empty);
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            Assert.That(spans.Spans.Where(s => s.Source.Name == "Npgsql" && s.ParentSpanId == renewal.SpanId), Is.Not.Empty);
+        }
     }
 
     [Test]

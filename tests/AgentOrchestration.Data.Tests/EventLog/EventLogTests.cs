@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
-using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,4 @@
-using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Modeling;
 
 namespace AgentOrchestration.Data.Tests.Foundation;
 

@@ -58,7 +58,7 @@ public sealed class JsonColumnTests(DatabaseProvider provider) : ProviderFixture
             Assert.That(withNotes.RequiredCapabilities, Is.EqualTo(new[] { "csharp", "sql" }));
         });
 
-        // Other tools read real JSON, with the seeds' snake_case names and stored enum strings.
+        // Other tools read real JSON, with snake_case names and stored enum strings.
         var type = Provider == DatabaseProvider.PostgreSql
             ? await RawSql.ScalarAsync(read, "SELECT jsonb_typeof(delegation_history) FROM work_items WHERE delegation_history IS NOT NULL")
             : await RawSql.ScalarAsync(read, "SELECT json_type(delegation_history) FROM work_items WHERE delegation_history IS NOT NULL");

@@ -105,7 +105,7 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
             Assert.That(await RawSql.CountAsync(context, "work_items"), Is.EqualTo(2), $"after {step}");
         }
 
-        // The seeds' defaults reach the rows that existed before the columns did.
+        // The columns' defaults reach the rows that existed before the columns did.
         context.ChangeTracker.Clear();
         var task = await context.WorkItems.AsNoTracking().SingleAsync(w => w.Id == taskId);
         var story = await context.WorkItems.AsNoTracking().SingleAsync(w => w.Id == storyId);

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Tests.Schema;
 
-/// <summary>Seed 000's model relationships (and seed 001's), loaded from the database on each provider.</summary>
+/// <summary>The model's relationships (see docs/schema.md), loaded from the database on each provider.</summary>
 public sealed class NavigationTests(DatabaseProvider provider) : ProviderFixture(provider)
 {
     [Test]

@@ -9,7 +9,7 @@ namespace AgentOrchestration.Data.Tests.Schema;
 /// <summary>The migrated schema, read back from the live database: columns, types, lengths, defaults, keys and indexes.</summary>
 public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(provider)
 {
-    // table, column, nullable, PostgreSQL type (SQLite has only storage classes), default the seeds ask for.
+    // table, column, nullable, PostgreSQL type (SQLite has only storage classes), default (see docs/schema.md).
     private static readonly (string Table, string Column, bool Nullable, string PgType, string? Default)[] Columns =
     [
         ("projects", "id", false, "uuid", null), ("projects", "key", false, "character varying(64)", null), ("projects", "name", false, "character varying(200)", null),
@@ -74,7 +74,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("work_item_dependencies", "work_item_id", false, "uuid", null), ("work_item_dependencies", "depends_on_id", false, "uuid", null),
     ];
 
-    // Seed 000 "Key Indexes", by name, plus the ones the claim, lock, reaper and dashboard queries need.
+    // The key indexes of the schema, by name (docs/schema.md), plus the ones the claim, lock, reaper and dashboard queries need.
     private static readonly (string Table, string Index, string[] Columns, bool Unique)[] Indexes =
     [
         ("agent_profiles", "agent_profiles_type_status", ["type", "status"], false),

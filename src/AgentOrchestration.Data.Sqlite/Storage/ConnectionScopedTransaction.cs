@@ -1,0 +1,68 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace AgentOrchestration.Data.Sqlite.Storage;
+
+/// <summary>A transaction that, when it ends, also closes the connection opened for it and lets the next writer of this process in.</summary>
+internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate) : IDbContextTransaction
+{
+    private bool disposed;
+
+    public Guid TransactionId => inner.TransactionId;
+
+    public bool SupportsSavepoints => inner.SupportsSavepoints;
+
+    public void Commit() => inner.Commit();
+
+    public Task CommitAsync(CancellationToken cancellationToken = default) => inner.CommitAsync(cancellationToken);
+
+    public void Rollback() => inner.Rollback();
+
+    public Task RollbackAsync(CancellationToken cancellationToken = default) => inner.RollbackAsync(cancellationToken);
+
+    public void CreateSavepoint(string name) => inner.CreateSavepoint(name);
+
+    public Task CreateSavepointAsync(string name, CancellationToken cancellationToken = default) => inner.CreateSavepointAsync(name, cancellationToken);
+
+    public void RollbackToSavepoint(string name) => inner.RollbackToSavepoint(name);
+
+    public Task RollbackToSavepointAsync(string name, CancellationToken cancellationToken = default) => inner.RollbackToSavepointAsync(name, cancellationToken);
+
+    public void ReleaseSavepoint(string name) => inner.ReleaseSavepoint(name);
+
+    public Task ReleaseSavepointAsync(string name, CancellationToken cancellationToken = default) => inner.ReleaseSavepointAsync(name, cancellationToken);
+
+    public void Dispose()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            try
+            {
+                inner.Dispose();
+                context.Database.CloseConnection();
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            try
+            {
+                await inner.DisposeAsync().ConfigureAwait(false);
+                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.EventLog;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace AgentOrchestration.Data.Storage;
+
+/// <summary>
+/// What differs between databases, implemented in the provider packages (AgentOrchestration.Data.Sqlite and
+/// AgentOrchestration.Data.PostgreSql) and found by <see cref="OrchestrationProviders"/> from the context's EF Core provider.
+/// </summary>
+internal interface IOrchestrationProvider
+{
+    /// <summary>
+    /// Gets a value indicating whether expiries are judged by the database server's clock (PostgreSQL, shared by many
+    /// machines) rather than the calling machine's (SQLite, on one machine).
+    /// </summary>
+    bool HasServerClock { get; }
+
+    /// <summary>
+    /// The database server's time, when <see cref="HasServerClock"/>: with <paramref name="afterLock"/>, the time the newest
+    /// lock of the context's current transaction was granted (read by the locking statement itself, so no extra round
+    /// trip); otherwise, or without such a lock, read from the server.
+    /// </summary>
+    /// <param name="context">The context whose connection reads the time.</param>
+    /// <param name="afterLock">Whether the decision follows a lock just taken in the current transaction.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The server's time (UTC, microseconds).</returns>
+    Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins a transaction in which no other writer of the same <paramref name="scope"/> runs until it ends:
+    /// SQLite takes the database write lock up front (<c>BEGIN IMMEDIATE</c>, retried asynchronously while busy);
+    /// PostgreSQL takes a transaction-scoped advisory lock on the scope. Inside a transaction the caller opened, it joins
+    /// that transaction (<see cref="JoinAsync"/>) and the lock is held until the caller ends it.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the transaction.</param>
+    /// <param name="scope">What to serialize on, such as <c>locks:{projectId}</c>.</param>
+    /// <param name="cancellationToken">A token to cancel the wait.</param>
+    /// <returns>The transaction; commit or dispose it.</returns>
+    Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins a transaction holding the write lock of one work item, so a holder's write and a concurrent claim of the
+    /// same item cannot interleave: PostgreSQL locks the row (<c>FOR NO KEY UPDATE</c>); SQLite takes the database write lock.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the transaction.</param>
+    /// <param name="workItemId">The work item to lock.</param>
+    /// <param name="cancellationToken">A token to cancel the wait.</param>
+    /// <returns>The transaction; commit or dispose it.</returns>
+    Task<IDbContextTransaction> BeginWorkItemTransactionAsync(DbContext context, Guid workItemId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Joins the caller's transaction <paramref name="ambient"/> for one library write, under a savepoint (see
+    /// <see cref="JoinedTransaction"/>), after checking that its isolation level keeps the write's guarantees.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the transaction.</param>
+    /// <param name="ambient">The caller's transaction.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The joined transaction; commit it when the write succeeded, dispose it in every case.</returns>
+    /// <exception cref="UnsupportedIsolationLevelException">PostgreSQL: the caller's transaction is not READ COMMITTED.</exception>
+    Task<IDbContextTransaction> JoinAsync(DbContext context, IDbContextTransaction ambient, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <see cref="ClaimRequest.AssignmentIds"/>.Count ready items atomically: never two winners for one item.
+    /// Returns nothing when the agent is missing, not active, at its limit, or nothing is ready.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the claim.</param>
+    /// <param name="request">The claim.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The claimed items in priority order.</returns>
+    Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="exception"/> (or an inner one) is this database's unique-constraint violation.</summary>
+    /// <param name="exception">The exception a write threw.</param>
+    /// <returns><see langword="true"/> for a unique violation.</returns>
+    bool IsUniqueViolation(Exception exception);
+
+    /// <summary>Finds the position of the event <paramref name="sequence"/>, or <see langword="null"/> when there is none.</summary>
+    /// <param name="context">The context to read through.</param>
+    /// <param name="sequence">The event's sequence (greater than 0).</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The cursor, or <see langword="null"/>.</returns>
+    Task<EventCursor?> FindEventCursorAsync(DbContext context, long sequence, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads up to <paramref name="take"/> events after <paramref name="after"/> in the log's order, only events that no
+    /// still-running transaction can precede (on SQLite, every committed event).
+    /// </summary>
+    /// <param name="context">The context to read through.</param>
+    /// <param name="after">Where the reader stands.</param>
+    /// <param name="take">The page size.</param>
+    /// <param name="projectId">Only this project's events, or all.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The page.</returns>
+    Task<EventBatch> ReadEventsAsync(DbContext context, EventCursor after, int take, Guid? projectId, CancellationToken cancellationToken);
+
+    /// <summary>Starts waiting for new events of the context's log: <c>LISTEN</c> on PostgreSQL (before the first read, so nothing is missed), a timer on SQLite.</summary>
+    /// <param name="context">A context of the watched database; only its connection settings are used.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The wakeup; dispose it when the watch ends.</returns>
+    Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken);
+}
