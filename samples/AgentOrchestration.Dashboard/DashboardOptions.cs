@@ -24,10 +24,12 @@ internal sealed record DashboardOptions
                                          the console sample's default)
           --connection <string>          the PostgreSQL connection string (required with --provider postgres)
           --urls <urls>                  where to listen (default: http://127.0.0.1:5080; loopback only)
+          --telemetry <console|otlp>     export the library's traces, metrics and logs with OpenTelemetry: to the console,
+                                         or over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4317); off by default
           -h, --help                     show this help
 
         Open the printed address in a browser. The page follows the latest project; add ?project=<id> to pick one.
-        JSON: /api/projects, /api/snapshot?project=<id>, /api/events?project=<id>&after=<sequence>, and the live
+        JSON: /api/projects, /api/snapshot?project=<id>, /api/events?project=<id>&after=<sequence>, /api/health, and the live
         stream /api/stream?project=<id> (server-sent events).
         """;
 
@@ -40,6 +42,9 @@ internal sealed record DashboardOptions
     public string? Connection { get; init; }
 
     public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary>Gets where OpenTelemetry exports to; <see cref="TelemetryExporter.None"/> (off) by default.</summary>
+    public TelemetryExporter Telemetry { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> with a message for the user on bad input.</summary>
     public static DashboardOptions Parse(IReadOnlyList<string> args)
@@ -61,6 +66,12 @@ internal sealed record DashboardOptions
                     "sqlite" => false,
                     "postgres" or "postgresql" => true,
                     var other => throw new FormatException($"The provider '{other}' is not known: use 'sqlite' or 'postgres'."),
+                } },
+                "--telemetry" => options with { Telemetry = Value() switch
+                {
+                    "console" => TelemetryExporter.Console,
+                    "otlp" => TelemetryExporter.Otlp,
+                    var other => throw new FormatException($"The telemetry exporter '{other}' is not known: use 'console' or 'otlp'."),
                 } },
                 "--db" => options with { SqlitePath = Path.GetFullPath(db = Value()) },
                 "--connection" => options with { Connection = Value() },

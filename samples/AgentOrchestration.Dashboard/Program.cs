@@ -52,6 +52,9 @@ builder.Services.AddAgentOrchestration(o =>
         o.UseSqlite($"Data Source={options.SqlitePath}");
     }
 });
+// What an operator sees: the library's health checks at /api/health, and its telemetry exported with --telemetry.
+builder.Services.AddHealthChecks().AddAgentOrchestration();
+Telemetry.Add(builder.Services, options.Telemetry);
 builder.Services.AddScoped<DashboardReader>();
 builder.Services.AddSingleton<EventHub>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EventHub>());
@@ -65,6 +68,7 @@ app.Use(SecurityHeaders.ApplyAsync);
 app.UseDefaultFiles();
 app.UseStaticFiles();
 Endpoints.Map(app);
+app.MapHealthChecks("/api/health");
 
 await app.StartAsync();
 var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];

@@ -44,7 +44,9 @@ internal sealed class SampleHost : IAsyncDisposable
             database = options.SqlitePath;
         }
 
+        Telemetry.Add(services, options.Telemetry);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        Telemetry.Start(provider);
         await using (var scope = provider.CreateAsyncScope())
         {
             // The sample's own migrations (Data/Migrations), generated with dotnet ef like any host's.

@@ -25,6 +25,8 @@ internal sealed record SampleOptions
           --agents <1-32>                simulated agents working in parallel (default: 4)
           --tasks <2-500>                tasks in the sprint (default: 12)
           --plain                        plain lines instead of the live dashboard (automatic when output is redirected)
+          --telemetry <console|otlp>     export the library's traces, metrics and logs with OpenTelemetry: to the console,
+                                         or over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4317); off by default
           -h, --help                     show this help
 
         Exit codes: 0 the scenario completed and the summary matches the database; 1 it did not; 2 bad options.
@@ -45,6 +47,9 @@ internal sealed record SampleOptions
     public int Tasks { get; init; } = 12;
 
     public bool Plain { get; init; }
+
+    /// <summary>Gets where OpenTelemetry exports to; <see cref="TelemetryExporter.None"/> (off) by default.</summary>
+    public TelemetryExporter Telemetry { get; init; }
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> with a message for the user on bad input.</summary>
     public static SampleOptions Parse(IReadOnlyList<string> args)
@@ -74,6 +79,12 @@ internal sealed record SampleOptions
                     "sqlite" => false,
                     "postgres" or "postgresql" => true,
                     var other => throw new FormatException($"The provider '{other}' is not known: use 'sqlite' or 'postgres'."),
+                } },
+                "--telemetry" => options with { Telemetry = Value() switch
+                {
+                    "console" => TelemetryExporter.Console,
+                    "otlp" => TelemetryExporter.Otlp,
+                    var other => throw new FormatException($"The telemetry exporter '{other}' is not known: use 'console' or 'otlp'."),
                 } },
                 "--db" => options with { SqlitePath = Path.GetFullPath(db = Value()) },
                 "--connection" => options with { Connection = Value() },

@@ -4,6 +4,7 @@ using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Dashboards;
 using AgentOrchestration.Data.Delegation;
+using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Locks;
@@ -14,6 +15,7 @@ using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -50,10 +52,12 @@ public static class AgentOrchestrationServiceCollectionExtensions
         var retries = builder.Retries ?? new RetryOptions();
         retries.Validate();
         services.TryAddSingleton(retries);
-        services.TryAddSingleton<IRetryObserver, NoRetryObserver>();
+        services.TryAddSingleton<IRetryObserver, TelemetryRetryObserver>();
         services.TryAddSingleton<FaultPolicy>();
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
+        services.TryAddSingleton<OrchestrationTelemetry>();
         services.TryAddScoped<WorkClaimer>();
+        services.TryAddScoped<InstrumentedWorkClaimer>();
         services.TryAddScoped<AgentRegistry>();
         services.TryAddScoped<WorkItemService>();
         services.TryAddScoped<SprintService>();
@@ -62,30 +66,42 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<ILeaseDelegation>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<FileLockService>();
+        services.TryAddScoped<InstrumentedFileLockService>();
         services.TryAddScoped<SessionService>();
+        services.TryAddScoped<InstrumentedSessionService>();
         services.TryAddScoped<SessionReaper>();
+        services.TryAddScoped<InstrumentedSessionReaper>();
         services.TryAddScoped<QaService>();
+        services.TryAddScoped<InstrumentedQaService>();
         services.TryAddScoped<EventLog>();
+        services.TryAddScoped<InstrumentedEventLog>();
         services.TryAddScoped<OrchestrationDashboard>();
 
-        // Each public service behind the fault boundary: faults of the connection or server are retried where safe, and
-        // reach callers only as AgentOrchestrationTransientException.
-        TryAddBehindFaultBoundary<IWorkClaimer, WorkClaimer>(services);
+        // Each public service behind the fault boundary, outside its instrumentation: faults of the connection or server
+        // are retried where safe (each attempt is a span of its own) and reach callers only as
+        // AgentOrchestrationTransientException.
+        TryAddBehindFaultBoundary<IWorkClaimer, InstrumentedWorkClaimer>(services);
         TryAddBehindFaultBoundary<IAgentRegistry, AgentRegistry>(services);
         TryAddBehindFaultBoundary<IWorkItemService, WorkItemService>(services);
         TryAddBehindFaultBoundary<ISprintService, SprintService>(services);
         TryAddBehindFaultBoundary<IBacklogService, BacklogService>(services);
         services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
         TryAddBehindFaultBoundary<IDelegationService, DelegationService>(services);
-        TryAddBehindFaultBoundary<IFileLockService, FileLockService>(services);
-        TryAddBehindFaultBoundary<ISessionService, SessionService>(services);
-        TryAddBehindFaultBoundary<ISessionReaper, SessionReaper>(services);
+        TryAddBehindFaultBoundary<IFileLockService, InstrumentedFileLockService>(services);
+        TryAddBehindFaultBoundary<ISessionService, InstrumentedSessionService>(services);
+        TryAddBehindFaultBoundary<ISessionReaper, InstrumentedSessionReaper>(services);
         services.TryAddSingleton(new SessionReaperOptions());
         services.TryAddSingleton(new QaPolicy());
-        TryAddBehindFaultBoundary<IQaService, QaService>(services);
-        TryAddBehindFaultBoundary<IEventLog, EventLog>(services);
+        TryAddBehindFaultBoundary<IQaService, InstrumentedQaService>(services);
+        TryAddBehindFaultBoundary<IEventLog, InstrumentedEventLog>(services);
         services.TryAddSingleton(new EventLogOptions());
         TryAddBehindFaultBoundary<IOrchestrationDashboard, OrchestrationDashboard>(services);
+
+        // A generic host checks the options and the context when it starts (ValidateOnStart), not at the first call.
+        var contextType = builder.ContextType;
+        services.AddOptions<AgentOrchestrationStartup>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOrchestrationStartup>, StartupValidator>(sp => new StartupValidator(
+            sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<EventLogOptions>(), sp.GetRequiredService<SessionReaperOptions>(), contextType)));
         return services;
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
@@ -69,6 +70,28 @@ internal static class PostgreSqlEventReader
     }
 
     /// <summary>Steps 1 and 2 of a read, in one round trip: the floor, then the writers still holding the feed back.</summary>
+    /// <summary>
+    /// The oldest open transaction holding the feed's writer lock: one query of <c>pg_locks</c> and <c>pg_stat_activity</c>.
+    /// The role needs <c>pg_read_all_stats</c> (or to be the holder's role) to see other roles' transaction start times.
+    /// </summary>
+    public static async Task<EventFeedWriter?> FindOldestWriterAsync(DbContext context, CancellationToken cancellationToken)
+    {
+        var key = EventFeedSchema.LockKey(EventFeedSchema.Channel(context.Model)).ToString(CultureInfo.InvariantCulture);
+        var sql = $"""
+            SELECT a.pid AS "Pid", COALESCE(a.application_name, '') AS "Application", COALESCE(a.state, '') AS "State",
+                   EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start)::float8 AS "Seconds"
+            FROM pg_catalog.pg_locks AS l
+            JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = {EventFeedSchema.WriterLockClass} AND l.objid = {key}
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+              AND a.xact_start IS NOT NULL
+            ORDER BY a.xact_start
+            LIMIT 1
+            """;
+        var oldest = await context.Database.SqlQueryRaw<EventFeedWriter>(sql).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return oldest is [var writer] ? writer : null;
+    }
+
     private static async Task<ulong> ReadHorizonAsync(DbContext context, FeedSql sql, CancellationToken cancellationToken)
     {
         await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -28,6 +28,9 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     public Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken) =>
         PostgreSqlEventListener.StartAsync(context, cancellationToken);
 
+    public Task<EventFeedWriter?> FindOldestEventFeedWriterAsync(DbContext context, CancellationToken cancellationToken) =>
+        PostgreSqlEventReader.FindOldestWriterAsync(context, cancellationToken);
+
     public bool HasServerClock => true;
 
     public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>

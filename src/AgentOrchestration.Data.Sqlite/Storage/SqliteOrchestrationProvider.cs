@@ -53,6 +53,10 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken) =>
         Task.FromResult<IEventWakeup>(new PollingWakeup());
 
+    /// <summary>SQLite's log is ordered by sequence alone: no transaction can hold a reader back.</summary>
+    public Task<EventFeedWriter?> FindOldestEventFeedWriterAsync(DbContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<EventFeedWriter?>(null);
+
     /// <summary>Gets a value indicating that SQLite runs on one machine: its clock (the registered <see cref="TimeProvider"/>) decides.</summary>
     public bool HasServerClock => false;
 

@@ -144,6 +144,8 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
             }
         }
 
+        // The claim's statement committed one work_item.claimed event per item.
+        writes.EventsCommitted(rows.Count);
         if (rows.Count == 0)
         {
             // A claim with this key committed while this one waited for the agent's lock: the claim took nothing, and

@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentOrchestration.Data.EventLog;
 
 /// <summary>The default <see cref="IEventLog"/>: reads through the provider's feed query; a watch reads in short scopes of its own.</summary>
-internal sealed class EventLog(OrchestrationContext orchestration, IServiceScopeFactory scopes, EventLogOptions options) : IEventLog
+internal sealed class EventLog(OrchestrationContext orchestration, IServiceScopeFactory scopes, EventLogOptions options, OrchestrationTelemetry telemetry) : IEventLog
 {
     private const int MaxPage = 1000;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -30,10 +32,9 @@ internal sealed class EventLog(OrchestrationContext orchestration, IServiceScope
     public IAsyncEnumerable<OrchestrationEvent> WatchAsync(long afterSequence = 0, Guid? projectId = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
-        if (options.PollInterval <= TimeSpan.Zero || options.BatchSize is < 1 or > MaxPage)
+        if (options.Problems().FirstOrDefault() is { } problem)
         {
-            throw new InvalidOperationException(
-                $"EventLogOptions are not valid: PollInterval is {options.PollInterval} (must be positive), BatchSize is {options.BatchSize} (must be 1 to {MaxPage}).");
+            throw new InvalidOperationException(problem);
         }
 
         return WatchCoreAsync(afterSequence, projectId, cancellationToken);
@@ -79,20 +80,42 @@ internal sealed class EventLog(OrchestrationContext orchestration, IServiceScope
     private async Task<T> ReadInScopeAsync<T>(Func<IOrchestrationProvider, OrchestrationContext, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
-        while (true)
+        var failures = 0;
+
+        // From the first failure to the read that succeeds again: one reconnect span, the reads under it.
+        Activity? reconnect = null;
+        try
         {
-            try
+            while (true)
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var context = scope.ServiceProvider.GetRequiredService<OrchestrationContext>();
-                return await read(OrchestrationProviders.For(context.Context), context, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var context = scope.ServiceProvider.GetRequiredService<OrchestrationContext>();
+                    var result = await read(OrchestrationProviders.For(context.Context), context, cancellationToken).ConfigureAwait(false);
+                    if (failures > 0)
+                    {
+                        reconnect?.SetTag(TagNames.Outcome, Outcomes.Ok).SetTag(TagNames.Attempt, failures + 1);
+                        OrchestrationLog.WatchReconnected(telemetry.Events, failures);
+                    }
+
+                    return result;
+                }
+                // EF reports a transient failure (a dropped pooled connection, a failover) wrapped in an InvalidOperationException.
+                catch (Exception e) when ((e as DbException ?? e.InnerException as DbException) is { IsTransient: true } && !cancellationToken.IsCancellationRequested)
+                {
+                    failures++;
+                    reconnect ??= OrchestrationTelemetry.StartSpan(SpanNames.WatchReconnect);
+                    telemetry.WatchReconnects.Add(1);
+                    OrchestrationLog.WatchReadFailed(telemetry.Events, e, failures, backoff);
+                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                }
             }
-            // EF reports a transient failure (a dropped pooled connection, a failover) wrapped in an InvalidOperationException.
-            catch (Exception e) when ((e as DbException ?? e.InnerException as DbException) is { IsTransient: true } && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-            }
+        }
+        finally
+        {
+            reconnect?.Dispose();
         }
     }
 

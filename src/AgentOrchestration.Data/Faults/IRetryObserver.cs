@@ -2,7 +2,7 @@ namespace AgentOrchestration.Data.Faults;
 
 /// <summary>
 /// Told about every fault the library retries or gives up on: the one place logs and metrics of retries hook in.
-/// Registered as a singleton; the default does nothing.
+/// Registered as a singleton; the library's logs, metrics and spans are its default (Diagnostics/TelemetryRetryObserver).
 /// </summary>
 internal interface IRetryObserver
 {
@@ -17,20 +17,4 @@ internal interface IRetryObserver
 
     /// <summary>A commit of <paramref name="operation"/> whose outcome was unknown was checked: <paramref name="landed"/> says whether it was written.</summary>
     void Resolved(string operation, bool landed);
-}
-
-/// <summary>The default observer: nothing is logged until the host's logging is wired in.</summary>
-internal sealed class NoRetryObserver : IRetryObserver
-{
-    public void Retrying(string operation, int attempt, TimeSpan delay, Exception fault)
-    {
-    }
-
-    public void GaveUp(string operation, int attempts, bool mayHaveCommitted, Exception fault)
-    {
-    }
-
-    public void Resolved(string operation, bool landed)
-    {
-    }
 }

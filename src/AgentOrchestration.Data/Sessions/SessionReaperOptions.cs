@@ -22,20 +22,42 @@ public sealed class SessionReaperOptions
 
     /// <summary>
     /// Gets or sets what the background service calls when a run fails (it then waits for the next run); by default the
-    /// error is dropped. Use it to log without giving the library a logging dependency.
+    /// error is only logged (event 3005, ReaperRunFailed, at Warning).
     /// </summary>
     public Action<Exception>? OnError { get; set; }
 
+    /// <summary>The longest <see cref="Interval"/>: a timer cannot wait longer than about 49 days, and a reaper that rare reaps nothing useful.</summary>
+    internal static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
+
+    /// <summary>Throws for the first option out of its range (at registration, by <c>AddSessionReaper</c>).</summary>
     internal void Validate()
     {
         if (Timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "The reaper timeout must be more than zero.");
+            throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, TimeoutProblem);
         }
 
-        if (Interval <= TimeSpan.Zero)
+        if (Interval <= TimeSpan.Zero || Interval > MaxInterval)
         {
-            throw new ArgumentOutOfRangeException(nameof(Interval), Interval, "The reaper interval must be more than zero.");
+            throw new ArgumentOutOfRangeException(nameof(Interval), Interval, IntervalProblem);
         }
     }
+
+    /// <summary>What is wrong with these options, one message per option naming it and its allowed range (at start-up).</summary>
+    internal IEnumerable<string> Problems()
+    {
+        if (Timeout <= TimeSpan.Zero)
+        {
+            yield return $"{TimeoutProblem} It is {Timeout}.";
+        }
+
+        if (Interval <= TimeSpan.Zero || Interval > MaxInterval)
+        {
+            yield return $"{IntervalProblem} It is {Interval}.";
+        }
+    }
+
+    private const string TimeoutProblem = "SessionReaperOptions.Timeout (the reaper timeout) must be more than zero.";
+
+    private static string IntervalProblem => $"SessionReaperOptions.Interval (the reaper interval) must be more than zero and at most {MaxInterval}.";
 }

@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,9 +8,9 @@ namespace AgentOrchestration.Data.Sessions;
 /// <summary>
 /// The opt-in background reaper (<c>AddSessionReaper</c>): every <see cref="SessionReaperOptions.Interval"/> of the
 /// library's clock (the one set with <c>UseClock</c>, else the registered <see cref="TimeProvider"/>) it runs <see cref="ISessionReaper.ReapAsync"/> in a new DI scope. A failed run is
-/// reported to <see cref="SessionReaperOptions.OnError"/> and the loop goes on; only stopping ends it.
+/// logged (event 3005) and reported to <see cref="SessionReaperOptions.OnError"/> and the loop goes on; only stopping ends it.
 /// </summary>
-internal sealed class SessionReaperService(IServiceScopeFactory scopes, OrchestrationClock clock, SessionReaperOptions options) : BackgroundService
+internal sealed class SessionReaperService(IServiceScopeFactory scopes, OrchestrationClock clock, SessionReaperOptions options, OrchestrationTelemetry telemetry) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,6 +30,8 @@ internal sealed class SessionReaperService(IServiceScopeFactory scopes, Orchestr
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                // Nobody else hears of a background failure: a warning, not an error, since the next run may succeed.
+                OrchestrationLog.ReaperRunFailed(telemetry.Sessions, exception, options.Interval);
                 try
                 {
                     options.OnError?.Invoke(exception);

@@ -118,4 +118,16 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The wakeup; dispose it when the watch ends.</returns>
     Task<IEventWakeup> ListenForEventsAsync(DbContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The oldest open transaction that holds the event feed back (it wrote an event and has not ended), or
+    /// <see langword="null"/> when none does. Only PostgreSQL's feed can be held back: SQLite returns <see langword="null"/>.
+    /// </summary>
+    /// <param name="context">The context to read through.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The oldest writer, or <see langword="null"/>.</returns>
+    Task<EventFeedWriter?> FindOldestEventFeedWriterAsync(DbContext context, CancellationToken cancellationToken);
 }
+
+/// <summary>An open transaction holding the event feed back: its server process, application, state and age.</summary>
+internal sealed record EventFeedWriter(int Pid, string Application, string State, double Seconds);

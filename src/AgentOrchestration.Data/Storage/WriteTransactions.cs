@@ -1,3 +1,5 @@
+using AgentOrchestration.Data.Diagnostics;
+using AgentOrchestration.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -23,9 +25,25 @@ namespace AgentOrchestration.Data.Storage;
 /// caller's unit of work as it was if it fails.
 /// </para>
 /// </remarks>
-internal sealed class WriteTransactions(OrchestrationContext orchestration)
+internal sealed class WriteTransactions(OrchestrationContext orchestration, OrchestrationTelemetry telemetry)
 {
+    /// <summary>Whether the outermost write running on this context counts its events (while metrics are collected).</summary>
+    private bool counting;
+
     private DbContext Db => orchestration.Context;
+
+    /// <summary>
+    /// Counts events a write committed outside <see cref="RunAsync{T}(string, IReadOnlyList{LockScope}, Func{CancellationToken, Task{T}}, CancellationToken)"/>
+    /// (the claim's own statement), in <c>agent_orchestration.events.appended</c>.
+    /// </summary>
+    /// <param name="count">How many events the committed write appended.</param>
+    public void EventsCommitted(int count)
+    {
+        if (count > 0)
+        {
+            telemetry.EventsAppended.Add(count);
+        }
+    }
 
     /// <summary>Runs <paramref name="apply"/> under <paramref name="scope"/> and commits what it changed.</summary>
     /// <typeparam name="T">What the write returns.</typeparam>
@@ -61,17 +79,38 @@ internal sealed class WriteTransactions(OrchestrationContext orchestration)
     {
         LockScope.EnsureOrder(operation, scopes);
 
+        // The telemetry of every write, here once: a transaction span (under the public operation's span, over the
+        // database's) and the events it committed, counted at each save of the write (a write may save more than once,
+        // and writes it runs on its behalf save inside it) and added when it commits. Counting costs a change scan per
+        // save, so only while measured, and only by the outermost write of this context.
+        using var span = OrchestrationTelemetry.StartSpan(SpanNames.Transaction)?.SetTag(TagNames.Operation, operation);
+        var outermost = telemetry.EventsAppended.Enabled && !counting;
+        using var appended = outermost ? new AppendedEvents(Db) : null;
+        counting |= outermost;
+
         // Nothing a host left tracked (or another call, refused or not) may ride along with this save.
         Tracking.Reset(Db);
         try
         {
-            return await InTransactionAsync(Db, scopes, apply, cancellationToken).ConfigureAwait(false);
+            var result = await InTransactionAsync(Db, scopes, apply, cancellationToken).ConfigureAwait(false);
+            span?.SetTag(TagNames.Outcome, Outcomes.Ok);
+            EventsCommitted(appended?.Count ?? 0);
+            return result;
+        }
+        catch (Exception exception)
+        {
+            OrchestrationTelemetry.Fail(span, exception);
+            throw;
         }
         finally
         {
             // A refused change must not leave half-applied entities for the next SaveChanges of this scope, and a
             // committed one is stale in any tracked copy soon.
             Db.ChangeTracker.Clear();
+            if (outermost)
+            {
+                counting = false;
+            }
         }
     }
 
@@ -163,5 +202,24 @@ internal sealed class WriteTransactions(OrchestrationContext orchestration)
                 await transactions[i].DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Counts the events each save of one write inserts, from the first save to the commit.</summary>
+    private sealed class AppendedEvents : IDisposable
+    {
+        private readonly DbContext db;
+
+        public AppendedEvents(DbContext db)
+        {
+            this.db = db;
+            db.SavingChanges += OnSaving;
+        }
+
+        public int Count { get; private set; }
+
+        public void Dispose() => db.SavingChanges -= OnSaving;
+
+        private void OnSaving(object? sender, SavingChangesEventArgs e) =>
+            Count += db.ChangeTracker.Entries<OrchestrationEvent>().Count(entry => entry.State == EntityState.Added);
     }
 }
