@@ -1,7 +1,7 @@
 using System.Globalization;
-using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Backlog;
@@ -12,8 +12,6 @@ namespace AgentOrchestration.Data.Backlog;
 /// </summary>
 internal sealed class BacklogService(OrchestrationContext orchestration, OrchestrationClock clock, IBacklogRiskStrategy risk) : IBacklogService
 {
-    private const int MaxNameLength = 200;
-    private const int MaxNoteLength = 2000;
     private const int MaxPage = 500;
     private const string Entity = "backlog";
 
@@ -29,22 +27,11 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
 
     public async Task<BacklogItem> SubmitAsync(BacklogSubmission submission, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(submission);
-        var title = AgentValidation.Text(submission.Title, "title", 500);
-        var description = AgentValidation.Text(submission.Description, "description", BacklogSubmission.MaxTextLength);
-        var criteria = AgentValidation.Text(submission.SuccessCriteria, "success criteria", BacklogSubmission.MaxTextLength);
-        var createdBy = AgentValidation.Text(submission.CreatedBy, "created by", MaxNameLength);
-        if (submission.Priority is < 1 or > 5)
-        {
-            throw new ArgumentOutOfRangeException(nameof(submission), submission.Priority, "The priority is 1 (critical) to 5 (nice to have).");
-        }
-
-        if (submission.BusinessValue is < 1 or > 10)
-        {
-            throw new ArgumentOutOfRangeException(nameof(submission), submission.BusinessValue, "The business value is 1 to 10.");
-        }
-
-        RequireComplexity(submission.Complexity, nameof(submission));
+        BacklogValidation.Submission(submission);
+        var title = submission.Title.Trim();
+        var description = submission.Description.Trim();
+        var criteria = submission.SuccessCriteria.Trim();
+        var createdBy = submission.CreatedBy.Trim();
         var score = Score(submission.Complexity, submission.BusinessValue, submission.Priority);
         if (!await db.Set<Project>().AnyAsync(p => p.Id == submission.ProjectId, cancellationToken).ConfigureAwait(false))
         {
@@ -87,7 +74,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
 
     public Task<BacklogItem> StartAnalysisAsync(Guid backlogItemId, string agent, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
+        BacklogValidation.Change(backlogItemId, agent);
+        var name = agent.Trim();
         return ChangeAsync(backlogItemId, "start its analysis", (item, now) =>
         {
             if (item.Status == BacklogStatus.Analyzing)
@@ -105,22 +93,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
 
     public Task<BacklogItem> RecordAnalysisAsync(Guid backlogItemId, BacklogAnalysis analysis, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(analysis);
-        var name = AgentValidation.Text(analysis.Agent, "agent", MaxNameLength);
-        if (analysis.RiskScore is < 0 or > 100)
-        {
-            throw new ArgumentOutOfRangeException(nameof(analysis), analysis.RiskScore, "The risk score is 0 to 100.");
-        }
-
-        if (analysis.Complexity is { } revised)
-        {
-            RequireComplexity(revised, nameof(analysis));
-        }
-
-        if (analysis.PrimeNotes is { Length: > BacklogSubmission.MaxTextLength })
-        {
-            throw new ArgumentException($"The analysis notes have {analysis.PrimeNotes.Length} characters; at most {BacklogSubmission.MaxTextLength} are allowed.", nameof(analysis));
-        }
+        BacklogValidation.Analysis(backlogItemId, analysis);
+        var name = analysis.Agent.Trim();
 
         return ChangeAsync(backlogItemId, "record an analysis", (item, now) =>
         {
@@ -146,22 +120,23 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
 
     public Task<BacklogItem> MarkReadyAsync(Guid backlogItemId, string agent, string? note = null, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        Note(note, nameof(note));
+        BacklogValidation.Change(backlogItemId, agent, note);
+        var name = agent.Trim();
         return Conclude(backlogItemId, name, BacklogStatus.Ready, "backlog.ready", note, cancellationToken);
     }
 
     public Task<BacklogItem> BlockAsync(Guid backlogItemId, string agent, string reason, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        var why = AgentValidation.Text(reason, nameof(reason), MaxNoteLength);
+        BacklogValidation.Change(backlogItemId, agent, reason, nameof(reason), noteRequired: true);
+        var name = agent.Trim();
+        var why = reason.Trim();
         return Conclude(backlogItemId, name, BacklogStatus.Blocked, "backlog.blocked", why, cancellationToken);
     }
 
     public Task<BacklogItem> ReleaseAsync(Guid backlogItemId, string agent, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        Note(reason, nameof(reason));
+        BacklogValidation.Change(backlogItemId, agent, reason, nameof(reason));
+        var name = agent.Trim();
         return ChangeAsync(backlogItemId, "be released", (item, now) =>
         {
             if (item.Status == BacklogStatus.Analyzing)
@@ -183,12 +158,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
 
     public async Task<WorkItem> PromoteAsync(Guid backlogItemId, BacklogPromotion promotion, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(promotion);
-        var name = AgentValidation.Text(promotion.Agent, "agent", MaxNameLength);
-        if (promotion.EstimatedHours is < 0 or > 999_999.99m)
-        {
-            throw new ArgumentOutOfRangeException(nameof(promotion), promotion.EstimatedHours, "Estimated hours are 0 to 999999.99.");
-        }
+        BacklogValidation.Promotion(backlogItemId, promotion);
+        var name = promotion.Agent.Trim();
 
         WorkItem? story = null;
         await ChangeAsync(backlogItemId, "be promoted", async (item, now) =>
@@ -227,7 +198,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
 
     public async Task<WorkItem> ApproveStoryAsync(Guid storyId, string agent, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
+        BacklogValidation.Change(storyId, agent, idField: nameof(storyId));
+        var name = agent.Trim();
         Tracking.Reset(db);
         try
         {
@@ -377,22 +349,6 @@ internal sealed class BacklogService(OrchestrationContext orchestration, Orchest
         if (!string.Equals(item.AssignedToAgent, agent, StringComparison.Ordinal))
         {
             throw new BacklogItemHeldException(item.Id, item.AssignedToAgent, agent, operation);
-        }
-    }
-
-    private static void RequireComplexity(Complexity complexity, string parameter)
-    {
-        if (!Enum.IsDefined(complexity))
-        {
-            throw new ArgumentOutOfRangeException(parameter, complexity, $"Allowed complexities: {string.Join(", ", StoredEnum.Values(typeof(Complexity)))}.");
-        }
-    }
-
-    private static void Note(string? note, string parameter)
-    {
-        if (note is { Length: > MaxNoteLength })
-        {
-            throw new ArgumentException($"The {parameter} has {note.Length} characters; at most {MaxNoteLength} are allowed.", parameter);
         }
     }
 

@@ -2,6 +2,7 @@ using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Claims;
@@ -9,27 +10,19 @@ namespace AgentOrchestration.Data.Claims;
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
 internal sealed class WorkClaimer(OrchestrationContext orchestration, DelegationService delegation, OrchestrationClock clock) : IWorkClaimer
 {
-    private const int MaxBatch = 1000;
     private const int MaxClaimAttempts = 5;
     private readonly DbContext db = orchestration.Context;
 
     public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
         await ClaimAsync(agentId, projectId, 1, options, cancellationToken).ConfigureAwait(false) is [var claimed] ? claimed : null;
 
-    public Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        if (maxItems is < 1 or > MaxBatch)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxItems), maxItems, $"A batch claims from 1 to {MaxBatch} items.");
-        }
-
-        return ClaimAsync(agentId, projectId, maxItems, options, cancellationToken);
-    }
+    public Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
+        ClaimAsync(agentId, projectId, maxItems, options, cancellationToken);
 
     public async Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        var duration = ValidLease(leaseDuration ?? new ClaimOptions().LeaseDuration);
+        ClaimValidation.Renew(lease, leaseDuration);
+        var duration = leaseDuration ?? new ClaimOptions().LeaseDuration;
         return await WithLeaseAsync(lease, (item, assignment, now) =>
         {
             assignment.LeaseExpiresAt = now + duration;
@@ -41,13 +34,13 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
     public async Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
+        ClaimValidation.Release(lease, reason);
         await delegation.CancelAsync(lease.WorkItemId, Fenced(lease, reason), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
+        ClaimValidation.Lease(lease);
         await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
     }
 
@@ -55,19 +48,10 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {
+        ClaimValidation.Claim(agentId, projectId, maxItems, options);
         options ??= new ClaimOptions();
-        var duration = ValidLease(options.LeaseDuration);
+        var duration = options.LeaseDuration;
         var key = options.IdempotencyKey;
-        if (key is not null && (key.Length is 0 or > ClaimOptions.MaxIdempotencyKeyLength || key.Contains('#', StringComparison.Ordinal)))
-        {
-            throw new ArgumentException(
-                $"The idempotency key '{key}' is not valid: 1 to {ClaimOptions.MaxIdempotencyKeyLength} characters, without '#'.", nameof(options));
-        }
-
-        if (options.SessionId is not null)
-        {
-            SessionIds.ValidLookup(options.SessionId, nameof(options));
-        }
 
         var bound = key is null ? null : new ClaimIdempotency.Request(projectId, maxItems, duration, options.SessionId);
         if (key is not null && await ReplayAsync(agentId, key, bound!, cancellationToken).ConfigureAwait(false) is { } replayed)
@@ -185,9 +169,4 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, Delegation
 
         return new ClaimedWork(lease, item.ProjectId, item.Title, item.Priority, assignment.LeaseExpiresAt ?? now);
     }
-
-    private static TimeSpan ValidLease(TimeSpan duration) =>
-        duration > TimeSpan.Zero && duration <= ClaimOptions.MaxLeaseDuration
-            ? duration
-            : throw new ArgumentOutOfRangeException(nameof(duration), duration, $"A lease lasts more than zero and at most {ClaimOptions.MaxLeaseDuration}.");
 }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -17,7 +18,7 @@ internal sealed class OrchestrationEventConfiguration(SchemaNames names, bool po
         builder.Property(x => x.Sequence).ValueGeneratedOnAdd();
         builder.Property(x => x.Type).HasMaxLength(100).IsRequired();
         builder.Property(x => x.EntityType).HasMaxLength(50).IsRequired();
-        builder.Property(x => x.Actor).HasMaxLength(200);
+        builder.Property(x => x.Actor).HasMaxLength(InputLimits.Actor);
         builder.ComplexProperty(x => x.Payload, c => c.ToJson("payload"));
 
         // No foreign keys: the log outlives what it describes.

@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Delegation;
@@ -28,7 +29,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
 
     public Task<WorkItem> AssignAsync(Guid workItemId, Assignee assignee, DelegationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(assignee);
+        DelegationValidation.Assignee(assignee);
         return ChangeAsync(workItemId, "assign", [DelegationStatus.Unassigned], DelegationStatus.Assigned, options, async (step, ct) =>
             await HandOverAsync(step, assignee, ct).ConfigureAwait(false), cancellationToken);
     }
@@ -64,10 +65,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
 
     public Task<WorkItem> BlockAsync(Guid workItemId, string reason, DelegationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 2000)
-        {
-            throw new ArgumentException($"The reason '{reason}' is not valid: say what the work waits on, in 1 to 2000 characters.", nameof(reason));
-        }
+        DelegationValidation.Reason(reason);
 
         options ??= new DelegationOptions();
         options.Note ??= reason;
@@ -143,7 +141,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
 
     public Task<WorkItem> ReassignAsync(Guid workItemId, Assignee assignee, DelegationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(assignee);
+        DelegationValidation.Assignee(assignee);
         return ChangeAsync(workItemId, "reassign", Held, DelegationStatus.Assigned, options, async (step, ct) =>
         {
             EndHolding(step);
@@ -155,6 +153,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Orch
     private async Task<WorkItem> ChangeAsync(
         Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions? options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
+        DelegationValidation.Change(workItemId, options);
         options ??= new DelegationOptions();
         Tracking.Reset(db);
         try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -25,14 +26,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
     public async Task<IReadOnlyList<FileLockInfo>> AcquireAsync(
         string sessionId, IReadOnlyCollection<string> paths, FileLockType lockType, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        var requested = NormalizePaths(paths);
-        if (!Enum.IsDefined(lockType))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lockType), lockType, $"The lock type '{lockType}' is not defined. Allowed: {string.Join(", ", Enum.GetNames<FileLockType>())}.");
-        }
-
-        ValidateTtl(ttl);
+        var requested = LockValidation.Acquire(sessionId, paths, lockType, ttl);
         RefuseAmbientTransaction();
         const string operation = "acquire file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
@@ -105,8 +99,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
 
     public async Task<IReadOnlyList<FileLockInfo>> RenewAsync(string sessionId, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        ValidateTtl(ttl);
+        LockValidation.Renew(sessionId, ttl);
         RefuseAmbientTransaction();
         const string operation = "renew file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
@@ -140,8 +133,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
 
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        var requested = NormalizePaths(paths).ToHashSet(StringComparer.Ordinal);
+        var requested = LockValidation.SessionPaths(sessionId, paths).ToHashSet(StringComparer.Ordinal);
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
         return await InSerializedAsync(session.ProjectId, async work =>
@@ -158,7 +150,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
 
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAllAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
+        SessionValidation.Key(sessionId);
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
         return await InSerializedAsync(session.ProjectId, async work =>
@@ -174,8 +166,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
 
     public async Task<FileWriteCheck> CheckWriteAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        var requested = NormalizePaths(paths);
+        var requested = LockValidation.SessionPaths(sessionId, paths);
         var session = await FindSessionAsync(sessionId, requireActive: true, "write files", cancellationToken).ConfigureAwait(false);
         var now = await NowAsync(underLock: false, cancellationToken).ConfigureAwait(false);
         var (own, others) = await ReadLocksAsync(session, now, withOthers: true, cancellationToken).ConfigureAwait(false);
@@ -207,52 +198,6 @@ internal sealed class FileLockService(OrchestrationContext orchestration, Orches
                 .ThenBy(l => l.SessionId, StringComparer.Ordinal)
                 .ThenBy(l => l.Id),
         ];
-    }
-
-    private static void ValidateSessionId(string sessionId)
-    {
-        if (string.IsNullOrWhiteSpace(sessionId))
-        {
-            throw new ArgumentException($"The session key '{sessionId}' is empty; pass the key of an existing session (agent_sessions.session_id).", nameof(sessionId));
-        }
-    }
-
-    private static void ValidateTtl(TimeSpan ttl)
-    {
-        if (ttl <= TimeSpan.Zero || ttl > FileLockLimits.MaxTtl)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ttl), ttl, $"The time-to-live {ttl} is out of range: it must be more than zero and at most {FileLockLimits.MaxTtl}.");
-        }
-    }
-
-    /// <summary>Normalises every path, distinct and in the order given, or throws naming the first offending one; nothing is read or written before.</summary>
-    private static List<string> NormalizePaths(IReadOnlyCollection<string> paths)
-    {
-        ArgumentNullException.ThrowIfNull(paths);
-        if (paths.Count is 0 or > FileLockLimits.MaxPathsPerCall)
-        {
-            throw new ArgumentException($"{paths.Count} paths were given; between 1 and {FileLockLimits.MaxPathsPerCall} are allowed per call.", nameof(paths));
-        }
-
-        var result = new List<string>(paths.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var index = 0;
-        foreach (var path in paths)
-        {
-            if (!LockPath.TryNormalize(path, out var normalized, out var error))
-            {
-                throw new ArgumentException($"paths[{index}]: {error}", nameof(paths));
-            }
-
-            if (seen.Add(normalized))
-            {
-                result.Add(normalized);
-            }
-
-            index++;
-        }
-
-        return result;
     }
 
     private static string Stored(FileLockType type) => StoredEnum.ToStore(type);

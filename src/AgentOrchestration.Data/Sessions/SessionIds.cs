@@ -1,4 +1,5 @@
 using System.Buffers;
+using AgentOrchestration.Data.Validation;
 
 namespace AgentOrchestration.Data.Sessions;
 
@@ -16,22 +17,14 @@ internal static class SessionIds
         {
             var at = bad >= 0 ? bad : 0;
             throw new ArgumentException(
-                $"The session key '{sessionId}' has the character '{sessionId[at]}' (U+{(int)sessionId[at]:X4}) at position {at}. A session key is made of ASCII letters, digits, '.', '_', ':' and '-', and starts with a letter or digit.",
+                $"{parameterName} {Input.Show(sessionId)} has the character '{sessionId[at]}' (U+{(int)sessionId[at]:X4}) at position {at}. A session key is made of ASCII letters, digits, '.', '_', ':' and '-', and starts with a letter or digit.",
                 parameterName);
         }
 
         return sessionId;
     }
 
-    /// <summary>Validates a key to look up: not empty and at most 200 characters (longer keys cannot be stored).</summary>
-    public static void ValidLookup(string sessionId, string parameterName)
-    {
-        ArgumentNullException.ThrowIfNull(sessionId, parameterName);
-        if (sessionId.Length is 0 or > SessionStart.MaxSessionIdLength)
-        {
-            throw new ArgumentException(
-                $"The session key '{(sessionId.Length > 40 ? sessionId[..40] + "…" : sessionId)}' has {sessionId.Length} characters; a session key has 1 to {SessionStart.MaxSessionIdLength}.",
-                parameterName);
-        }
-    }
+    /// <summary>Validates a key to look up: 1 to 200 characters on one line (longer keys cannot be stored, control characters never are).</summary>
+    public static void ValidLookup(string sessionId, string parameterName) =>
+        Input.Key(sessionId, parameterName, SessionStart.MaxSessionIdLength);
 }

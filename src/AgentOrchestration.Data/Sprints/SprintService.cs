@@ -1,7 +1,7 @@
 using System.Globalization;
-using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sprints;
@@ -27,12 +27,8 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
 
     public async Task<Sprint> PlanAsync(SprintPlan plan, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        var name = AgentValidation.Text(plan.Name, "name", 200);
-        if (plan.StartsAt is { } start && plan.EndsAt is { } end && end <= start)
-        {
-            throw new ArgumentException($"The sprint ends at {end:O}, not after it starts at {start:O}; a sprint must end after it starts.", nameof(plan));
-        }
+        SprintValidation.Plan(plan);
+        var name = plan.Name.Trim();
 
         if (!await db.Set<Project>().AnyAsync(p => p.Id == plan.ProjectId, cancellationToken).ConfigureAwait(false))
         {
@@ -68,6 +64,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
 
     public async Task<Sprint> StartAsync(Guid sprintId, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Change(sprintId, actor);
         try
         {
             return await ChangeAsync(sprintId, async (sprint, now) =>
@@ -103,6 +100,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
 
     public async Task<SprintCompletion> CompleteAsync(Guid sprintId, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Change(sprintId, actor);
         List<Guid> finished = [];
         List<Guid> returned = [];
         var completed = await ChangeAsync(sprintId, async (sprint, now) =>
@@ -154,6 +152,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
 
     public async Task<int> AddWorkAsync(Guid sprintId, IReadOnlyCollection<Guid> workItemIds, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Work(sprintId, workItemIds, actor);
         var ids = Ids(workItemIds);
         var added = 0;
         await ChangeAsync(sprintId, async (sprint, now) =>
@@ -206,6 +205,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, Orchestr
 
     public async Task<int> RemoveWorkAsync(Guid sprintId, IReadOnlyCollection<Guid> workItemIds, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Work(sprintId, workItemIds, actor);
         var ids = Ids(workItemIds);
         var removed = 0;
         await ChangeAsync(sprintId, async (sprint, now) =>
