@@ -81,7 +81,7 @@ internal sealed class QaService(OrchestrationContext orchestration, Orchestratio
 
     public async Task<WorkItem> StartQaAsync(Guid taskId, string sessionId, CancellationToken cancellationToken = default)
     {
-        SessionIds.ValidLookup(sessionId, nameof(sessionId));
+        QaValidation.Start(taskId, sessionId);
         return await InTaskTransactionAsync(taskId, sessionId, "start QA", (item, now) =>
         {
             if (item.QaStatus is not (QaStatus.NotStarted or QaStatus.QaFailed))

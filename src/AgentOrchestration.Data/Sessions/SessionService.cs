@@ -265,7 +265,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, Orchest
         if (!allowed.Contains(item.Type))
         {
             throw new ArgumentException(
-                $"The work item '{workItemId}' is a {StoredEnum.ToStore(item.Type)}; {field} must name a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))}.");
+                $"start.{field} '{workItemId}' is a {StoredEnum.ToStore(item.Type)}. Allowed: a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))} of the session's project.", "start." + field);
         }
     }
 }
