@@ -265,7 +265,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, Orchest
         if (!allowed.Contains(item.Type))
         {
             throw new ArgumentException(
-                $"start.{field} '{workItemId}' is a {StoredEnum.ToStore(item.Type)}. Allowed: a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))} of the session's project.", "start." + field);
+                $"start.{field} '{workItemId}' is a {StoredEnum.ToStore(item.Type)}; {field} must name a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))} of the session's project.", "start." + field);
         }
     }
 }

@@ -35,7 +35,7 @@ internal static class LockValidation
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count is 0 or > FileLockLimits.MaxPathsPerCall)
         {
-            throw new ArgumentException($"paths has {paths.Count} entries. Allowed: 1 to {FileLockLimits.MaxPathsPerCall} per call.", nameof(paths));
+            throw new ArgumentException($"{paths.Count} paths were given; between 1 and {FileLockLimits.MaxPathsPerCall} are allowed per call.", nameof(paths));
         }
 
         var result = new List<string>(paths.Count);

@@ -21,7 +21,7 @@ internal static class SessionValidation
         Input.Id(start.ParentStoryId, "start.ParentStoryId");
         Input.Id(start.BacklogId, "start.BacklogId");
         Input.Id(start.TaskId, "start.TaskId");
-        Input.Range(start.RiskLevel, "start.RiskLevel", 0, SessionStart.MaxRiskLevel, "0 none");
+        Input.Range(start.RiskLevel, "start.RiskLevel", 0, SessionStart.MaxRiskLevel, "the risk level, 0 none");
         Input.Defined(start.OversightLevel, "start.OversightLevel");
         Input.Text(start.CurrentAction, "start.CurrentAction", InputLimits.Note);
     }
@@ -47,7 +47,7 @@ internal static class SessionValidation
         Change(sessionId, reason);
         if (outcome is not (SessionStatus.Completed or SessionStatus.Failed or SessionStatus.Halted))
         {
-            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, $"outcome {outcome} is not an end state. Allowed: Completed, Failed, Halted.");
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, $"outcome {outcome} is not an end state. Allowed: completed, failed, halted.");
         }
     }
 

@@ -63,7 +63,11 @@ public sealed class Breaks(Faker faker)
         }
     }
 
-    /// <summary>A key that names a row (a session key, an idempotency key): too long, or with characters no key can hold.</summary>
+    /// <summary>A session key: too long, blank, or with characters no key can hold.</summary>
+    public IEnumerable<Broken<string?>> SessionKey(int maxLength, bool optional = false) =>
+        Key(maxLength, optional).Append(new("white space", faker.PickRandom(" ", "   ")));
+
+    /// <summary>A key that names a row (an idempotency key, a session key): too long, or with characters no key can hold.</summary>
     public IEnumerable<Broken<string?>> Key(int maxLength, bool optional = false)
     {
         if (!optional)

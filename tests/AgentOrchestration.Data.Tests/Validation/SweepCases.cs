@@ -392,13 +392,13 @@ public sealed class SweepCases(OrchestrationFaker faker, Breaks breaks, SweepWor
     {
         const string start = "ISessionService.StartAsync";
         SessionStart Valid() => faker.Session(world.A.Id);
-        foreach (var b in breaks.Key(InputLimits.SessionId, optional: true).Concat([
+        foreach (var b in breaks.SessionKey(InputLimits.SessionId, optional: true).Concat([
             new Broken<string?>("leading dash", "-" + breaks.Word()), new Broken<string?>("space", breaks.Word() + " 1"), new Broken<string?>("non-ASCII", breaks.Word() + "\u00E9")]))
         {
             yield return Case($"{start} SessionId {b.Label}", "start.SessionId", sp => S<ISessionService>(sp).StartAsync(Valid() with { SessionId = b.Value }));
         }
 
-        foreach (var b in breaks.Key(InputLimits.SessionId))
+        foreach (var b in breaks.SessionKey(InputLimits.SessionId))
         {
             yield return Case($"ISessionService.HeartbeatAsync sessionId {b.Label}", "sessionId", sp => S<ISessionService>(sp).HeartbeatAsync(b.Value!));
             yield return Case($"ISessionService.PauseAsync sessionId {b.Label}", "sessionId", sp => S<ISessionService>(sp).PauseAsync(b.Value!));
@@ -473,7 +473,7 @@ public sealed class SweepCases(OrchestrationFaker faker, Breaks breaks, SweepWor
     {
         const string acquire = "IFileLockService.AcquireAsync";
         LockRequest Valid() => faker.Locks(world.SessionA.SessionId);
-        foreach (var b in breaks.Key(InputLimits.SessionId))
+        foreach (var b in breaks.SessionKey(InputLimits.SessionId))
         {
             yield return Case($"{acquire} sessionId {b.Label}", "sessionId", sp => S<IFileLockService>(sp).AcquireAsync(Valid() with { SessionId = b.Value! }));
             yield return Case($"IFileLockService.RenewAsync sessionId {b.Label}", "sessionId", sp => S<IFileLockService>(sp).RenewAsync(b.Value!, TimeSpan.FromMinutes(5)));
@@ -519,7 +519,7 @@ public sealed class SweepCases(OrchestrationFaker faker, Breaks breaks, SweepWor
     {
         const string record = "IQaService.RecordResultAsync";
         NewQaResult Valid() => faker.QaResult(world.Claim.Lease.WorkItemId, world.ReviewerA.SessionId);
-        foreach (var b in breaks.Key(InputLimits.SessionId))
+        foreach (var b in breaks.SessionKey(InputLimits.SessionId))
         {
             yield return Case($"{record} SessionId {b.Label}", "result.SessionId", sp => S<IQaService>(sp).RecordResultAsync(Valid() with { SessionId = b.Value! }));
             yield return Case($"IQaService.StartQaAsync sessionId {b.Label}", "sessionId", sp => S<IQaService>(sp).StartQaAsync(world.Claim.Lease.WorkItemId, b.Value!));
@@ -592,7 +592,7 @@ public sealed class SweepCases(OrchestrationFaker faker, Breaks breaks, SweepWor
             yield return Case($"{claim} IdempotencyKey {b.Label}", "options.IdempotencyKey", sp => Claim(sp, new ClaimOptions { IdempotencyKey = b.Value }));
         }
 
-        foreach (var b in breaks.Key(InputLimits.SessionId, optional: true))
+        foreach (var b in breaks.SessionKey(InputLimits.SessionId, optional: true))
         {
             yield return Case($"{claim} SessionId {b.Label}", "options.SessionId", sp => Claim(sp, new ClaimOptions { SessionId = b.Value }));
         }
@@ -697,7 +697,7 @@ public sealed class SweepCases(OrchestrationFaker faker, Breaks breaks, SweepWor
             yield return ($"Context.Instructions {b.Label}", () => new DelegationOptions { Context = new DelegationContext { Instructions = b.Value } }, "options.Context.Instructions");
         }
 
-        foreach (var b in breaks.Key(InputLimits.SessionId, optional: true))
+        foreach (var b in breaks.SessionKey(InputLimits.SessionId, optional: true))
         {
             yield return ($"SessionId {b.Label}", () => new DelegationOptions { SessionId = b.Value }, "options.SessionId");
         }
