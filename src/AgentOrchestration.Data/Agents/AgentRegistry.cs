@@ -2,6 +2,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Agents;
@@ -20,21 +21,21 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
 
     public async Task<AgentProfile> RegisterAsync(AgentRegistration registration, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(registration);
+        AgentValidation.Registration(registration);
         var now = clock.GetUtcNow();
         var capabilities = AgentValidation.Capabilities(registration.Capabilities);
         var agent = new AgentProfile
         {
-            Name = AgentValidation.Text(registration.Name, "name", 200),
-            Slug = AgentValidation.Slug(registration.Slug),
-            Type = AgentValidation.Text(registration.Type, "type", 100),
-            Mode = AgentValidation.Text(registration.Mode, "mode", 50),
+            Name = registration.Name.Trim(),
+            Slug = registration.Slug,
+            Type = registration.Type.Trim(),
+            Mode = registration.Mode.Trim(),
             Description = registration.Description,
             Capabilities = capabilities,
             Constraints = registration.Constraints,
             Tools = registration.Tools,
             Metadata = registration.Metadata,
-            MaxConcurrentTasks = AgentValidation.Concurrency(registration.MaxConcurrentTasks),
+            MaxConcurrentTasks = registration.MaxConcurrentTasks,
             Status = AgentStatus.Active,
             CreatedAt = now,
             UpdatedAt = now,
@@ -87,10 +88,10 @@ internal sealed class AgentRegistry(OrchestrationContext orchestration, WriteTra
 
     public async Task<AgentProfile> UpdateAsync(string slug, AgentProfileUpdate update, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(update);
-        var name = update.Name is null ? null : AgentValidation.Text(update.Name, "name", 200);
-        var type = update.Type is null ? null : AgentValidation.Text(update.Type, "type", 100);
-        var mode = update.Mode is null ? null : AgentValidation.Text(update.Mode, "mode", 50);
+        AgentValidation.Update(slug, update);
+        var name = update.Name?.Trim();
+        var type = update.Type?.Trim();
+        var mode = update.Mode?.Trim();
         return await ChangeAsync(slug, OrchestrationEventTypes.AgentUpdated, (agent, _) =>
         {
             if (agent.Status == AgentStatus.Archived)

@@ -1,9 +1,9 @@
 using System.Globalization;
-using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Backlog;
@@ -14,8 +14,6 @@ namespace AgentOrchestration.Data.Backlog;
 /// </summary>
 internal sealed class BacklogService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, IBacklogRiskStrategy risk) : IBacklogService
 {
-    private const int MaxNameLength = 200;
-    private const int MaxNoteLength = 2000;
     private const int MaxPage = 500;
     private const string Entity = "backlog";
 
@@ -31,22 +29,11 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
 
     public async Task<BacklogItem> SubmitAsync(BacklogSubmission submission, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(submission);
-        var title = AgentValidation.Text(submission.Title, "title", 500);
-        var description = AgentValidation.Text(submission.Description, "description", BacklogSubmission.MaxTextLength);
-        var criteria = AgentValidation.Text(submission.SuccessCriteria, "success criteria", BacklogSubmission.MaxTextLength);
-        var createdBy = AgentValidation.Text(submission.CreatedBy, "created by", MaxNameLength);
-        if (submission.Priority is < 1 or > 5)
-        {
-            throw new ArgumentOutOfRangeException(nameof(submission), submission.Priority, "The priority is 1 (critical) to 5 (nice to have).");
-        }
-
-        if (submission.BusinessValue is < 1 or > 10)
-        {
-            throw new ArgumentOutOfRangeException(nameof(submission), submission.BusinessValue, "The business value is 1 to 10.");
-        }
-
-        RequireComplexity(submission.Complexity, nameof(submission));
+        BacklogValidation.Submission(submission);
+        var title = submission.Title.Trim();
+        var description = submission.Description.Trim();
+        var criteria = submission.SuccessCriteria.Trim();
+        var createdBy = submission.CreatedBy.Trim();
         var score = Score(submission.Complexity, submission.BusinessValue, submission.Priority);
         if (!await db.Set<Project>().AnyAsync(p => p.Id == submission.ProjectId, cancellationToken).ConfigureAwait(false))
         {
@@ -83,7 +70,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
 
     public Task<BacklogItem> StartAnalysisAsync(Guid backlogItemId, string agent, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
+        BacklogValidation.Change(backlogItemId, agent);
+        var name = agent.Trim();
         return ChangeAsync(backlogItemId, "start its analysis", (item, now) =>
         {
             if (item.Status == BacklogStatus.Analyzing)
@@ -101,22 +89,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
 
     public Task<BacklogItem> RecordAnalysisAsync(Guid backlogItemId, BacklogAnalysis analysis, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(analysis);
-        var name = AgentValidation.Text(analysis.Agent, "agent", MaxNameLength);
-        if (analysis.RiskScore is < 0 or > 100)
-        {
-            throw new ArgumentOutOfRangeException(nameof(analysis), analysis.RiskScore, "The risk score is 0 to 100.");
-        }
-
-        if (analysis.Complexity is { } revised)
-        {
-            RequireComplexity(revised, nameof(analysis));
-        }
-
-        if (analysis.PrimeNotes is { Length: > BacklogSubmission.MaxTextLength })
-        {
-            throw new ArgumentException($"The analysis notes have {analysis.PrimeNotes.Length} characters; at most {BacklogSubmission.MaxTextLength} are allowed.", nameof(analysis));
-        }
+        BacklogValidation.Analysis(backlogItemId, analysis);
+        var name = analysis.Agent.Trim();
 
         return ChangeAsync(backlogItemId, "record an analysis", (item, now) =>
         {
@@ -142,22 +116,23 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
 
     public Task<BacklogItem> MarkReadyAsync(Guid backlogItemId, string agent, string? note = null, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        Note(note, nameof(note));
+        BacklogValidation.Change(backlogItemId, agent, note);
+        var name = agent.Trim();
         return Conclude(backlogItemId, name, BacklogStatus.Ready, OrchestrationEventTypes.BacklogReady, note, cancellationToken);
     }
 
     public Task<BacklogItem> BlockAsync(Guid backlogItemId, string agent, string reason, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        var why = AgentValidation.Text(reason, nameof(reason), MaxNoteLength);
+        BacklogValidation.Change(backlogItemId, agent, reason, nameof(reason), noteRequired: true);
+        var name = agent.Trim();
+        var why = reason.Trim();
         return Conclude(backlogItemId, name, BacklogStatus.Blocked, OrchestrationEventTypes.BacklogBlocked, why, cancellationToken);
     }
 
     public Task<BacklogItem> ReleaseAsync(Guid backlogItemId, string agent, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
-        Note(reason, nameof(reason));
+        BacklogValidation.Change(backlogItemId, agent, reason, nameof(reason));
+        var name = agent.Trim();
         return ChangeAsync(backlogItemId, "be released", (item, now) =>
         {
             if (item.Status == BacklogStatus.Analyzing)
@@ -179,12 +154,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
 
     public async Task<WorkItem> PromoteAsync(Guid backlogItemId, BacklogPromotion promotion, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(promotion);
-        var name = AgentValidation.Text(promotion.Agent, "agent", MaxNameLength);
-        if (promotion.EstimatedHours is < 0 or > 999_999.99m)
-        {
-            throw new ArgumentOutOfRangeException(nameof(promotion), promotion.EstimatedHours, "Estimated hours are 0 to 999999.99.");
-        }
+        BacklogValidation.Promotion(backlogItemId, promotion);
+        var name = promotion.Agent.Trim();
 
         WorkItem? story = null;
         await ChangeAsync(backlogItemId, "be promoted", async (item, now) =>
@@ -223,7 +194,8 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
 
     public async Task<WorkItem> ApproveStoryAsync(Guid storyId, string agent, CancellationToken cancellationToken = default)
     {
-        var name = AgentValidation.Text(agent, nameof(agent), MaxNameLength);
+        BacklogValidation.Change(storyId, agent, idField: nameof(storyId));
+        var name = agent.Trim();
         return await writes.RunAsync("story.approve", LockScope.WorkItem(storyId), async ct =>
         {
             var story = await db.Set<WorkItem>().SingleOrDefaultAsync(w => w.Id == storyId, ct).ConfigureAwait(false)
@@ -353,22 +325,6 @@ internal sealed class BacklogService(OrchestrationContext orchestration, WriteTr
         if (!string.Equals(item.AssignedToAgent, agent, StringComparison.Ordinal))
         {
             throw new BacklogItemHeldException(item.Id, item.AssignedToAgent, agent, operation);
-        }
-    }
-
-    private static void RequireComplexity(Complexity complexity, string parameter)
-    {
-        if (!Enum.IsDefined(complexity))
-        {
-            throw new ArgumentOutOfRangeException(parameter, complexity, $"Allowed complexities: {string.Join(", ", StoredEnum.Values(typeof(Complexity)))}.");
-        }
-    }
-
-    private static void Note(string? note, string parameter)
-    {
-        if (note is { Length: > MaxNoteLength })
-        {
-            throw new ArgumentException($"The {parameter} has {note.Length} characters; at most {MaxNoteLength} are allowed.", parameter);
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class ClaimOptions
     /// </summary>
     public string? IdempotencyKey { get; set; }
 
-    /// <summary>Gets or sets who claims, as recorded in the history and events; the agent's id by default.</summary>
+    /// <summary>Gets or sets who claims, as recorded in the history and events (1 to 200 characters, one line); the agent's id by default.</summary>
     public string? Actor { get; set; }
 
     /// <summary>

@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Claims;
@@ -12,7 +13,6 @@ namespace AgentOrchestration.Data.Claims;
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
 internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTransactions writes, ILeaseDelegation delegation, OrchestrationClock clock, FaultPolicy faults) : IWorkClaimer
 {
-    private const int MaxBatch = 1000;
     private const int MaxClaimAttempts = 5;
 
     /// <summary>Starts the idempotency key of a claim made without one (<c>#</c> never occurs in a caller's key).</summary>
@@ -22,20 +22,13 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
         await ClaimAsync(agentId, projectId, 1, options, cancellationToken).ConfigureAwait(false) is [var claimed] ? claimed : null;
 
-    public Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        if (maxItems is < 1 or > MaxBatch)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxItems), maxItems, $"A batch claims from 1 to {MaxBatch} items.");
-        }
-
-        return ClaimAsync(agentId, projectId, maxItems, options, cancellationToken);
-    }
+    public Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
+        ClaimAsync(agentId, projectId, maxItems, options, cancellationToken);
 
     public async Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
-        var duration = ValidLease(leaseDuration ?? new ClaimOptions().LeaseDuration);
+        ClaimValidation.Renew(lease, leaseDuration);
+        var duration = leaseDuration ?? new ClaimOptions().LeaseDuration;
 
         // Renewing twice only moves the expiry to the same distance from now again.
         FaultAttempt.MarkIdempotent();
@@ -50,7 +43,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
     public async Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
+        ClaimValidation.Release(lease, reason);
 
         // Whoever ended the assignment (this release, or an expiry after it failed), the lease no longer holds the item.
         FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status is not (AssignmentStatus.Assigned or AssignmentStatus.Started or AssignmentStatus.Paused), ct));
@@ -59,7 +52,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
     public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
+        ClaimValidation.Lease(lease);
 
         // Only this lease completes its assignment, so a completed assignment is this completion, landed.
         FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, ct));
@@ -82,19 +75,10 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {
+        ClaimValidation.Claim(agentId, projectId, maxItems, options);
         options ??= new ClaimOptions();
-        var duration = ValidLease(options.LeaseDuration);
+        var duration = options.LeaseDuration;
         var key = options.IdempotencyKey;
-        if (key is not null && (key.Length is 0 or > ClaimOptions.MaxIdempotencyKeyLength || key.Contains('#', StringComparison.Ordinal)))
-        {
-            throw new ArgumentException(
-                $"The idempotency key '{key}' is not valid: 1 to {ClaimOptions.MaxIdempotencyKeyLength} characters, without '#'.", nameof(options));
-        }
-
-        if (options.SessionId is not null)
-        {
-            SessionIds.ValidLookup(options.SessionId, nameof(options));
-        }
 
         // Without the caller's key the claim gets one of its own, so a retry after a commit whose outcome is unknown finds
         // what that commit took instead of claiming again.
@@ -215,9 +199,4 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
             change(item, assignment, now);
             return new ClaimedWork(lease, item.ProjectId, item.Title, item.Priority, assignment.LeaseExpiresAt ?? now);
         }, cancellationToken);
-
-    private static TimeSpan ValidLease(TimeSpan duration) =>
-        duration > TimeSpan.Zero && duration <= ClaimOptions.MaxLeaseDuration
-            ? duration
-            : throw new ArgumentOutOfRangeException(nameof(duration), duration, $"A lease lasts more than zero and at most {ClaimOptions.MaxLeaseDuration}.");
 }

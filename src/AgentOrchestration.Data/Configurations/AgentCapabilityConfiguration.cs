@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -18,7 +19,7 @@ internal sealed class AgentCapabilityConfiguration(SchemaNames names) : IEntityT
             t.HasCheckConstraint(names.Check(Table, "capability"), "length(\"capability\") > 0 AND \"capability\" = lower(\"capability\")");
         });
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
-        builder.Property(x => x.Capability).HasMaxLength(100).IsRequired();
+        builder.Property(x => x.Capability).HasMaxLength(InputLimits.Capability).IsRequired();
         builder.Property(x => x.Proficiency).HasDefaultValue(3);
 
         builder.HasOne(x => x.Agent).WithMany(a => a.CapabilityRecords).HasForeignKey(x => x.AgentId)

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -10,7 +11,7 @@ internal sealed class AgentProfileConfiguration(SchemaNames names) : IEntityType
 {
     public const string Table = "agent_profiles";
 
-    public const int SlugLength = 100;
+    public const int SlugLength = InputLimits.Slug;
 
     public void Configure(EntityTypeBuilder<AgentProfile> builder)
     {
@@ -23,10 +24,10 @@ internal sealed class AgentProfileConfiguration(SchemaNames names) : IEntityType
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
         builder.Ignore(x => x.ActiveAssignments);
 
-        builder.Property(x => x.Name).HasMaxLength(200).IsRequired();
+        builder.Property(x => x.Name).HasMaxLength(InputLimits.Name).IsRequired();
         builder.Property(x => x.Slug).HasMaxLength(SlugLength).IsRequired();
-        builder.Property(x => x.Type).HasMaxLength(100).IsRequired();
-        builder.Property(x => x.Mode).HasMaxLength(50).IsRequired();
+        builder.Property(x => x.Type).HasMaxLength(InputLimits.AgentType).IsRequired();
+        builder.Property(x => x.Mode).HasMaxLength(InputLimits.AgentMode).IsRequired();
         builder.Property(x => x.Status).HasDefaultValue(AgentStatus.Active);
         builder.Property(x => x.MaxConcurrentTasks).HasDefaultValue(1);
         builder.ComplexCollection(x => x.Capabilities, c => c.ToJson("capabilities"));

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -10,7 +11,7 @@ internal sealed class AgentSessionConfiguration(SchemaNames names) : IEntityType
 {
     public const string Table = "agent_sessions";
 
-    public const int SessionIdLength = 200;
+    public const int SessionIdLength = InputLimits.SessionId;
 
     public void Configure(EntityTypeBuilder<AgentSession> builder)
     {

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -20,15 +21,15 @@ internal sealed class BacklogItemConfiguration(SchemaNames names) : IEntityTypeC
         });
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
 
-        builder.Property(x => x.Title).HasMaxLength(500).IsRequired();
+        builder.Property(x => x.Title).HasMaxLength(InputLimits.Title).IsRequired();
         builder.Property(x => x.Description).IsRequired();
         builder.Property(x => x.SuccessCriteria).IsRequired();
         builder.Property(x => x.Priority).HasDefaultValue(3);
         builder.Property(x => x.EstimatedComplexity).HasDefaultValue(Complexity.Moderate);
         builder.Property(x => x.BusinessValue).HasDefaultValue(5);
         builder.Property(x => x.RiskScore).HasDefaultValue(0);
-        builder.Property(x => x.CreatedBy).HasMaxLength(200).HasDefaultValue("user").IsRequired();
-        builder.Property(x => x.AssignedToAgent).HasMaxLength(200);
+        builder.Property(x => x.CreatedBy).HasMaxLength(InputLimits.Actor).HasDefaultValue("user").IsRequired();
+        builder.Property(x => x.AssignedToAgent).HasMaxLength(InputLimits.Actor);
         builder.Property(x => x.Status).HasDefaultValue(BacklogStatus.Backlog);
         builder.Property(x => x.SubmittedAt).HasColumnName("timestamp").HasDefaultValueSql("CURRENT_TIMESTAMP");
 

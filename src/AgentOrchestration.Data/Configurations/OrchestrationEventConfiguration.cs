@@ -2,6 +2,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -22,7 +23,7 @@ internal sealed class OrchestrationEventConfiguration(SchemaNames names) : IEnti
         builder.Property(x => x.Sequence).ValueGeneratedOnAdd();
         builder.Property(x => x.Type).HasMaxLength(100).IsRequired();
         builder.Property(x => x.EntityType).HasMaxLength(50).IsRequired();
-        builder.Property(x => x.Actor).HasMaxLength(200);
+        builder.Property(x => x.Actor).HasMaxLength(InputLimits.Actor);
         builder.ComplexProperty(x => x.Payload, c => c.ToJson("payload"));
 
         // No foreign keys: the log outlives what it describes.

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -14,8 +15,8 @@ internal sealed class ProjectConfiguration(SchemaNames names) : IEntityTypeConfi
     {
         builder.ToTable(names.Table(Table), names.Schema);
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
-        builder.Property(x => x.Key).HasMaxLength(64).IsRequired();
-        builder.Property(x => x.Name).HasMaxLength(200).IsRequired();
+        builder.Property(x => x.Key).HasMaxLength(InputLimits.ProjectKey).IsRequired();
+        builder.Property(x => x.Name).HasMaxLength(InputLimits.Name).IsRequired();
         builder.HasIndex(x => x.Key).IsUnique().HasDatabaseName(names.Index("ux_projects_key"));
     }
 }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -14,7 +15,7 @@ internal sealed class SprintConfiguration(SchemaNames names) : IEntityTypeConfig
     {
         builder.ToTable(names.Table(Table), names.Schema);
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
-        builder.Property(x => x.Name).HasMaxLength(200).IsRequired();
+        builder.Property(x => x.Name).HasMaxLength(InputLimits.Name).IsRequired();
         builder.Property(x => x.Status).HasDefaultValue(SprintStatus.Planned);
 
         builder.HasOne(x => x.Project).WithMany(p => p.Sprints).HasForeignKey(x => x.ProjectId)

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -22,12 +23,12 @@ internal sealed class WorkItemConfiguration(SchemaNames names) : IEntityTypeConf
         builder.HasKey(x => x.Id).HasName(names.PrimaryKey(Table));
         builder.Ignore(x => x.Tasks);
 
-        builder.Property(x => x.Title).HasMaxLength(500).IsRequired();
+        builder.Property(x => x.Title).HasMaxLength(InputLimits.Title).IsRequired();
         builder.Property(x => x.Status).HasDefaultValue(WorkItemStatus.Todo);
         builder.Property(x => x.Priority).HasDefaultValue(3);
         builder.Property(x => x.DelegationStatus).HasDefaultValue(DelegationStatus.Unassigned);
-        builder.Property(x => x.EstimatedHours).HasPrecision(8, 2);
-        builder.Property(x => x.ActualHours).HasPrecision(8, 2);
+        builder.Property(x => x.EstimatedHours).HasPrecision(InputLimits.HoursPrecision, InputLimits.HoursScale);
+        builder.Property(x => x.ActualHours).HasPrecision(InputLimits.HoursPrecision, InputLimits.HoursScale);
         builder.Property(x => x.QaStatus).HasDefaultValue(QaStatus.NotStarted);
         builder.Property(x => x.SuccessCriteriaMet).HasDefaultValue(false);
         builder.Property(x => x.AssignedAgentSession).HasMaxLength(AgentSessionConfiguration.SessionIdLength);

@@ -5,7 +5,7 @@ namespace AgentOrchestration.Data.Delegation;
 /// <summary>Who makes a delegation change, with what context, and (for a lease holder) with which fencing token.</summary>
 public sealed class DelegationOptions
 {
-    /// <summary>Gets or sets who makes the change, as recorded in the history and events.</summary>
+    /// <summary>Gets or sets who makes the change, as recorded in the history and events (1 to 200 characters, one line).</summary>
     public string? Actor { get; set; }
 
     /// <summary>Gets or sets the host user making an assignment (<c>task_assignments.assigned_by</c>).</summary>
@@ -24,7 +24,7 @@ public sealed class DelegationOptions
     /// <summary>Gets or sets the context handed over with an assignment (stored on the work item and the assignment).</summary>
     public DelegationContext? Context { get; set; }
 
-    /// <summary>Gets or sets a note recorded in the history.</summary>
+    /// <summary>Gets or sets a note recorded in the history (at most 2000 characters).</summary>
     public string? Note { get; set; }
 
     /// <summary>

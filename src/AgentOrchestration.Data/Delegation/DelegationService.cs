@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Delegation;
@@ -30,7 +31,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Writ
 
     public Task<WorkItem> AssignAsync(Guid workItemId, Assignee assignee, DelegationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(assignee);
+        DelegationValidation.Assignee(assignee);
         return ChangeAsync(workItemId, "assign", [DelegationStatus.Unassigned], DelegationStatus.Assigned, options, async (step, ct) =>
             await HandOverAsync(step, assignee, ct).ConfigureAwait(false), cancellationToken);
     }
@@ -66,10 +67,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Writ
 
     public Task<WorkItem> BlockAsync(Guid workItemId, string reason, DelegationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 2000)
-        {
-            throw new ArgumentException($"The reason '{reason}' is not valid: say what the work waits on, in 1 to 2000 characters.", nameof(reason));
-        }
+        DelegationValidation.Reason(reason);
 
         options ??= new DelegationOptions();
         options.Note ??= reason;
@@ -145,7 +143,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Writ
 
     public Task<WorkItem> ReassignAsync(Guid workItemId, Assignee assignee, DelegationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(assignee);
+        DelegationValidation.Assignee(assignee);
         return ChangeAsync(workItemId, "reassign", Held, DelegationStatus.Assigned, options, async (step, ct) =>
         {
             EndHolding(step);
@@ -157,6 +155,7 @@ internal sealed class DelegationService(OrchestrationContext orchestration, Writ
     private Task<WorkItem> ChangeAsync(
         Guid workItemId, string action, DelegationStatus[] from, DelegationStatus to, DelegationOptions? options, Func<Step, CancellationToken, Task> apply, CancellationToken cancellationToken)
     {
+        DelegationValidation.Change(workItemId, options);
         options ??= new DelegationOptions();
         var sessionId = SessionActions.Contains(action) ? options.SessionId : null;
         if (sessionId is not null)

@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Locks;
@@ -22,14 +23,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
     public async Task<IReadOnlyList<FileLockInfo>> AcquireAsync(
         string sessionId, IReadOnlyCollection<string> paths, FileLockType lockType, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        var requested = NormalizePaths(paths);
-        if (!Enum.IsDefined(lockType))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lockType), lockType, $"The lock type '{lockType}' is not defined. Allowed: {string.Join(", ", Enum.GetNames<FileLockType>())}.");
-        }
-
-        ValidateTtl(ttl);
+        var requested = LockValidation.Acquire(sessionId, paths, lockType, ttl);
         RefuseAmbientTransaction();
 
         // Acquiring again what the session holds refreshes it: running this again after an unknown commit is harmless.
@@ -105,8 +99,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
 
     public async Task<IReadOnlyList<FileLockInfo>> RenewAsync(string sessionId, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        ValidateTtl(ttl);
+        LockValidation.Renew(sessionId, ttl);
         RefuseAmbientTransaction();
         Faults.FaultAttempt.MarkIdempotent();
         const string operation = "renew file locks";
@@ -141,8 +134,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
 
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        var requested = NormalizePaths(paths).ToHashSet(StringComparer.Ordinal);
+        var requested = LockValidation.SessionPaths(sessionId, paths).ToHashSet(StringComparer.Ordinal);
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
         return await InSerializedAsync("file_lock.release", session.ProjectId, async work =>
@@ -159,7 +151,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
 
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAllAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
+        SessionValidation.Key(sessionId);
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
         return await InSerializedAsync("file_lock.release_all", session.ProjectId, async work =>
@@ -175,8 +167,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
 
     public async Task<FileWriteCheck> CheckWriteAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default)
     {
-        ValidateSessionId(sessionId);
-        var requested = NormalizePaths(paths);
+        var requested = LockValidation.SessionPaths(sessionId, paths);
         var session = await FindSessionAsync(sessionId, requireActive: true, "write files", cancellationToken).ConfigureAwait(false);
         var now = await NowAsync(underLock: false, cancellationToken).ConfigureAwait(false);
         var (own, others) = await ReadLocksAsync(session, now, withOthers: true, cancellationToken).ConfigureAwait(false);
@@ -208,52 +199,6 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
                 .ThenBy(l => l.SessionId, StringComparer.Ordinal)
                 .ThenBy(l => l.Id),
         ];
-    }
-
-    private static void ValidateSessionId(string sessionId)
-    {
-        if (string.IsNullOrWhiteSpace(sessionId))
-        {
-            throw new ArgumentException($"The session key '{sessionId}' is empty; pass the key of an existing session (agent_sessions.session_id).", nameof(sessionId));
-        }
-    }
-
-    private static void ValidateTtl(TimeSpan ttl)
-    {
-        if (ttl <= TimeSpan.Zero || ttl > FileLockLimits.MaxTtl)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ttl), ttl, $"The time-to-live {ttl} is out of range: it must be more than zero and at most {FileLockLimits.MaxTtl}.");
-        }
-    }
-
-    /// <summary>Normalises every path, distinct and in the order given, or throws naming the first offending one; nothing is read or written before.</summary>
-    private static List<string> NormalizePaths(IReadOnlyCollection<string> paths)
-    {
-        ArgumentNullException.ThrowIfNull(paths);
-        if (paths.Count is 0 or > FileLockLimits.MaxPathsPerCall)
-        {
-            throw new ArgumentException($"{paths.Count} paths were given; between 1 and {FileLockLimits.MaxPathsPerCall} are allowed per call.", nameof(paths));
-        }
-
-        var result = new List<string>(paths.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var index = 0;
-        foreach (var path in paths)
-        {
-            if (!LockPath.TryNormalize(path, out var normalized, out var error))
-            {
-                throw new ArgumentException($"paths[{index}]: {error}", nameof(paths));
-            }
-
-            if (seen.Add(normalized))
-            {
-                result.Add(normalized);
-            }
-
-            index++;
-        }
-
-        return result;
     }
 
     private static string Stored(FileLockType type) => StoredEnum.ToStore(type);

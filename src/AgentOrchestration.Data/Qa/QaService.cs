@@ -3,6 +3,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Qa;
@@ -14,14 +15,11 @@ namespace AgentOrchestration.Data.Qa;
 internal sealed class QaService(OrchestrationContext orchestration, WriteTransactions writes, OrchestrationClock clock, QaPolicy policy) : IQaService
 {
     private const string Entity = "work_item";
-    private const int MaxTextLength = 2000;
-
     private readonly DbContext db = orchestration.Context;
 
     public async Task<QaResult> RecordResultAsync(NewQaResult result, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(result);
-        var met = Validate(result);
+        var met = QaValidation.Result(result);
         return await InTaskTransactionAsync("qa.record_result", result.TaskId, result.SessionId, "record a QA result", async (item, now) =>
         {
             var actor = result.Actor ?? result.SessionId;
@@ -85,7 +83,7 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
 
     public async Task<WorkItem> StartQaAsync(Guid taskId, string sessionId, CancellationToken cancellationToken = default)
     {
-        SessionIds.ValidLookup(sessionId, nameof(sessionId));
+        QaValidation.Start(taskId, sessionId);
         return await InTaskTransactionAsync("qa.start", taskId, sessionId, "start QA", (item, now) =>
         {
             if (item.QaStatus is not (QaStatus.NotStarted or QaStatus.QaFailed))
@@ -110,71 +108,6 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
     public async Task<IReadOnlyList<QaResult>> ListResultsAsync(Guid taskId, CancellationToken cancellationToken = default) =>
         await db.Set<QaResult>().AsNoTracking().Where(r => r.TaskId == taskId).OrderBy(r => r.RecordedAt).ThenBy(r => r.Id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-
-    /// <summary>Validates the input before anything is read; returns the success criteria flag to store.</summary>
-    private static bool Validate(NewQaResult result)
-    {
-        SessionIds.ValidLookup(result.SessionId, nameof(result));
-        _ = StoredEnum.ToStore(result.QaType);
-        _ = StoredEnum.ToStore(result.Status);
-        if (result.Status == QaResultStatus.Fail && string.IsNullOrWhiteSpace(result.RemediationNeeded))
-        {
-            throw new ArgumentException(
-                $"A failing {StoredEnum.ToStore(result.QaType)} result needs RemediationNeeded: say what must be fixed (1 to {NewQaResult.MaxRemediationLength} characters).", nameof(result));
-        }
-
-        if (result.RemediationNeeded is { } remediation && (string.IsNullOrWhiteSpace(remediation) || remediation.Length > NewQaResult.MaxRemediationLength))
-        {
-            throw new ArgumentException(
-                $"The remediation has {remediation.Length} characters{(string.IsNullOrWhiteSpace(remediation) ? " and is blank" : string.Empty)}; it has 1 to {NewQaResult.MaxRemediationLength} non-blank characters, or is null.", nameof(result));
-        }
-
-        ValidateEntries("finding", result.Findings, f => f.Message, f => f.Line, nameof(QaFinding.Message));
-        ValidateEntries("mock violation", result.MockViolations, v => v.Description, v => v.Line, nameof(MockViolation.Description));
-
-        var passing = result.Status != QaResultStatus.Fail;
-        if (result.QaType != QaType.SuccessCriteria)
-        {
-            return result.SuccessCriteriaMet ?? false;
-        }
-
-        if (result.SuccessCriteriaMet is { } met && met != passing)
-        {
-            throw new ArgumentException(
-                $"A success_criteria result with status '{StoredEnum.ToStore(result.Status)}' says the criteria are {(passing ? "met" : "not met")}; SuccessCriteriaMet = {met} contradicts it (leave it null to follow the status).", nameof(result));
-        }
-
-        return passing;
-    }
-
-    private static void ValidateEntries<T>(string kind, IReadOnlyList<T>? entries, Func<T, string?> text, Func<T, int?> line, string textName)
-    {
-        if (entries is null)
-        {
-            return;
-        }
-
-        if (entries.Count > NewQaResult.MaxEntries)
-        {
-            throw new ArgumentException($"A QA result lists {entries.Count} {kind}s; at most {NewQaResult.MaxEntries} are allowed.", nameof(entries));
-        }
-
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var entry = entries[i] ?? throw new ArgumentException($"The {kind} at index {i} is null.", nameof(entries));
-            if (text(entry) is not { } value || string.IsNullOrWhiteSpace(value) || value.Length > MaxTextLength)
-            {
-                throw new ArgumentException(
-                    $"The {kind} at index {i} has {(text(entry) is { } t ? $"a {textName} of {t.Length} characters{(string.IsNullOrWhiteSpace(t) ? ", blank" : string.Empty)}" : $"no {textName}")}; it needs 1 to {MaxTextLength} non-blank characters.",
-                    nameof(entries));
-            }
-
-            if (line(entry) is < 1)
-            {
-                throw new ArgumentException($"The {kind} at index {i} names line {line(entry)}; lines start at 1.", nameof(entries));
-            }
-        }
-    }
 
     /// <summary>Runs a change of one task under its work item lock, after checking the task and the reviewing session.</summary>
     private Task<T> InTaskTransactionAsync<T>(string name, Guid taskId, string sessionId, string operation, Func<WorkItem, DateTimeOffset, Task<T>> change, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using AgentOrchestration.Data.Validation;
 
 namespace AgentOrchestration.Data.Sessions;
 
@@ -10,28 +11,27 @@ internal static class SessionIds
     /// <summary>Validates a key for a new session: 1 to 200 characters from the allowed set, starting with a letter or digit.</summary>
     public static string ValidNew(string sessionId, string parameterName)
     {
-        ValidLookup(sessionId, parameterName);
-        var bad = sessionId.AsSpan().IndexOfAnyExcept(Allowed);
-        if (bad >= 0 || !char.IsAsciiLetterOrDigit(sessionId[0]))
+        // The character rule first: it explains what a key is made of, which says more than "no control characters".
+        var bad = sessionId is { Length: > 0 and <= SessionStart.MaxSessionIdLength } ? sessionId.AsSpan().IndexOfAnyExcept(Allowed) : -1;
+        if (bad >= 0 || sessionId is { Length: > 0 and <= SessionStart.MaxSessionIdLength } && !char.IsAsciiLetterOrDigit(sessionId[0]))
         {
             var at = bad >= 0 ? bad : 0;
             throw new ArgumentException(
-                $"The session key '{sessionId}' has the character '{sessionId[at]}' (U+{(int)sessionId[at]:X4}) at position {at}. A session key is made of ASCII letters, digits, '.', '_', ':' and '-', and starts with a letter or digit.",
+                $"{parameterName} {Input.Show(sessionId)} has U+{(int)sessionId[at]:X4} at position {at}. Allowed: ASCII letters, digits, '.', '_', ':' and '-', starting with a letter or digit, 1 to {SessionStart.MaxSessionIdLength} characters.",
                 parameterName);
         }
 
+        ValidLookup(sessionId, parameterName);
         return sessionId;
     }
 
-    /// <summary>Validates a key to look up: not empty and at most 200 characters (longer keys cannot be stored).</summary>
+    /// <summary>Validates a key to look up: 1 to 200 characters on one line, not all white space (no stored key is).</summary>
     public static void ValidLookup(string sessionId, string parameterName)
     {
-        ArgumentNullException.ThrowIfNull(sessionId, parameterName);
-        if (sessionId.Length is 0 or > SessionStart.MaxSessionIdLength)
+        Input.Key(sessionId, parameterName, SessionStart.MaxSessionIdLength);
+        if (string.IsNullOrWhiteSpace(sessionId))
         {
-            throw new ArgumentException(
-                $"The session key '{(sessionId.Length > 40 ? sessionId[..40] + "…" : sessionId)}' has {sessionId.Length} characters; a session key has 1 to {SessionStart.MaxSessionIdLength}.",
-                parameterName);
+            throw Input.Invalid(parameterName, sessionId, "is empty or white space", "the key of an existing session (agent_sessions.session_id)");
         }
     }
 }

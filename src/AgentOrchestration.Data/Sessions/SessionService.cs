@@ -5,6 +5,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sessions;
@@ -17,21 +18,13 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
 {
     private static readonly string[] FromActive = ["paused", "completed", "failed", "halted"];
     private static readonly string[] FromPaused = ["active", "completed", "failed", "halted"];
-    private static readonly string[] EndStates = ["completed", "failed", "halted"];
 
     private readonly DbContext db = orchestration.Context;
 
     public async Task<AgentSession> StartAsync(SessionStart start, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(start);
-        var sessionId = start.SessionId is null ? NewSessionId(start.AgentType) : SessionIds.ValidNew(start.SessionId, nameof(start));
-        if (start.RiskLevel is < 0 or > SessionStart.MaxRiskLevel)
-        {
-            throw new ArgumentOutOfRangeException(nameof(start), start.RiskLevel, $"The risk level {start.RiskLevel} is outside the allowed range 0 to {SessionStart.MaxRiskLevel}.");
-        }
-
-        _ = StoredEnum.ToStore(start.AgentType);
-        _ = StoredEnum.ToStore(start.OversightLevel);
+        SessionValidation.Start(start);
+        var sessionId = start.SessionId ?? NewSessionId(start.AgentType);
 
         return await writes.RunAsync("session.start", LockScope.NewSession(sessionId), async ct =>
         {
@@ -68,11 +61,8 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
 
     public async Task<AgentSession> HeartbeatAsync(string sessionId, string? currentAction = null, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
     {
+        SessionValidation.Heartbeat(sessionId, currentAction, leaseDuration);
         var duration = leaseDuration ?? new ClaimOptions().LeaseDuration;
-        if (duration <= TimeSpan.Zero || duration > ClaimOptions.MaxLeaseDuration)
-        {
-            throw new ArgumentOutOfRangeException(nameof(leaseDuration), duration, $"A lease lasts more than zero and at most {ClaimOptions.MaxLeaseDuration}.");
-        }
 
         // A second heartbeat only records the same liveness again.
         Faults.FaultAttempt.MarkIdempotent();
@@ -114,8 +104,10 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<AgentSession> PauseAsync(string sessionId, string? reason = null, CancellationToken cancellationToken = default) =>
-        ChangeAsync(sessionId, "paused", (session, now) =>
+    public Task<AgentSession> PauseAsync(string sessionId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        SessionValidation.Change(sessionId, reason);
+        return ChangeAsync(sessionId, "paused", (session, now) =>
         {
             if (session.Status != SessionStatus.Active)
             {
@@ -125,9 +117,12 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
             Transition(session, SessionStatus.Paused, now, OrchestrationEventTypes.SessionPaused, reason);
             return Task.CompletedTask;
         }, cancellationToken);
+    }
 
-    public Task<AgentSession> ResumeAsync(string sessionId, string? reason = null, CancellationToken cancellationToken = default) =>
-        ChangeAsync(sessionId, "active", (session, now) =>
+    public Task<AgentSession> ResumeAsync(string sessionId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        SessionValidation.Change(sessionId, reason);
+        return ChangeAsync(sessionId, "active", (session, now) =>
         {
             if (session.Status != SessionStatus.Paused)
             {
@@ -138,14 +133,11 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
             Transition(session, SessionStatus.Active, now, OrchestrationEventTypes.SessionResumed, reason);
             return Task.CompletedTask;
         }, cancellationToken);
+    }
 
     public Task<AgentSession> EndAsync(string sessionId, SessionStatus outcome, string? reason = null, CancellationToken cancellationToken = default)
     {
-        if (outcome is not (SessionStatus.Completed or SessionStatus.Failed or SessionStatus.Halted))
-        {
-            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, $"A session ends as one of: {string.Join(", ", EndStates)}; '{outcome}' is not an end state.");
-        }
-
+        SessionValidation.End(sessionId, outcome, reason);
         var to = StoredEnum.ToStore(outcome);
         return ChangeAsync(sessionId, to, async (session, now) =>
         {
@@ -270,7 +262,7 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
         if (!allowed.Contains(item.Type))
         {
             throw new ArgumentException(
-                $"The work item '{workItemId}' is a {StoredEnum.ToStore(item.Type)}; {field} must name a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))}.");
+                $"start.{field} '{workItemId}' is a {StoredEnum.ToStore(item.Type)}; {field} must name a {string.Join(" or ", allowed.Select(StoredEnum.ToStore))} of the session's project.", "start." + field);
         }
     }
 }

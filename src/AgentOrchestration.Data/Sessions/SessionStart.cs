@@ -38,6 +38,6 @@ public sealed record SessionStart(Guid ProjectId, SessionAgentType AgentType)
     /// <summary>Gets the oversight level; <see cref="OversightLevel.Standard"/> by default.</summary>
     public OversightLevel OversightLevel { get; init; } = OversightLevel.Standard;
 
-    /// <summary>Gets what the agent starts by doing, as shown on dashboards.</summary>
+    /// <summary>Gets what the agent starts by doing, as shown on dashboards (at most 2000 characters).</summary>
     public string? CurrentAction { get; init; }
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
-using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sprints;
@@ -29,12 +29,8 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
 
     public async Task<Sprint> PlanAsync(SprintPlan plan, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        var name = AgentValidation.Text(plan.Name, "name", 200);
-        if (plan.StartsAt is { } start && plan.EndsAt is { } end && end <= start)
-        {
-            throw new ArgumentException($"The sprint ends at {end:O}, not after it starts at {start:O}; a sprint must end after it starts.", nameof(plan));
-        }
+        SprintValidation.Plan(plan);
+        var name = plan.Name.Trim();
 
         if (!await db.Set<Project>().AnyAsync(p => p.Id == plan.ProjectId, cancellationToken).ConfigureAwait(false))
         {
@@ -64,6 +60,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
 
     public async Task<Sprint> StartAsync(Guid sprintId, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Change(sprintId, actor);
         try
         {
             return await ChangeAsync(sprintId, async (sprint, now) =>
@@ -99,6 +96,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
 
     public async Task<SprintCompletion> CompleteAsync(Guid sprintId, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Change(sprintId, actor);
         List<Guid> finished = [];
         List<Guid> returned = [];
         var completed = await ChangeAsync(sprintId, async (sprint, now) =>
@@ -149,6 +147,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
 
     public async Task<int> AddWorkAsync(Guid sprintId, IReadOnlyCollection<Guid> workItemIds, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Work(sprintId, workItemIds, actor);
         var ids = Ids(workItemIds);
         var added = 0;
         await ChangeAsync(sprintId, async (sprint, now) =>
@@ -201,6 +200,7 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
 
     public async Task<int> RemoveWorkAsync(Guid sprintId, IReadOnlyCollection<Guid> workItemIds, string? actor = null, CancellationToken cancellationToken = default)
     {
+        SprintValidation.Work(sprintId, workItemIds, actor);
         var ids = Ids(workItemIds);
         var removed = 0;
         await ChangeAsync(sprintId, async (sprint, now) =>

@@ -14,24 +14,24 @@ public sealed class NewWorkItem
     /// <summary>Gets or sets the title (1 to 500 characters).</summary>
     public required string Title { get; set; }
 
-    /// <summary>Gets or sets the description.</summary>
+    /// <summary>Gets or sets the description (at most 20000 characters; tab and line breaks allowed, no other control characters).</summary>
     public string? Description { get; set; }
 
-    /// <summary>Gets or sets the success criteria QA checks.</summary>
+    /// <summary>Gets or sets the success criteria QA checks (at most 20000 characters, as the description).</summary>
     public string? SuccessCriteria { get; set; }
 
     /// <summary>Gets or sets the priority from 1 (critical) to 5 (nice to have); 3 by default.</summary>
     public int Priority { get; set; } = 3;
 
-    /// <summary>Gets or sets the parent: an epic for a story, a story (or epic) for a task or bug. It must be in the same project.</summary>
+    /// <summary>Gets or sets the parent: none for an epic, an epic for a story, a story or epic for a task or bug (anything else is refused). It must be in the same project.</summary>
     public Guid? ParentId { get; set; }
 
     /// <summary>Gets or sets the sprint, which must be in the same project.</summary>
     public Guid? SprintId { get; set; }
 
-    /// <summary>Gets or sets the estimated effort in hours (0 to 999999.99).</summary>
+    /// <summary>Gets or sets the estimated effort in hours (0 to 999999.99, at most two decimals: more are refused, not rounded).</summary>
     public decimal? EstimatedHours { get; set; }
 
-    /// <summary>Gets or sets the capabilities an agent needs to claim the item; names are trimmed and lowercased.</summary>
+    /// <summary>Gets or sets the capabilities an agent needs to claim the item (empty for none, never <see langword="null"/>); names are trimmed and lowercased.</summary>
     public IReadOnlyCollection<string> RequiredCapabilities { get; set; } = [];
 }

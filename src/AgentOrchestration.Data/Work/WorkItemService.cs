@@ -5,6 +5,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Work;
@@ -17,14 +18,9 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
 
     public async Task<Project> CreateProjectAsync(string key, string name, string? description = null, CancellationToken cancellationToken = default)
     {
-        if (key is null || key.Length > 64)
-        {
-            throw new ArgumentException($"The project key '{key}' is not valid: at most 64 characters.", nameof(key));
-        }
-
-        AgentValidation.Slug(key, nameof(key));
+        WorkItemValidation.Project(key, name, description);
         var now = clock.GetUtcNow();
-        var project = new Project { Key = key, Name = AgentValidation.Text(name, nameof(name), 200), Description = description, CreatedAt = now, UpdatedAt = now };
+        var project = new Project { Key = key, Name = name.Trim(), Description = description, CreatedAt = now, UpdatedAt = now };
         if (await db.Set<Project>().AnyAsync(p => p.Key == key, cancellationToken).ConfigureAwait(false))
         {
             throw new DuplicateValueException("project", "key", key);
@@ -40,25 +36,9 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
 
     public async Task<WorkItem> CreateWorkItemAsync(NewWorkItem item, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(item);
-        var title = AgentValidation.Text(item.Title, "title", 500);
-        if (!Enum.IsDefined(item.Type))
-        {
-            throw new ArgumentOutOfRangeException(nameof(item), item.Type, $"Allowed work item types: {string.Join(", ", Enum.GetNames<WorkItemType>())}.");
-        }
-
-        if (item.Priority is < 1 or > 5)
-        {
-            throw new ArgumentOutOfRangeException(nameof(item), item.Priority, "The priority is 1 (critical) to 5 (nice to have).");
-        }
-
-        if (item.EstimatedHours is < 0 or > 999_999.99m)
-        {
-            throw new ArgumentOutOfRangeException(nameof(item), item.EstimatedHours, "Estimated hours are 0 to 999999.99.");
-        }
-
-        var capabilities = item.RequiredCapabilities
-            .Select(c => AgentValidation.Text(c, "required capability", 100).ToLowerInvariant()).Distinct().ToList();
+        WorkItemValidation.New(item);
+        var title = item.Title.Trim();
+        var capabilities = WorkItemValidation.Capabilities(item);
 
         await RequireProjectAsync(item.ProjectId, cancellationToken).ConfigureAwait(false);
         await EnsureParentAsync(item, cancellationToken).ConfigureAwait(false);
@@ -97,6 +77,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
 
     public async Task AddDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default)
     {
+        WorkItemValidation.Dependency(workItemId, dependsOnId);
         if (workItemId == dependsOnId)
         {
             throw new DependencyCycleException([workItemId, workItemId]);
@@ -132,6 +113,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
 
     public async Task<bool> RemoveDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default)
     {
+        WorkItemValidation.Dependency(workItemId, dependsOnId);
         return await writes.RunAsync("work_item.remove_dependency", LockScope.Work, async ct =>
         {
             var dependency = await db.Set<WorkItemDependency>().Include(d => d.WorkItem)
@@ -178,12 +160,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
             throw new ProjectIsolationException($"parent work item '{parentId}'", parent.ProjectId, item.ProjectId);
         }
 
-        if (parent.Type is WorkItemType.Task or WorkItemType.Bug || item.Type == WorkItemType.Epic)
-        {
-            throw new ArgumentException(
-                $"A {StoredEnum.ToStore(item.Type)} cannot have a {StoredEnum.ToStore(parent.Type)} as parent: stories belong to epics, tasks and bugs to stories or epics, epics have no parent.",
-                nameof(item));
-        }
+        WorkItemValidation.Parent(item.Type, parentId, parent.Type);
     }
 
     /// <summary>The sprint, if any, exists in the same project and is not completed (checked again under the sprint lock when saving).</summary>
@@ -207,7 +184,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
         }
     }
 
-    private static WorkItem ToEntity(NewWorkItem item, string title, List<string> capabilities, DateTimeOffset now)
+    private static WorkItem ToEntity(NewWorkItem item, string title, List<string>? capabilities, DateTimeOffset now)
     {
         return new WorkItem
         {
@@ -220,7 +197,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
             ParentId = item.ParentId,
             SprintId = item.SprintId,
             EstimatedHours = item.EstimatedHours,
-            RequiredCapabilities = capabilities.Count == 0 ? null : capabilities,
+            RequiredCapabilities = capabilities,
             Status = WorkItemStatus.Todo,
             DelegationStatus = DelegationStatus.Unassigned,
             CreatedAt = now,

@@ -201,7 +201,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
         Assert.ThrowsAsync<ArgumentException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { Title = " " })));
         Assert.ThrowsAsync<ArgumentException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { Title = new string('t', 501) })));
         Assert.ThrowsAsync<ArgumentException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { Description = "" })));
-        Assert.ThrowsAsync<ArgumentException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { SuccessCriteria = null! })));
+        Assert.ThrowsAsync<ArgumentNullException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { SuccessCriteria = null! })));
         Assert.ThrowsAsync<ArgumentException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { CreatedBy = "" })));
         Assert.ThrowsAsync<EntityNotFoundException>(() => BacklogAsync(b => b.SubmitAsync(Valid() with { ProjectId = Guid.NewGuid() })));
         Assert.ThrowsAsync<ArgumentNullException>(() => BacklogAsync(b => b.SubmitAsync(null!)));

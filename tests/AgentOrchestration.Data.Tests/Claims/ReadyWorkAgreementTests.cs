@@ -4,6 +4,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using AgentOrchestration.Data.Validation;
 using AgentOrchestration.Data.Work;
 using Bogus;
 using Microsoft.EntityFrameworkCore;
@@ -256,7 +257,7 @@ public sealed class ReadyWorkAgreementTests(DatabaseProvider provider) : Provide
         foreach (var agent in orchestrationWorld.Agents)
         {
             // World agents hold up to their world's needs; here the concurrency limit is not the rule under test.
-            await UseAsync<IAgentRegistry, AgentProfile>(r => r.SetConcurrencyLimitAsync(agent.Slug, AgentValidation.MaxConcurrency));
+            await UseAsync<IAgentRegistry, AgentProfile>(r => r.SetConcurrencyLimitAsync(agent.Slug, InputLimits.MaxConcurrency));
             agents.Add(new WorldAgentView(agent.Id, [.. agent.Capabilities]));
         }
 
@@ -273,7 +274,7 @@ public sealed class ReadyWorkAgreementTests(DatabaseProvider provider) : Provide
             var registration = faker.Agent(a =>
             {
                 a.Capabilities = [.. capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
-                a.MaxConcurrentTasks = AgentValidation.MaxConcurrency;
+                a.MaxConcurrentTasks = InputLimits.MaxConcurrency;
             });
             var agent = await UseAsync<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(registration));
             agents.Add(new WorldAgentView(agent.Id, capabilities));

@@ -244,8 +244,8 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
         Assert.That(contradiction!.Message, Does.Contain("success_criteria").And.Contain("pass"));
         Assert.ThrowsAsync<ArgumentException>(() => Qa(q => q.RecordResultAsync(Result(QaType.SuccessCriteria, QaResultStatus.Fail) with { RemediationNeeded = "x", SuccessCriteriaMet = true })));
         Assert.ThrowsAsync<ArgumentException>(() => Qa(q => q.RecordResultAsync(Result() with { Findings = [new QaFinding { Message = " " }] })));
-        Assert.ThrowsAsync<ArgumentException>(() => Qa(q => q.RecordResultAsync(Result() with { Findings = [new QaFinding { Message = "ok", Line = 0 }] })));
-        Assert.ThrowsAsync<ArgumentException>(() => Qa(q => q.RecordResultAsync(Result() with { MockViolations = [new MockViolation { Description = null! }] })));
+        Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Qa(q => q.RecordResultAsync(Result() with { Findings = [new QaFinding { Message = "ok", Line = 0 }] })));
+        Assert.ThrowsAsync<ArgumentNullException>(() => Qa(q => q.RecordResultAsync(Result() with { MockViolations = [new MockViolation { Description = null! }] })));
         Assert.ThrowsAsync<ArgumentException>(() => Qa(q => q.RecordResultAsync(Result() with { Findings = Enumerable.Range(0, NewQaResult.MaxEntries + 1).Select(i => new QaFinding { Message = $"f{i}" }).ToList() })));
         Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Qa(q => q.RecordResultAsync(Result((QaType)42))));
         Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Qa(q => q.RecordResultAsync(Result(status: (QaResultStatus)7))));
