@@ -66,6 +66,9 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("request", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyRequest ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
+            // Prepared whatever the connection string says (a no-op once this physical connection has it): planning the
+            // claim costs more than running it.
+            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             for (var skip = batch.BatchCommands.Count - 1; skip > 0; skip--)
             {

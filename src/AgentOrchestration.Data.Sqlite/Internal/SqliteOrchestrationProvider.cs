@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Runtime.CompilerServices;
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Sqlite.Claims;
 using AgentOrchestration.Data.Sqlite.EventLog;
@@ -159,6 +160,13 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         SqliteClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
+
+    /// <summary>No fast path: in-process, the general path's statements cost no network round trips.</summary>
+    public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
+        Task.FromResult<ClaimedWork?>(null);
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
