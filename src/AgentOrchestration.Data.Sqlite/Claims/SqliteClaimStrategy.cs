@@ -1,5 +1,7 @@
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
+using AgentOrchestration.Data.Sessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Sqlite.Claims;
@@ -10,9 +12,6 @@ namespace AgentOrchestration.Data.Sqlite.Claims;
 /// </summary>
 internal static class SqliteClaimStrategy
 {
-    private static readonly DelegationStatus[] Reclaimable = [DelegationStatus.Assigned, DelegationStatus.InProgress];
-    private static readonly AssignmentStatus[] Active = [AssignmentStatus.Assigned, AssignmentStatus.Started, AssignmentStatus.Paused];
-
     public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, IOrchestrationProvider provider, ClaimRequest request, CancellationToken cancellationToken)
     {
         Tracking.Reset(db);
@@ -40,15 +39,16 @@ internal static class SqliteClaimStrategy
         {
             // Only a live session of this agent (or of no agent) in this project implements what it claims; the claimer
             // tells the caller why when the claim comes back empty.
-            session = await db.Set<AgentSession>().SingleOrDefaultAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
-            if (session is null || session.Status != SessionStatus.Active || session.ProjectId != request.ProjectId || (session.AgentId is { } owner && owner != agent.Id))
+            session = await db.Set<AgentSession>().Where(s => s.SessionId == sessionId).Where(ImplementingSession.MayImplement(request.ProjectId, agent.Id))
+                .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (session is null)
             {
                 return [];
             }
         }
 
         var held = await db.Set<TaskAssignment>().CountAsync(
-            t => t.AgentId == agent.Id && Active.Contains(t.Status) && (t.LeaseExpiresAt == null || t.LeaseExpiresAt > now), cancellationToken).ConfigureAwait(false);
+            t => t.AgentId == agent.Id && ReadyWorkRule.ActiveAssignments.Contains(t.Status) && (t.LeaseExpiresAt == null || t.LeaseExpiresAt > now), cancellationToken).ConfigureAwait(false);
         var take = Math.Min(request.AssignmentIds.Count, agent.MaxConcurrentTasks - held);
         if (take <= 0)
         {
@@ -56,14 +56,8 @@ internal static class SqliteClaimStrategy
         }
 
         var capabilities = agent.Capabilities;
-        var candidates = await db.Set<WorkItem>()
-            .Include(w => w.CurrentAssignment)
-            .Where(w => w.ProjectId == request.ProjectId && (w.Type == WorkItemType.Task || w.Type == WorkItemType.Bug))
-            .Where(w => (w.Status == WorkItemStatus.Todo && w.DelegationStatus == DelegationStatus.Unassigned)
-                || (Reclaimable.Contains(w.DelegationStatus) && w.CurrentAssignment != null && w.CurrentAssignment.LeaseExpiresAt != null && w.CurrentAssignment.LeaseExpiresAt <= now))
-            .Where(w => w.RequiredCapabilities == null || w.RequiredCapabilities.All(c => capabilities.Contains(c)))
-            .Where(w => !w.Dependencies.Any(d => d.DependsOn!.Status != WorkItemStatus.Done))
-            .OrderBy(w => w.Priority).ThenBy(w => w.CreatedAt).ThenBy(w => w.Id)
+        var candidates = await ReadyWorkRule.Claimable(db.Set<WorkItem>().Include(w => w.CurrentAssignment), request.ProjectId, capabilities, now)
+            .InClaimOrder()
             .Take(take)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (candidates.Count == 0)

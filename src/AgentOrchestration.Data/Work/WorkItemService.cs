@@ -1,4 +1,5 @@
 using AgentOrchestration.Data.Agents;
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Internal;
 using AgentOrchestration.Data.Sprints;
@@ -201,11 +202,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, Orches
             throw new ArgumentOutOfRangeException(nameof(take), take, $"A page holds 1 to {MaxPage} items.");
         }
 
-        return await db.Set<WorkItem>().AsNoTracking()
-            .Where(w => w.ProjectId == projectId && (w.Type == WorkItemType.Task || w.Type == WorkItemType.Bug)
-                && w.Status == WorkItemStatus.Todo && w.DelegationStatus == DelegationStatus.Unassigned
-                && !w.Dependencies.Any(d => d.DependsOn!.Status != WorkItemStatus.Done))
-            .OrderBy(w => w.Priority).ThenBy(w => w.CreatedAt).ThenBy(w => w.Id)
+        return await ReadyWorkRule.Ready(db.Set<WorkItem>().AsNoTracking(), projectId).InClaimOrder()
             .Skip(skip).Take(take)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
     }
