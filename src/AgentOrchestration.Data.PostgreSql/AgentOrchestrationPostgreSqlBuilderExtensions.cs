@@ -21,7 +21,8 @@ public static class AgentOrchestrationPostgreSqlBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
 
-        builder.Services.AddDbContext<AgentOrchestrationDbContext>(options => options.UseAgentOrchestrationPostgreSql(connectionString, configure));
+        // Pooled: every operation resolves a scope, and a pooled context skips building the context and its services each time.
+        builder.Services.AddDbContextPool<AgentOrchestrationDbContext>(options => options.UseAgentOrchestrationPostgreSql(connectionString, configure));
         return builder.UseDbContext<AgentOrchestrationDbContext>();
     }
 }

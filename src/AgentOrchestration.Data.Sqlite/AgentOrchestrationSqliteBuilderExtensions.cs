@@ -21,7 +21,8 @@ public static class AgentOrchestrationSqliteBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
 
-        builder.Services.AddDbContext<AgentOrchestrationDbContext>(options => options.UseAgentOrchestrationSqlite(connectionString, configure));
+        // Pooled: every operation resolves a scope, and a pooled context skips building the context and its services each time.
+        builder.Services.AddDbContextPool<AgentOrchestrationDbContext>(options => options.UseAgentOrchestrationSqlite(connectionString, configure));
         return builder.UseDbContext<AgentOrchestrationDbContext>();
     }
 }

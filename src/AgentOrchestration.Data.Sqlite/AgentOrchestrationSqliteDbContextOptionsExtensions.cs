@@ -1,4 +1,5 @@
 using AgentOrchestration.Data;
+using AgentOrchestration.Data.Sqlite.Connections;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Microsoft.EntityFrameworkCore;
@@ -6,7 +7,11 @@ namespace Microsoft.EntityFrameworkCore;
 /// <summary>Configures context options for the library's own context on SQLite.</summary>
 public static class AgentOrchestrationSqliteDbContextOptionsExtensions
 {
-    /// <summary>Configures context options for the library's own context on SQLite, with its shipped migrations.</summary>
+    /// <summary>
+    /// Configures context options for the library's own context on SQLite, with its shipped migrations. Every connection
+    /// it opens gets SQLite's busy handler, write-ahead logging and <c>synchronous=NORMAL</c> (see
+    /// <see cref="SqliteSynchronous"/>; <see cref="UseSynchronous"/> in <paramref name="configure"/> chooses <c>FULL</c>).
+    /// </summary>
     /// <param name="options">The options builder of an <see cref="AgentOrchestrationDbContext"/>.</param>
     /// <param name="connectionString">The SQLite connection string.</param>
     /// <param name="configure">Further SQLite options; <see langword="null"/> keeps the defaults.</param>
@@ -15,11 +20,47 @@ public static class AgentOrchestrationSqliteDbContextOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return options.UseSqlite(connectionString, sqlite =>
+        options.UseSqlite(connectionString, sqlite =>
         {
             sqlite.MigrationsAssembly(typeof(AgentOrchestrationSqliteDbContextOptionsExtensions).Assembly.GetName().Name);
             sqlite.MigrationsHistoryTable(AgentOrchestrationDbContext.MigrationsHistoryTable);
             configure?.Invoke(sqlite);
         });
+        if (!HasConnectionSetup(options))
+        {
+            options.AddInterceptors(new SqliteConnectionInterceptor(SqliteSynchronous.Normal));
+        }
+
+        return options;
     }
+
+    /// <summary>
+    /// Sets how hard SQLite syncs each commit on every connection of this context (with the busy handler and write-ahead
+    /// logging the library needs): <see cref="SqliteSynchronous.Normal"/> unless chosen otherwise. Also for a host's own
+    /// context: <c>options.UseSqlite(cs, s =&gt; s.UseSynchronous(SqliteSynchronous.Full))</c>.
+    /// </summary>
+    /// <param name="sqlite">The SQLite options of the context.</param>
+    /// <param name="synchronous">The durability of a commit.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="synchronous"/> is not a defined value.</exception>
+    public static SqliteDbContextOptionsBuilder UseSynchronous(this SqliteDbContextOptionsBuilder sqlite, SqliteSynchronous synchronous)
+    {
+        ArgumentNullException.ThrowIfNull(sqlite);
+        if (!Enum.IsDefined(synchronous))
+        {
+            throw new ArgumentOutOfRangeException(nameof(synchronous), synchronous, $"'{synchronous}' is not a SQLite synchronous mode. Allowed: {string.Join(", ", Enum.GetNames<SqliteSynchronous>())}.");
+        }
+
+        var options = ((IRelationalDbContextOptionsBuilderInfrastructure)sqlite).OptionsBuilder;
+        if (HasConnectionSetup(options))
+        {
+            throw new InvalidOperationException("The SQLite synchronous mode is already chosen for this context: call UseSynchronous once.");
+        }
+
+        options.AddInterceptors(new SqliteConnectionInterceptor(synchronous));
+        return sqlite;
+    }
+
+    private static bool HasConnectionSetup(DbContextOptionsBuilder options) =>
+        options.Options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<SqliteConnectionInterceptor>().Any() == true;
 }

@@ -56,7 +56,7 @@ internal static class LibraryWorkers
 
     /// <summary>
     /// Batch claim + complete: each worker claims up to <paramref name="batchSize"/> items at once (ClaimBatchAsync) and
-    /// completes them one by one (the library has no batch complete), until the queue is empty.
+    /// completes them with one CompleteBatchAsync, until the queue is empty.
     /// </summary>
     public static async Task<RunResult> BatchClaimAndCompleteAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds, int batchSize)
     {
@@ -82,11 +82,8 @@ internal static class LibraryWorkers
                         break;
                     }
 
-                    foreach (var work in claimed)
-                    {
-                        await claimer.CompleteAsync(work.Lease);
-                        Interlocked.Increment(ref done);
-                    }
+                    await claimer.CompleteBatchAsync([.. claimed.Select(work => work.Lease)]);
+                    Interlocked.Add(ref done, claimed.Count);
                 }
 #pragma warning disable CA1031 // Every exception that reaches the caller is what this run counts.
                 catch (Exception exception)

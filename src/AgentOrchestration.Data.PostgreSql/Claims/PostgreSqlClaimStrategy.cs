@@ -69,6 +69,9 @@ internal static class PostgreSqlClaimStrategy
             command.Parameters.Add(new NpgsqlParameter("request", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyRequest ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
+            // Prepared whatever the connection string says (a no-op once this physical connection has it): planning the
+            // claim costs more than running it.
+            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
             if (joined is null)
             {
                 // The batch commits by itself: a fault from here on may come after its commit.

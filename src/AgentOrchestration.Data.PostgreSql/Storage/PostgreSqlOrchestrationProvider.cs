@@ -1,5 +1,7 @@
 using System.Data;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
@@ -44,6 +46,12 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
         PostgreSqlClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
+
+    public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) =>
+        PostgreSqlLeaseStrategy.TryCompleteAsync(context, request, cancellationToken);
+
+    public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
+        PostgreSqlLeaseStrategy.TryRenewAsync(context, lease, duration, clock, cancellationToken);
 
     /// <summary>
     /// READ COMMITTED only (READ UNCOMMITTED is the same in PostgreSQL): every library write takes a lock and then decides

@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Sqlite.Claims;
+using AgentOrchestration.Data.Sqlite.Connections;
 using AgentOrchestration.Data.Sqlite.EventLog;
 using AgentOrchestration.Data.Sqlite.Locking;
 using AgentOrchestration.Data.Sqlite.Storage;
@@ -26,14 +27,8 @@ namespace AgentOrchestration.Data.Sqlite.Storage;
 internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 {
     /// <summary>How long SQLite itself waits for the write lock before we yield the thread and retry.</summary>
-    internal const int NativeBusyTimeoutMilliseconds = 1000;
+    internal const int NativeBusyTimeoutMilliseconds = SqliteConnectionSetup.NativeBusyTimeoutMilliseconds;
 
-
-    /// <summary>
-    /// The physical connections (native handles) already prepared. A pooled <see cref="SqliteConnection"/> may get another
-    /// handle at every open, and <c>busy_timeout</c> belongs to the handle, so it is the handle that is remembered.
-    /// </summary>
-    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = [];
 
     /// <summary>The transactions the library began itself; operations nested in them join without a savepoint.</summary>
     private static readonly ConditionalWeakTable<IDbContextTransaction, object> Own = [];
@@ -172,39 +167,25 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 
     public Data.Faults.FaultKind ClassifyFault(Exception exception) => SqliteFaults.Classify(exception);
 
+    /// <summary>No fast path: in-process, the general path's statements cost no network round trips.</summary>
+    public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
+        Task.FromResult<ClaimedWork?>(null);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
-    /// <summary>Once per physical connection: SQLite's native busy handler, and write-ahead logging so readers never block the writer.</summary>
-    private static async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// A host's own context (embedded mode) may not carry the turnkey interceptor: its connections are set up here, at the
+    /// library's first write on them, with the default durability.
+    /// </summary>
+    private static Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        var handle = connection.Handle!;
-        if (Prepared.TryGetValue(handle, out _))
-        {
-            return;
-        }
-
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"PRAGMA busy_timeout = {NativeBusyTimeoutMilliseconds};";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            command.CommandText = "PRAGMA journal_mode;";
-            var mode = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase) && !connection.DataSource.Contains(":memory:", StringComparison.Ordinal))
-            {
-                try
-                {
-                    command.CommandText = "PRAGMA journal_mode = WAL;";
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteWriteLock.Busy or SqliteWriteLock.Locked)
-                {
-                    // Another connection is switching the (persistent) mode right now; it will be WAL either way.
-                }
-            }
-        }
-
-        Prepared.AddOrUpdate(handle, handle);
+        cancellationToken.ThrowIfCancellationRequested();
+        SqliteConnectionSetup.Ensure(connection, SqliteSynchronous.Normal);
+        return Task.CompletedTask;
     }
 
     private static string GateKey(DbContext context)

@@ -68,4 +68,16 @@ public interface IWorkClaimer
     /// <exception cref="LeaseLostException">The lease expired or passed to someone else, or is not wholly the item's current lease (its assignment, fencing token, holder), so nothing was changed.</exception>
     /// <exception cref="QaGateException">A QA type the implementing session's oversight level requires lacks a passing latest result (see <see cref="Qa.IQaService"/>).</exception>
     Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes many claimed items at once, all or none: each as <see cref="CompleteAsync"/> does, in one transaction (on
+    /// PostgreSQL one round trip when every lease is held and passes the QA gate).
+    /// </summary>
+    /// <param name="leases">The leases from the claims, each of a different work item; empty completes nothing.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when every item is done.</returns>
+    /// <exception cref="ArgumentException"><paramref name="leases"/> contains <see langword="null"/> or two leases of one work item; nothing was changed.</exception>
+    /// <exception cref="LeaseLostException">One of the leases is no longer held (see <see cref="CompleteAsync"/>); nothing was changed.</exception>
+    /// <exception cref="QaGateException">One of the items does not pass the QA gate; nothing was changed.</exception>
+    Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default);
 }

@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Validation;
@@ -11,7 +12,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AgentOrchestration.Data.Claims;
 
 /// <summary>The default <see cref="IWorkClaimer"/>: the claim itself is the provider's (one statement on PostgreSQL, one write transaction on SQLite).</summary>
-internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTransactions writes, ILeaseDelegation delegation, OrchestrationClock clock, FaultPolicy faults) : IWorkClaimer
+internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTransactions writes, ILeaseDelegation delegation, OrchestrationClock clock, FaultPolicy faults, QaPolicy qaPolicy) : IWorkClaimer
 {
     private const int MaxClaimAttempts = 5;
 
@@ -32,6 +33,11 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
         // Renewing twice only moves the expiry to the same distance from now again.
         FaultAttempt.MarkIdempotent();
+        if (await TryFastRenewAsync(lease, duration, cancellationToken).ConfigureAwait(false) is { } renewed)
+        {
+            return renewed;
+        }
+
         return await WithLeaseAsync(lease, (item, assignment, now) =>
         {
             assignment.LeaseExpiresAt = now + duration;
@@ -56,7 +62,82 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
         // Only this lease completes its assignment, so a completed assignment is this completion, landed.
         FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, ct));
+        if (await TryFastCompleteAsync([lease], cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Any(l => l is null))
+        {
+            throw new ArgumentException("The leases contain null: pass the lease of each claimed item.", nameof(leases));
+        }
+
+        if (leases.GroupBy(l => l.WorkItemId).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"The leases contain the work item '{twice.Key}' {twice.Count()} times: complete each item once.", nameof(leases));
+        }
+
+        // In work item order, the order the fast path locks them in: two batches never wait on each other crosswise.
+        var ordered = leases.OrderBy(l => l.WorkItemId).ToList();
+
+        // All or none, so one completed assignment of the batch means the whole batch landed.
+        FaultAttempt.CheckLandedWith(ct => ordered.Count == 0
+            ? Task.FromResult(true)
+            : AssignmentEndedAsync(ordered[0], status => status == AssignmentStatus.Completed, ct));
+        if (ordered.Count == 0 || await TryFastCompleteAsync(ordered, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        // The general path, one lease after another in one transaction: the first refusal rolls every one back.
+        Tracking.Reset(db);
+        try
+        {
+            await using var transaction = await OrchestrationProviders.For(db).BeginSerializedAsync(db, "complete-batch", cancellationToken).ConfigureAwait(false);
+            foreach (var lease in ordered)
+            {
+                await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The provider's one-round-trip completion, only outside a caller's transaction (inside one, writes join it under a
+    /// savepoint). <see langword="false"/> when it wrote nothing: the general path then decides and refuses precisely.
+    /// </summary>
+    private async Task<bool> TryFastCompleteAsync(IReadOnlyList<WorkLease> leases, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return false;
+        }
+
+        Tracking.Reset(db);
+        return await OrchestrationProviders.For(db).TryCompleteClaimsAsync(db, new CompletionRequest(leases, clock.DecidingClock(db), qaPolicy), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The provider's one-round-trip renewal, as <see cref="TryFastCompleteAsync"/>; <see langword="null"/> when it wrote nothing.</summary>
+    private async Task<ClaimedWork?> TryFastRenewAsync(WorkLease lease, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return null;
+        }
+
+        Tracking.Reset(db);
+        return await OrchestrationProviders.For(db).TryRenewAsync(db, lease, duration, clock.DecidingClock(db), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -74,6 +74,26 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
         }
     }
 
+    public async Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        using var span = OrchestrationTelemetry.StartSpan(SpanNames.Complete);
+        span?.SetTag(TagNames.WorkItemCount, leases.Count);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await inner.CompleteBatchAsync(leases, cancellationToken).ConfigureAwait(false);
+            span?.SetTag(TagNames.Outcome, Outcomes.Ok);
+            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, Outcomes.Ok));
+        }
+        catch (Exception exception)
+        {
+            var outcome = OrchestrationTelemetry.Fail(span, exception);
+            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, outcome));
+            throw;
+        }
+    }
+
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, Func<Task<IReadOnlyList<ClaimedWork>>> claim)
     {
         using var span = OrchestrationTelemetry.StartSpan(SpanNames.Claim);

@@ -81,6 +81,29 @@ internal interface IOrchestrationProvider
     /// <param name="names">The model's schema and prefix.</param>
     void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names);
 
+    /// <summary>
+    /// The fast path of completing claimed work: completes every lease of <paramref name="request"/> in one round trip when
+    /// each is still held, its item may complete and passes the QA gate, and writes nothing otherwise (the caller then takes
+    /// the general path, which refuses with the precise reason). Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statement.</param>
+    /// <param name="request">The leases, the deciding clock and the QA policy.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when every lease was completed; <see langword="false"/> when nothing was written.</returns>
+    Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The fast path of renewing a lease: one round trip when the lease is still held; <see langword="null"/> (nothing
+    /// written) otherwise, and the caller takes the general path. Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statement.</param>
+    /// <param name="lease">The lease.</param>
+    /// <param name="duration">The new lease duration, from now.</param>
+    /// <param name="clock">The deciding clock, or <see langword="null"/> for the server's.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The renewed work, or <see langword="null"/>.</returns>
+    Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken);
+
     /// <summary>Whether <paramref name="exception"/> (or an inner one) is this database's unique-constraint violation.</summary>
     /// <param name="exception">The exception a write threw.</param>
     /// <returns><see langword="true"/> for a unique violation.</returns>

@@ -69,6 +69,17 @@ internal static class RoundTrips
         batch.Calls++;
         ctx.Results.AddTrips(batch.Report(provider, database.IsPostgres));
         ctx.Results.Check($"{provider} batch claim of {Sizes.BatchSize} claimed {Sizes.BatchSize}", claimed.Count == Sizes.BatchSize, $"{claimed.Count} claimed");
+        var batchComplete = new RoundTripCounter.Phase($"batch complete of {Sizes.BatchSize}");
+        counter.Current = batchComplete;
+        await claimer.CompleteBatchAsync([.. claimed.Select(c => c.Lease)]);
+        counter.Current = null;
+        batchComplete.Calls++;
+        ctx.Results.AddTrips(batchComplete.Report(provider, database.IsPostgres));
+        if (database.IsPostgres)
+        {
+            var report = batchComplete.Report(provider, database.IsPostgres);
+            ctx.Results.Absolute($"PostgreSQL round trips per batch complete of {Sizes.BatchSize}", report.RoundTripsPerCall, "≤ 1", report.RoundTripsPerCall <= 1, "round trips");
+        }
 
         foreach (var phase in new[] { claim, complete, renew, heartbeat, acquire, release })
         {

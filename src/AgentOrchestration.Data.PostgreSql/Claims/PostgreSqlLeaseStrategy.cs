@@ -1,0 +1,222 @@
+using System.Runtime.CompilerServices;
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Qa;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentOrchestration.Data.PostgreSql.Claims;
+
+/// <summary>
+/// The PostgreSQL writes of a lease holder in one round trip: complete (one lease or many) and renew. Each is a batch of
+/// two statements in one implicit transaction: the first locks the work items (in id order, so batches never deadlock
+/// with each other), the second, whose snapshot is taken once the locks are held, makes the whole lease check of
+/// <see cref="LeaseCheck"/>, the state check and the QA gate of <see cref="QaGate"/> and writes only when every lease
+/// passes. When one does not, nothing is written and the caller takes the general path, which decides again under the
+/// same locks and refuses with the precise exception; so the fast path only ever does what the general one would.
+/// </summary>
+internal static class PostgreSqlLeaseStrategy
+{
+    private static readonly ConditionalWeakTable<IModel, LeaseSql> SqlByModel = [];
+
+    private static readonly string[] Active = [Stored(AssignmentStatus.Assigned), Stored(AssignmentStatus.Started), Stored(AssignmentStatus.Paused)];
+
+    public static async Task<bool> TryCompleteAsync(DbContext db, CompletionRequest request, CancellationToken cancellationToken)
+    {
+        var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
+        var leases = request.Leases;
+        var policy = request.QaPolicy;
+        var levels = Enum.GetValues<OversightLevel>();
+        var requiredLevels = new List<string>();
+        var requiredTypes = new List<string>();
+        foreach (var level in levels)
+        {
+            foreach (var type in policy.RequiredTypes(level))
+            {
+                requiredLevels.Add(Stored(level));
+                requiredTypes.Add(Stored(type));
+            }
+        }
+
+        var complete = new NpgsqlBatchCommand(sql.Complete);
+        complete.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = leases.Select(l => l.WorkItemId).ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter("assignments", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = leases.Select(l => l.AssignmentId).ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter("tokens", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = leases.Select(l => l.FencingToken).ToArray() });
+        complete.Parameters.Add(Now(request.Clock));
+        complete.Parameters.Add(new NpgsqlParameter("unknown_level", NpgsqlDbType.Text) { Value = Stored(policy.UnknownSessionLevel) });
+        complete.Parameters.Add(new NpgsqlParameter("required_levels", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = requiredLevels.ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter("required_types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = requiredTypes.ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter("warning_levels", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = levels.Where(policy.WarningsPass).Select(Stored).ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter("active", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Active });
+
+        var completed = await RunAsync(db, sql.LockItems, leases.Select(l => l.WorkItemId).ToArray(), complete, static async (reader, ct) =>
+            await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetInt32(0) : 0, cancellationToken).ConfigureAwait(false);
+        return completed == leases.Count;
+    }
+
+    public static async Task<ClaimedWork?> TryRenewAsync(DbContext db, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken)
+    {
+        var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
+        var renew = new NpgsqlBatchCommand(sql.Renew);
+        renew.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = new[] { lease.WorkItemId } });
+        renew.Parameters.Add(new NpgsqlParameter("assignments", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = new[] { lease.AssignmentId } });
+        renew.Parameters.Add(new NpgsqlParameter("tokens", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = new[] { lease.FencingToken } });
+        renew.Parameters.Add(Now(clock));
+        renew.Parameters.Add(new NpgsqlParameter("duration_us", NpgsqlDbType.Bigint) { Value = duration.Ticks / TimeSpan.TicksPerMicrosecond });
+        renew.Parameters.Add(new NpgsqlParameter("active", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Active });
+
+        return await RunAsync(db, sql.LockItems, [lease.WorkItemId], renew, async (reader, ct) =>
+            await reader.ReadAsync(ct).ConfigureAwait(false)
+                ? new ClaimedWork(lease, reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), UtcTimestampConverter.FromStore(reader.GetDateTime(3)))
+                : null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the lock and the write as one prepared batch (prepared once per physical connection) and reads the write's result.</summary>
+    private static async Task<T> RunAsync<T>(
+        DbContext db, string lockItems, Guid[] items, NpgsqlBatchCommand write, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            var lockCommand = new NpgsqlBatchCommand(lockItems);
+            lockCommand.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = items });
+            batch.BatchCommands.Add(lockCommand);
+            batch.BatchCommands.Add(write);
+            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            return await read(reader, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Without an explicit clock the server's decides (null here), read once the item locks are held.
+    private static NpgsqlParameter Now(TimeProvider? clock) =>
+        new("now", NpgsqlDbType.TimestampTz) { Value = clock is { } c ? UtcTimestampConverter.ToStore(c.GetUtcNow()) : DBNull.Value };
+
+    private static string Stored<TEnum>(TEnum value)
+        where TEnum : struct, Enum => StoredEnum.ToStore(value);
+
+    private static LeaseSql BuildSql(StoreNames n)
+    {
+        string W(string p) => n.Column<WorkItem>(p);
+        string T(string p) => n.Column<TaskAssignment>(p);
+        string E(string p) => n.Column<OrchestrationEvent>(p);
+        string S(string p) => n.Column<AgentSession>(p);
+        string Q(string p) => n.Column<QaResult>(p);
+        var wi = n.Table<WorkItem>();
+        var ta = n.Table<TaskAssignment>();
+        var history = n.ComplexColumn<WorkItem>(nameof(WorkItem.DelegationHistory));
+        var payload = n.ComplexColumn<OrchestrationEvent>(nameof(OrchestrationEvent.Payload));
+        var now = "(SELECT at FROM clock)";
+        var atText = $"to_char({now} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '0Z'";
+        var held = $"('{Stored(DelegationStatus.Assigned)}', '{Stored(DelegationStatus.InProgress)}')";
+        var agent = Stored(AssigneeType.Agent);
+
+        var lockItems = $"SELECT 1 FROM {wi} WHERE {W("Id")} = ANY(@items) ORDER BY {W("Id")} FOR NO KEY UPDATE";
+
+        // LeaseCheck.Ensure, stated as a filter: the item's current assignment is the lease's (id and token), the item is
+        // held by that assignment's agent, the assignment is active and its lease (if any) has not expired.
+        var leased = $"""
+            clock AS MATERIALIZED (
+                SELECT coalesce(@now, clock_timestamp()) AS at
+            ), requested AS (
+                SELECT * FROM unnest(@items, @assignments, @tokens) AS r(item_id, assignment_id, token)
+            ), leased AS (
+                SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
+                       w.{W("Type")} AS type, w.{W("DelegationStatus")} AS from_status, w.{W("AssigneeId")} AS assignee_id,
+                       w.{W("AssignedAgentId")} AS agent_id, w.{W("AssignedAgentSession")} AS session_id, w.{W("ActualHours")} AS actual_hours,
+                       w.{history} AS history, cur.{T("Id")} AS assignment_id, cur.{T("Status")} AS assignment_status
+                FROM requested r
+                JOIN {wi} w ON w.{W("Id")} = r.item_id
+                JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
+                WHERE cur.{T("FencingToken")} = r.token AND cur.{T("Id")} = r.assignment_id
+                  AND w.{W("AssigneeType")} = '{agent}' AND w.{W("AssignedAgentId")} = cur.{T("AgentId")}
+                  AND cur.{T("Status")} = ANY(@active)
+                  AND (cur.{T("LeaseExpiresAt")} IS NULL OR cur.{T("LeaseExpiresAt")} > {now})
+            )
+            """;
+
+        // QaGate.EvaluateAsync: the level is the implementing session's (the policy's unknown-session level without one), and
+        // each type the policy requires at that level needs a latest result (newest recorded, then highest id) that passes.
+        var complete = $"""
+            WITH {leased}, gated AS (
+                SELECT l.*, coalesce((SELECT s.{S("OversightLevel")} FROM {n.Table<AgentSession>()} s WHERE s.{S("SessionId")} = l.session_id), @unknown_level) AS level
+                FROM leased l
+                WHERE l.from_status IN {held}
+            ), passing AS (
+                SELECT g.* FROM gated g
+                WHERE g.type NOT IN ('{Stored(WorkItemType.Task)}', '{Stored(WorkItemType.Bug)}') OR NOT EXISTS (
+                    SELECT 1 FROM unnest(@required_levels, @required_types) AS req(level, qa_type)
+                    WHERE req.level = g.level AND coalesce((
+                        SELECT CASE q.{Q("Status")}
+                                   WHEN '{Stored(QaResultStatus.Fail)}' THEN false
+                                   WHEN '{Stored(QaResultStatus.Warning)}' THEN g.level = ANY(@warning_levels)
+                                   ELSE true END
+                        FROM {n.Table<QaResult>()} q
+                        WHERE q.{Q("TaskId")} = g.id AND q.{Q("QaType")} = req.qa_type
+                        ORDER BY q.{Q("RecordedAt")} DESC, q.{Q("Id")} DESC
+                        LIMIT 1), false) = false)
+            ), done AS (
+                -- All or nothing: every requested lease (each of a different item) passed.
+                SELECT p.*,
+                       CASE WHEN p.assignment_status IN ('{Stored(AssignmentStatus.Assigned)}', '{Stored(AssignmentStatus.Started)}') THEN (
+                           -- The time since work last (re)started, added to actual_hours and rounded half to even like Math.Round.
+                           SELECT (x - floor(x) = 0.5)::int * (floor(x) + mod(floor(x), 2)) / 100
+                                  + (x - floor(x) <> 0.5)::int * round(x) / 100
+                           FROM (SELECT (coalesce(p.actual_hours, 0) + extract(epoch FROM ({now} - s.at)) / 3600) * 100 AS x
+                                 FROM (SELECT (e->>'at')::timestamptz AS at
+                                       FROM jsonb_array_elements(coalesce(p.history, '[]'::jsonb)) WITH ORDINALITY AS h(e, i)
+                                       WHERE e->>'action' IN ('claim', 'start', 'resume', 'unblock')
+                                       ORDER BY h.i DESC LIMIT 1) s
+                                 WHERE {now} > s.at) worked)
+                       END AS worked_hours
+                FROM passing p
+                WHERE (SELECT count(DISTINCT id) FROM passing) = cardinality(@items) AND (SELECT count(DISTINCT item_id) FROM requested) = cardinality(@items)
+            ), assignment_done AS (
+                UPDATE {ta} t SET {T("Status")} = '{Stored(AssignmentStatus.Completed)}', {T("CompletedAt")} = {now}, {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = {now}
+                FROM done d WHERE t.{T("Id")} = d.assignment_id
+            ), item_done AS (
+                UPDATE {wi} w SET {W("Status")} = '{Stored(WorkItemStatus.Done)}', {W("DelegationStatus")} = '{Stored(DelegationStatus.Completed)}', {W("UpdatedAt")} = {now},
+                    {W("ActualHours")} = coalesce(d.worked_hours, w.{W("ActualHours")}),
+                    {history} = coalesce(w.{history}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                        'at', {atText}, 'action', 'complete', 'from_status', d.from_status, 'to_status', '{Stored(DelegationStatus.Completed)}', 'assignee_type', '{agent}',
+                        'assignee_id', d.assignee_id, 'assignment_id', d.assignment_id, 'actor', d.assignee_id::text, 'note', NULL))
+                FROM done d WHERE w.{W("Id")} = d.id
+            ), events AS (
+                INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {payload})
+                SELECT {now}, 'work_item.completed', d.project_id, 'work_item', d.id, d.assignee_id::text,
+                    jsonb_build_object('from', d.from_status, 'to', '{Stored(DelegationStatus.Completed)}', 'agent_id', d.agent_id, 'session_id', d.session_id,
+                        'work_item_id', d.id, 'reason', NULL, 'data', '[]'::jsonb)
+                FROM done d ORDER BY d.id
+            )
+            SELECT count(*)::int FROM done
+            """;
+
+        var renew = $"""
+            WITH {leased}, renewed AS (
+                UPDATE {ta} t SET {T("LeaseExpiresAt")} = {now} + (@duration_us * interval '1 microsecond'), {T("UpdatedAt")} = {now}
+                FROM leased l WHERE t.{T("Id")} = l.assignment_id
+                RETURNING t.{T("AgentId")} AS agent_id, t.{T("LeaseExpiresAt")} AS expires
+            ), events AS (
+                INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {payload})
+                SELECT {now}, 'work_item.lease_renewed', l.project_id, 'work_item', l.id, r.agent_id::text,
+                    jsonb_build_object('from', NULL, 'to', NULL, 'agent_id', r.agent_id, 'session_id', NULL, 'work_item_id', l.id, 'reason', NULL, 'data', '[]'::jsonb)
+                FROM leased l CROSS JOIN renewed r
+            )
+            SELECT l.project_id, l.title, l.priority, r.expires FROM leased l CROSS JOIN renewed r
+            """;
+        return new LeaseSql(lockItems, complete, renew);
+    }
+
+    private sealed record LeaseSql(string LockItems, string Complete, string Renew);
+}
