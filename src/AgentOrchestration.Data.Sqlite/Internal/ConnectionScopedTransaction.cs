@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Sqlite.Internal;
 
-/// <summary>A transaction that, when it ends, also closes the connection opened for it and lets the next writer of this process in.</summary>
-internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate) : IDbContextTransaction
+/// <summary>A transaction that, when it ends, also closes the connection opened for it and lets the next writer (of any process, then of this one) in.</summary>
+internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn) : IDbContextTransaction
 {
     private bool disposed;
 
@@ -44,6 +44,7 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             }
             finally
             {
+                turn.Dispose();
                 gate.Release();
             }
         }
@@ -61,6 +62,7 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             }
             finally
             {
+                turn.Dispose();
                 gate.Release();
             }
         }
