@@ -1,5 +1,7 @@
 using AgentOrchestration.Data;
+using AgentOrchestration.Data.Sqlite.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Microsoft.EntityFrameworkCore;
 
@@ -15,11 +17,17 @@ public static class AgentOrchestrationSqliteDbContextOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return options.UseSqlite(connectionString, sqlite =>
+        options.UseSqlite(connectionString, sqlite =>
         {
             sqlite.MigrationsAssembly(typeof(AgentOrchestrationSqliteDbContextOptionsExtensions).Assembly.GetName().Name);
             sqlite.MigrationsHistoryTable(AgentOrchestrationDbContext.MigrationsHistoryTable);
             configure?.Invoke(sqlite);
         });
+
+        // EF's SQLite migration lock outlives a killed migrating process (and then blocks every later migration for ever),
+        // and its table rebuilds split a migration into several transactions (a kill between them half-applies it).
+        return options
+            .ReplaceService<IHistoryRepository, OrchestrationSqliteHistoryRepository>()
+            .ReplaceService<IMigrationsSqlGenerator, OrchestrationSqliteMigrationsSqlGenerator>();
     }
 }
