@@ -19,6 +19,11 @@ public sealed class LiveChild : IAsyncDisposable
 
     public int Id => process.Id;
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>What the child wrote to its error output, once it has exited.</summary>
+    public Task<string> ErrorAsync() => error;
+
     public static LiveChild Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
