@@ -109,7 +109,6 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         if (Environment.TickCount64 >= giveUpAt)
                         {
                             // The connection's command timeout bounds the whole wait, as it would without this retry.
-                            turn.Dispose();
                             throw new TimeoutException(
                                 $"The SQLite database '{connection.DataSource}' stayed locked by another writer for {previousTimeout} s (the connection's Default Timeout); nothing was written.",
                                 exception);
@@ -119,7 +118,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                     }
                 }
             }
-            catch (Exception exception) when (exception is not TimeoutException)
+            catch
             {
                 turn.Dispose();
                 throw;

@@ -23,8 +23,8 @@ namespace AgentOrchestration.Data.Tests.Infrastructure;
 public static class SoakChild
 {
     private static readonly string[] Paths = ["src/a.cs", "src/b.cs", "src/c.cs", "docs/d.md"];
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(4);
-    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(8);
 
     public static Task<int> RunAsync(string[] args) => args[0] switch
     {
@@ -108,13 +108,23 @@ public static class SoakChild
                 }
             }
 
-            await using (var scope = services.CreateAsyncScope())
+            try
             {
+                await using var scope = services.CreateAsyncScope();
                 reaped += (await scope.ServiceProvider.GetRequiredService<ISessionReaper>().ReapAsync(Silence)).SessionsReaped;
                 var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
                 if (watch.Elapsed >= killUntil && await db.WorkItems.CountAsync(w => w.ProjectId == projectId && w.Status != WorkItemStatus.Done) == 0)
                 {
                     break;
+                }
+            }
+#pragma warning disable CA1031 // A reaper round that fails (a database timeout on a starved machine) is retried next round; only the invariants decide.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                if (errors++ < 3)
+                {
+                    await Console.Error.WriteLineAsync($"soak {provider}: a reaper round failed: {exception.GetType().Name}: {exception.Message}");
                 }
             }
         }
@@ -164,6 +174,12 @@ public static class SoakChild
         foreach (var failure in failures)
         {
             Console.WriteLine($"soak {provider}: FAILED: {failure}");
+        }
+
+        if (provider != "sqlite")
+        {
+            // The soak's own database on the server (build/soak.sh names a new one per run).
+            await context.Database.EnsureDeletedAsync();
         }
 
         return failures.Count == 0 ? 0 : 1;
