@@ -40,7 +40,7 @@ public static class SoakChild
         await using var services = CrashChild.Services(provider, connection, TimeProvider.System);
         Guid projectId;
         List<Guid> agents;
-        var items = Math.Max(60, seconds * 6);
+        var items = Math.Max(40, seconds * 2);
         await using (var scope = services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<IAgentOrchestrationMigrator>().MigrateAsync();
@@ -76,7 +76,7 @@ public static class SoakChild
         var workers = Enumerable.Range(0, processes).Select(_ => Spawn()).ToList();
         var (kills, reaped, started, errors) = (0, 0, processes, 0);
         var killUntil = TimeSpan.FromSeconds(seconds);
-        var drainUntil = killUntil + TimeSpan.FromSeconds(Math.Max(60, seconds));
+        var drainUntil = killUntil + TimeSpan.FromSeconds(Math.Max(180, seconds * 2));
         var nextKill = TimeSpan.FromSeconds(Random.Shared.Next(1, 4));
         while (watch.Elapsed < drainUntil)
         {
