@@ -1,6 +1,8 @@
 using AgentOrchestration.Data;
 using AgentOrchestration.Data.Sqlite.Connections;
+using AgentOrchestration.Data.Sqlite.Migrating;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Microsoft.EntityFrameworkCore;
 
@@ -31,7 +33,11 @@ public static class AgentOrchestrationSqliteDbContextOptionsExtensions
             options.AddInterceptors(new SqliteConnectionInterceptor(SqliteSynchronous.Normal));
         }
 
-        return options;
+        // EF's SQLite migration lock outlives a killed migrating process (and then blocks every later migration for ever),
+        // and its table rebuilds split a migration into several transactions (a kill between them half-applies it).
+        return options
+            .ReplaceService<IHistoryRepository, OrchestrationSqliteHistoryRepository>()
+            .ReplaceService<IMigrationsSqlGenerator, OrchestrationSqliteMigrationsSqlGenerator>();
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using AgentOrchestration.Data.Benchmarks;
 using AgentOrchestration.Data.Benchmarks.Scenarios;
 
 // The performance benchmarks (docs/performance.md), side by side in one run; build/bench.sh runs this with a throw-away PostgreSQL.
-// Usage: AgentOrchestration.Data.Benchmarks [--quick] [--only name,name] [--scale-items 10000,100000] [--out dir];
+// Usage: AgentOrchestration.Data.Benchmarks [--quick] [--only name,name] [--scale-items 10000,100000] [--contention-processes 4,8] [--contention-claims 4000] [--out dir];
 // AO_TEST_POSTGRES names the server.
 // Exit codes: 0 done, 1 bad usage or no server, 2 a correctness check failed (the numbers are then not to be trusted).
 if (SqliteContention.IsChild(args))
@@ -28,6 +28,8 @@ var quick = false;
 var output = "artifacts/bench";
 string[]? only = null;
 int[]? scaleItems = null;
+int[]? contentionProcesses = null;
+int? contentionClaims = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,9 +37,11 @@ for (var i = 0; i < args.Length; i++)
         case "--quick": quick = true; break;
         case "--out" when i + 1 < args.Length: output = args[++i]; break;
         case "--only" when i + 1 < args.Length: only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+        case "--contention-processes" when i + 1 < args.Length: contentionProcesses = [.. args[++i].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))]; break;
+        case "--contention-claims" when i + 1 < args.Length: contentionClaims = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--scale-items" when i + 1 < args.Length: scaleItems = [.. args[++i].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))]; break;
         default:
-            await Console.Error.WriteLineAsync($"bench: unknown option '{args[i]}': use --quick, --out <directory>, --only <{string.Join('|', scenarios.Select(s => s.Name))}>[,...], --scale-items <n>[,...]");
+            await Console.Error.WriteLineAsync($"bench: unknown option '{args[i]}': use --quick, --out <directory>, --only <{string.Join('|', scenarios.Select(s => s.Name))}>[,...], --scale-items <n>[,...], --contention-processes <n>[,...], --contention-claims <n>");
             return 1;
     }
 }
@@ -65,7 +69,10 @@ await using (var server = new Npgsql.NpgsqlConnection(admin))
 }
 
 var sizes = quick ? Sizes.Quick : Sizes.Full;
-var ctx = new BenchContext(scaleItems is null ? sizes : sizes with { ScaleItems = scaleItems }, admin, results);
+sizes = scaleItems is null ? sizes : sizes with { ScaleItems = scaleItems };
+sizes = contentionProcesses is null ? sizes : sizes with { ContentionProcesses = contentionProcesses };
+sizes = contentionClaims is null ? sizes : sizes with { SqliteContentionClaims = contentionClaims.Value };
+var ctx = new BenchContext(sizes, admin, results);
 var started = DateTimeOffset.UtcNow;
 foreach (var (name, run) in scenarios.Where(s => only is null || only.Contains(s.Name)))
 {

@@ -1,10 +1,11 @@
+using AgentOrchestration.Data.Sqlite.Locking;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Sqlite.Storage;
 
-/// <summary>A transaction that, when it ends, also closes the connection opened for it and lets the next writer of this process in.</summary>
-internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate) : IDbContextTransaction
+/// <summary>A transaction that, when it ends, also closes the connection opened for it and lets the next writer (of any process, then of this one) in.</summary>
+internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn) : IDbContextTransaction
 {
     private bool disposed;
 
@@ -52,6 +53,7 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             }
             finally
             {
+                turn.Dispose();
                 gate.Release();
             }
         }
@@ -69,6 +71,7 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             }
             finally
             {
+                turn.Dispose();
                 gate.Release();
             }
         }

@@ -66,7 +66,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             return await JoinAsync(context, ambient, cancellationToken).ConfigureAwait(false);
         }
 
-        var gate = Gates.GetOrAdd(GateKey(context), static _ => new SemaphoreSlim(1, 1));
+        var file = DatabaseFile(context);
+        var gate = Gates.GetOrAdd(file ?? context.Database.GetConnectionString() ?? string.Empty, static _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -89,6 +90,9 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             connection.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
             // Default Timeout=0 means "wait indefinitely" in Microsoft.Data.Sqlite: then only the token ends the wait.
             var giveUpAt = previousTimeout <= 0 ? long.MaxValue : Environment.TickCount64 + (previousTimeout * 1000L);
+
+            // Last before BEGIN, so the turn covers only the transaction: the other processes' writers wait in order.
+            var turn = file is null || WriterQueue.For(file) is not { } queue ? default : await queue.EnterAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 for (var attempt = 0; ; attempt++)
@@ -98,7 +102,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE.
                         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
                         Own.AddOrUpdate(transaction, transaction);
-                        return new ConnectionScopedTransaction(transaction, context, gate);
+                        return new ConnectionScopedTransaction(transaction, context, gate, turn);
                     }
                     catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteWriteLock.Busy or SqliteWriteLock.Locked)
                     {
@@ -113,6 +117,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         await Task.Delay(SqliteWriteLock.Backoff(attempt), cancellationToken).ConfigureAwait(false);
                     }
                 }
+            }
+            catch
+            {
+                turn.Dispose();
+                throw;
             }
             finally
             {
@@ -188,11 +197,12 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         return Task.CompletedTask;
     }
 
-    private static string GateKey(DbContext context)
+    /// <summary>The database file's full path, or <see langword="null"/> for an in-memory database (one process only).</summary>
+    private static string? DatabaseFile(DbContext context)
     {
         var builder = new SqliteConnectionStringBuilder(context.Database.GetConnectionString());
         return builder.DataSource is { Length: > 0 } source && !source.Contains(":memory:", StringComparison.Ordinal) && builder.Mode != SqliteOpenMode.Memory
             ? Path.GetFullPath(source)
-            : context.Database.GetConnectionString() ?? string.Empty;
+            : null;
     }
 }

@@ -227,7 +227,7 @@ public sealed class OrchestrationTestDatabase : IAsyncDisposable
                 ProviderPackages.ClearAllPools(context.Database.GetDbConnection());
             }
 
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal" })
+            foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal", "-writers", "-migrations" })
             {
                 File.Delete(Name + suffix);
             }

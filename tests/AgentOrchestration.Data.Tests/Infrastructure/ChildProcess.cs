@@ -18,6 +18,7 @@ public static class ChildProcess
     /// <summary>
     /// <c>normalize-lock-paths HEX...</c>: one line per path, <c>ok HEX</c> or <c>refused MESSAGE</c>.
     /// <c>acquire-exclusive sqlite|postgresql CONNECTION NOW SESSION HEX</c>: <c>acquired HEX</c> or the exception's type name.
+    /// <c>crash ...</c>: see <see cref="CrashChild"/>; <c>soak ...</c>: see <see cref="SoakChild"/>.
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
@@ -62,6 +63,10 @@ public static class ChildProcess
                 }
 
                 return 0;
+            case "crash":
+                return await CrashChild.RunAsync(args[1..]);
+            case "soak":
+                return await SoakChild.RunAsync(args[1..]);
             default:
                 await Console.Error.WriteLineAsync($"Unknown command: {string.Join(' ', args)}");
                 return 2;
