@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -26,11 +27,15 @@ public sealed class McpServerTests(DatabaseProvider provider) : ProviderFixture(
             await using (var scope = services.CreateAsyncScope())
             {
                 var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>().Projects.SingleAsync();
-                var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(new AgentRegistration { Name = "Coder", Slug = "coder", Type = "engineer", Mode = "implementation" });
-                item = (await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "Through MCP" })).Id;
+                var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(Fakes.Factory.Agent(a =>
+                {
+                    a.Slug = "coder";
+                    a.Capabilities = [.. OrchestrationFaker.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
+                }));
+                item = (await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(Fakes.Factory.Task(project.Id))).Id;
                 var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { SessionId = "impl", AgentId = agent.Id });
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Qa) { SessionId = "review" });
+                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agent.Id) with { SessionId = "impl" });
+                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agentType: SessionAgentType.Qa) with { SessionId = "review" });
             }
 
             var errors = new List<string>();

@@ -27,7 +27,7 @@ public sealed class SprintServiceTests(DatabaseProvider provider) : SprintFixtur
         Assert.That(await SprintsAsync(s => s.GetActiveAsync(Project.Id)), Is.Null);
 
         await using var db = CreateContext();
-        var events = await db.Events.OrderBy(e => e.Sequence).ToListAsync();
+        var events = await TestEvents(db).OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "sprint.planned", "sprint.started", "sprint.completed" }));
         Assert.Multiple(() =>
         {
