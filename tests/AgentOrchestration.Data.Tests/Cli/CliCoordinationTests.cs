@@ -47,7 +47,7 @@ public sealed class CliCoordinationTests(DatabaseProvider provider) : ProviderFi
                 await registry.RegisterAsync(Fakes.Factory.Agent(a =>
                 {
                     a.Slug = slug;
-                    a.Capabilities = [.. OrchestrationFaker.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
+                    a.Capabilities = Fakes.AllCapabilities();
                     a.MaxConcurrentTasks = 10;
                 }));
             }
@@ -56,7 +56,11 @@ public sealed class CliCoordinationTests(DatabaseProvider provider) : ProviderFi
             for (var i = 0; i < Items; i++)
             {
                 var priority = 1 + (i % 5);
-                await work.CreateWorkItemAsync(Fakes.Factory.Task(project.Id, configure: t => t.Priority = priority));
+                await work.CreateWorkItemAsync(Fakes.Factory.Task(project.Id, configure: t =>
+                {
+                    t.Priority = priority;
+                    t.RequiredCapabilities = [];
+                }));
             }
         }
 

@@ -27,16 +27,10 @@ public sealed class CliRefusalTests(DatabaseProvider provider) : ProviderFixture
             await using (var services = OrchestrationServices.Create(Database))
             await using (var scope = services.CreateAsyncScope())
             {
-                var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>().Projects.SingleAsync();
-                var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(Fakes.Factory.Agent(a =>
-                {
-                    a.Slug = "coder";
-                    a.Capabilities = [.. OrchestrationFaker.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
-                }));
-                item = (await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(Fakes.Factory.Task(project.Id))).Id;
+                var seed = await CliSeed.CreateAsync(scope.ServiceProvider);
+                var (project, agent) = (seed.Project, seed.Coder);
+                item = seed.TaskId;
                 var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agent.Id) with { SessionId = "impl" });
-                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agentType: SessionAgentType.Qa) with { SessionId = "review" });
                 await sessions.StartAsync(Fakes.Factory.Session(project.Id, agentType: SessionAgentType.Qa) with { SessionId = "gone" });
                 await sessions.EndAsync("gone", SessionStatus.Completed);
                 lease = (await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id, Fakes.Factory.Claim("impl")))!.Lease;

@@ -26,16 +26,7 @@ public sealed class McpServerTests(DatabaseProvider provider) : ProviderFixture(
             await using (var services = OrchestrationServices.Create(Database))
             await using (var scope = services.CreateAsyncScope())
             {
-                var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>().Projects.SingleAsync();
-                var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(Fakes.Factory.Agent(a =>
-                {
-                    a.Slug = "coder";
-                    a.Capabilities = [.. OrchestrationFaker.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
-                }));
-                item = (await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(Fakes.Factory.Task(project.Id))).Id;
-                var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agent.Id) with { SessionId = "impl" });
-                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agentType: SessionAgentType.Qa) with { SessionId = "review" });
+                item = (await CliSeed.CreateAsync(scope.ServiceProvider)).TaskId;
             }
 
             var errors = new List<string>();

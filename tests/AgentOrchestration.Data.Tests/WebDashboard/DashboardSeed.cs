@@ -78,7 +78,7 @@ public sealed class DashboardSeed : IAsyncDisposable
     /// <summary>Registers an agent that can do any of the factories' tasks, with room for three.</summary>
     private Task<AgentProfile> RegisterAsync() => With<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Fake.Agent(a =>
     {
-        a.Capabilities = [.. OrchestrationFaker.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
+        a.Capabilities = Fakes.AllCapabilities();
         a.MaxConcurrentTasks = 3;
     })));
 
