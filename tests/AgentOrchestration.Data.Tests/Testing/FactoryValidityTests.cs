@@ -130,8 +130,17 @@ public sealed class FactoryValidityTests(DatabaseProvider provider) : ProviderFi
             Assert.That((updated.Name, updated.Description, updated.Mode, updated.Type), Is.EqualTo((update.Name, update.Description, update.Mode, agent.Type)), $"seed {seed}");
 
             var capability = agent.CapabilityRecords.First().Capability;
-            var claimable = await CreateAsync(fake.Task(project.Id, configure: t => t.RequiredCapabilities = [capability]));
-            var delegated = await CreateAsync(fake.Task(project.Id, configure: t => t.RequiredCapabilities = [capability]));
+            // The claim takes the most urgent ready task: the claimable one, so the other is left for the delegation.
+            var claimable = await CreateAsync(fake.Task(project.Id, configure: t =>
+            {
+                t.RequiredCapabilities = [capability];
+                t.Priority = 1;
+            }));
+            var delegated = await CreateAsync(fake.Task(project.Id, configure: t =>
+            {
+                t.RequiredCapabilities = [capability];
+                t.Priority = 5;
+            }));
             var session = await UseAsync<ISessionService, AgentSession>(s => s.StartAsync(fake.Session(project.Id, agent.Id)));
 
             var claim = fake.Claim(session.SessionId);
