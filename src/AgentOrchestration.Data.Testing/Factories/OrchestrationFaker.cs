@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Backlog;
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
@@ -28,9 +30,10 @@ namespace AgentOrchestration.Data.Testing;
 /// </para>
 /// <para>
 /// <b>Changing a field.</b> Records (<see cref="SessionStart"/>, <see cref="NewQaResult"/>, <see cref="BacklogSubmission"/>,
-/// <see cref="ProjectRequest"/>, <see cref="LockRequest"/>, …) change with <c>with</c>:
-/// <c>faker.Session(projectId) with { RiskLevel = 7 }</c>. The two request classes with setters,
-/// <see cref="AgentRegistration"/> and <see cref="NewWorkItem"/>, take an optional <c>configure</c> callback:
+/// <see cref="ProjectRequest"/>, <see cref="LockRequest"/>, <see cref="HeartbeatRequest"/>, …) change with <c>with</c>:
+/// <c>faker.Session(projectId) with { RiskLevel = 7 }</c>. The request classes with setters
+/// (<see cref="AgentRegistration"/>, <see cref="NewWorkItem"/>, <see cref="AgentProfileUpdate"/>, <see cref="ClaimOptions"/>,
+/// <see cref="DelegationOptions"/>) take an optional <c>configure</c> callback:
 /// <c>faker.Agent(a =&gt; a.MaxConcurrentTasks = 3)</c>. Fields whose valid values depend on each other (a QA result's
 /// status and its remediation, a work item's type and parent) are parameters of the method instead.
 /// A bad-input test starts from a valid value and breaks exactly one field the same way.
@@ -126,6 +129,29 @@ public sealed class OrchestrationFaker
 
         configure?.Invoke(registration);
         return registration;
+    }
+
+    /// <summary>
+    /// Changes to an agent profile for <see cref="IAgentRegistry.UpdateAsync"/>: a new name, description and mode; the
+    /// type, constraints, tools and metadata are left as they are (set them with <paramref name="configure"/>).
+    /// </summary>
+    /// <param name="configure">Changes fields of the generated update before it is returned.</param>
+    /// <returns>A valid profile update.</returns>
+    public AgentProfileUpdate AgentUpdate(Action<AgentProfileUpdate>? configure = null)
+    {
+        AgentProfileUpdate update;
+        lock (gate)
+        {
+            update = new AgentProfileUpdate
+            {
+                Name = Faker.Name.FullName(),
+                Description = Faker.Lorem.Sentence(),
+                Mode = Faker.PickRandom(AgentModes),
+            };
+        }
+
+        configure?.Invoke(update);
+        return update;
     }
 
     /// <summary>
@@ -258,6 +284,71 @@ public sealed class OrchestrationFaker
                 CurrentAction = $"Reading the {Faker.Hacker.Noun()} code",
             };
         }
+    }
+
+    /// <summary>
+    /// A heartbeat to send with <see cref="RequestExtensions.HeartbeatAsync"/>: a current action (a heartbeat that changes it
+    /// appends <c>session.action_changed</c>) and no lease duration, so the session's held leases are renewed by the
+    /// library's default.
+    /// </summary>
+    /// <param name="sessionId">The active or paused session.</param>
+    /// <returns>A valid heartbeat.</returns>
+    public HeartbeatRequest Heartbeat(string sessionId)
+    {
+        lock (gate)
+        {
+            return new HeartbeatRequest(sessionId, $"{Pascal(Faker.Hacker.IngVerb())} the {Faker.Hacker.Noun()} code");
+        }
+    }
+
+    /// <summary>
+    /// Options for <see cref="IWorkClaimer.ClaimNextAsync"/>: a lease of 5 to 60 minutes, an actor, the claiming
+    /// session, and no idempotency key (set one with <paramref name="configure"/>: a key makes a repeated claim replay
+    /// the first).
+    /// </summary>
+    /// <param name="sessionId">The claiming agent's active session, recorded as the implementing session; <see langword="null"/> for none.</param>
+    /// <param name="configure">Changes fields of the generated options before they are returned.</param>
+    /// <returns>Valid claim options.</returns>
+    public ClaimOptions Claim(string? sessionId = null, Action<ClaimOptions>? configure = null)
+    {
+        ClaimOptions options;
+        lock (gate)
+        {
+            options = new ClaimOptions
+            {
+                LeaseDuration = TimeSpan.FromMinutes(Faker.Random.Int(5, 60)),
+                Actor = Faker.Internet.UserName(),
+                SessionId = sessionId,
+            };
+        }
+
+        configure?.Invoke(options);
+        return options;
+    }
+
+    /// <summary>
+    /// Options for an <see cref="IDelegationService"/> change (assign, start, reassign, …): an actor, a note and a handed-over
+    /// context with notes, instructions and a file; no fencing token (a lease holder sets its own with <paramref name="configure"/>).
+    /// </summary>
+    /// <param name="sessionId">The session that will implement the work, for assign, reassign and start; <see langword="null"/> for none.</param>
+    /// <param name="configure">Changes fields of the generated options before they are returned.</param>
+    /// <returns>Valid delegation options.</returns>
+    public DelegationOptions Delegation(string? sessionId = null, Action<DelegationOptions>? configure = null)
+    {
+        DelegationOptions options;
+        lock (gate)
+        {
+            options = new DelegationOptions
+            {
+                Actor = Faker.Internet.UserName(),
+                Note = Faker.Lorem.Sentence(),
+                SessionId = sessionId,
+                Context = new DelegationContext { Notes = Faker.Lorem.Sentence(), Instructions = Faker.Lorem.Sentence(), Files = [$"src/{Pascal(Faker.Hacker.Noun())}.cs"] },
+            };
+        }
+
+        configure?.Invoke(options);
+        return options;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Work;
 
 namespace AgentOrchestration.Data.Testing;
@@ -41,5 +42,17 @@ public static class RequestExtensions
         ArgumentNullException.ThrowIfNull(locks);
         ArgumentNullException.ThrowIfNull(request);
         return locks.AcquireAsync(request.SessionId, [.. request.Paths], request.LockType, request.Ttl, cancellationToken);
+    }
+
+    /// <summary>Sends the heartbeat <paramref name="request"/> describes, through <see cref="ISessionService.HeartbeatAsync"/>.</summary>
+    /// <param name="sessions">The session service.</param>
+    /// <param name="request">The session, its current action and the lease extension.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The session as stored after the heartbeat.</returns>
+    public static Task<AgentSession> HeartbeatAsync(this ISessionService sessions, HeartbeatRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(request);
+        return sessions.HeartbeatAsync(request.SessionId, request.CurrentAction, request.LeaseDuration, cancellationToken);
     }
 }

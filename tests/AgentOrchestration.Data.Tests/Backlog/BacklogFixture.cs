@@ -5,45 +5,23 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Backlog;
 
 /// <summary>A migrated database with one project, the library on a fake clock, and helpers to drive backlog items through their states.</summary>
-public abstract class BacklogFixture(DatabaseProvider provider) : ProviderFixture(provider)
+public abstract class BacklogFixture(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    protected FakeTimeProvider Clock { get; private set; } = null!;
-
-    protected ServiceProvider Services { get; private set; } = null!;
-
     protected Project Project { get; private set; } = null!;
 
     [SetUp]
     public async Task SeedAsync()
     {
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using (await MigratedContextAsync())
-        {
-        }
-
-        Services = BuildServices();
-        Project = Fakes.Project();
-        await using var db = CreateContext();
-        db.Add(Project);
-        await db.SaveChangesAsync();
-    }
-
-    [TearDown]
-    public async Task DisposeServicesAsync()
-    {
-        if (Services is not null)
-        {
-            await Services.DisposeAsync();
-        }
+        Project = await CreateProjectAsync();
+        await MarkSeededAsync();
     }
 
     /// <summary>The library as a host registers it, with extra registrations before <c>AddAgentOrchestration</c>.</summary>
-    protected ServiceProvider BuildServices(Action<IServiceCollection>? before = null) => OrchestrationServices.Create(Database, Clock, before: before);
+    protected ServiceProvider BuildServices(Action<IServiceCollection>? before) => OrchestrationServices.Create(Database, Clock, before: before);
 
     protected async Task<T> BacklogAsync<T>(Func<IBacklogService, Task<T>> action, ServiceProvider? services = null)
     {
@@ -52,7 +30,7 @@ public abstract class BacklogFixture(DatabaseProvider provider) : ProviderFixtur
     }
 
     protected Task<BacklogItem> SubmitAsync(Complexity complexity = Complexity.Moderate, int priority = 3, int businessValue = 5, Project? project = null) =>
-        BacklogAsync(b => b.SubmitAsync(Fakes.Factory.BacklogSubmission((project ?? Project).Id) with
+        BacklogAsync(b => b.SubmitAsync(Faker.BacklogSubmission((project ?? Project).Id) with
         {
             Complexity = complexity,
             Priority = priority,
@@ -82,7 +60,7 @@ public abstract class BacklogFixture(DatabaseProvider provider) : ProviderFixtur
     protected async Task<List<string>> EventTypesAsync(Guid? entityId = null)
     {
         await using var db = CreateContext();
-        return await db.Events.Where(e => entityId == null || e.EntityId == entityId).OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
+        return await TestEvents(db).Where(e => entityId == null || e.EntityId == entityId).OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
     }
 
     /// <summary>Every backlog, work item and sprint row and the event count, as text, to show a refusal changed nothing.</summary>

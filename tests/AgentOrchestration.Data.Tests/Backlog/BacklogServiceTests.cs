@@ -18,7 +18,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
 
         await using var db = CreateContext();
         var stored = await db.Backlog.SingleAsync(b => b.Id == item.Id);
-        var submitted = await db.Events.SingleAsync();
+        var submitted = await TestEvents(db).SingleAsync();
         Assert.Multiple(() =>
         {
             Assert.That(stored.Status, Is.EqualTo(BacklogStatus.Backlog));
@@ -84,7 +84,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
         {
             OrchestrationEventTypes.BacklogSubmitted, OrchestrationEventTypes.BacklogAnalysisStarted, OrchestrationEventTypes.BacklogAnalyzed, OrchestrationEventTypes.BacklogReady, OrchestrationEventTypes.BacklogPromoted, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.StoryApproved,
         }));
-        var events = await db.Events.OrderBy(e => e.Sequence).ToListAsync();
+        var events = await TestEvents(db).OrderBy(e => e.Sequence).ToListAsync();
         Assert.Multiple(() =>
         {
             Assert.That(events[1].Payload!.From, Is.EqualTo("backlog"));
@@ -235,12 +235,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
     [Test]
     public async Task Promotion_places_the_story_under_an_epic_and_into_a_sprint_of_the_same_project_only()
     {
-        var other = Fakes.Project();
-        await using (var setup = CreateContext())
-        {
-            setup.Add(other);
-            await setup.SaveChangesAsync();
-        }
+        var other = await CreateProjectAsync();
 
         var epic = await AddWorkItemAsync(Project, WorkItemType.Epic);
         var task = await AddWorkItemAsync(Project, WorkItemType.Task);
@@ -329,16 +324,7 @@ public sealed class BacklogServiceTests(DatabaseProvider provider) : BacklogFixt
         Assert.That(await SnapshotAsync(), Is.EqualTo(before));
     }
 
-    private async Task<WorkItem> AddWorkItemAsync(Project project, WorkItemType type)
-    {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(project, type);
-        item.Project = null;
-        item.ProjectId = project.Id;
-        db.Add(item);
-        await db.SaveChangesAsync();
-        return item;
-    }
+    private Task<WorkItem> AddWorkItemAsync(Project project, WorkItemType type) => CreateWorkAsync(project, type);
 
     private async Task<Sprint> AddSprintAsync(Project project, SprintStatus status)
     {

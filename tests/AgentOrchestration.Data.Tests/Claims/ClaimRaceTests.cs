@@ -43,12 +43,7 @@ public sealed class ClaimRaceTests(DatabaseProvider provider) : ClaimFixture(pro
     public async Task A_claim_racing_an_assign_and_a_cancel_never_reuses_a_fencing_token()
     {
         var item = await AddItemAsync(1);
-        var other = Fakes.Agent();
-        await using (var db = CreateContext())
-        {
-            db.Add(other);
-            await db.SaveChangesAsync();
-        }
+        var other = await RegisterAgentAsync();
 
         if (Provider == DatabaseProvider.Sqlite)
         {

@@ -175,15 +175,7 @@ public sealed class ClaimRenewalRaceTests(DatabaseProvider provider) : ClaimFixt
         }
     }
 
-    private async Task<AgentProfile> AddRivalAsync()
-    {
-        var rival = Fakes.Agent();
-        rival.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = Clock.GetUtcNow() });
-        await using var db = CreateContext();
-        db.Add(rival);
-        await db.SaveChangesAsync();
-        return rival;
-    }
+    private Task<AgentProfile> AddRivalAsync() => RegisterAgentAsync();
 
     private async Task<T> WithAsync<TService, T>(Func<TService, Task<T>> call)
         where TService : notnull

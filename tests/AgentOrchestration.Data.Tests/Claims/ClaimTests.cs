@@ -1,7 +1,9 @@
+using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -54,16 +56,13 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
         var blocked = await AddItemAsync(priority: 1);
         var needsPython = await AddItemAsync(priority: 1, capabilities: ["python"]);
         var story = await AddItemAsync(priority: 1, type: WorkItemType.Story);
-        var elsewhere = Fakes.Project();
-        await using (var db = CreateContext())
+        await UseAsync<IWorkItemService, bool>(async w =>
         {
-            db.Add(new WorkItemDependency { WorkItemId = blocked.Id, DependsOnId = blocker.Id, CreatedAt = Clock.GetUtcNow() });
-            db.Add(elsewhere);
-            var foreign = Fakes.WorkItem(elsewhere);
-            foreign.Priority = 1;
-            db.Add(foreign);
-            await db.SaveChangesAsync();
-        }
+            await w.AddDependencyAsync(blocked.Id, blocker.Id);
+            return true;
+        });
+        var elsewhere = await CreateProjectAsync();
+        await CreateWorkAsync(elsewhere, configure: w => w.Priority = 1);
 
         var first = await ClaimAsync(Agent.Id);
         Assert.That(first?.Lease.WorkItemId, Is.EqualTo(blocker.Id), "blocked, capability-less, story and foreign items are skipped");
@@ -137,13 +136,7 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
     public async Task An_expired_lease_returns_the_item_and_fences_off_the_old_holder()
     {
         await AddItemAsync(priority: 2);
-        var other = Fakes.Agent();
-        other.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = Clock.GetUtcNow() });
-        await using (var db = CreateContext())
-        {
-            db.Add(other);
-            await db.SaveChangesAsync();
-        }
+        var other = await RegisterAgentAsync();
 
         var first = await ClaimAsync(Agent.Id);
         Assert.That(await ClaimAsync(other.Id), Is.Null, "a live lease is not reclaimed");
@@ -201,16 +194,13 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
         Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => claimer.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { LeaseDuration = TimeSpan.Zero }));
 
         await AddItemAsync(priority: 1);
-        await using (var db = CreateContext())
-        {
-            await db.AgentProfiles.Where(a => a.Id == Agent.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, AgentStatus.Archived));
-        }
-
+        await UseAsync<IAgentRegistry, AgentProfile>(r => r.ArchiveAsync(Agent.Slug));
+        await MarkSeededAsync();
         var archived = Assert.ThrowsAsync<InvalidStateTransitionException>(() => claimer.ClaimNextAsync(Agent.Id, Project.Id));
         Assert.That(archived!.Message, Does.Contain("archived").And.Contain(Agent.Slug));
         await using var check = CreateContext();
         Assert.That(await check.TaskAssignments.CountAsync(), Is.Zero, "refusals write nothing");
-        Assert.That(await check.Events.CountAsync(), Is.Zero);
+        Assert.That(await TestEvents(check).CountAsync(), Is.Zero);
     }
 
     [Test]

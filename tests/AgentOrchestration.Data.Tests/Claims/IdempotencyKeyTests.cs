@@ -134,20 +134,10 @@ public sealed class IdempotencyKeyTests(DatabaseProvider provider) : ClaimFixtur
 
     private async Task<Project> AddProjectWithItemAsync()
     {
-        await using var db = CreateContext();
-        var project = Fakes.Project();
-        var item = Fakes.WorkItem(project);
-        item.RequiredCapabilities = ["csharp"];
-        db.AddRange(project, item);
-        await db.SaveChangesAsync();
+        var project = await CreateProjectAsync();
+        await CreateWorkAsync(project);
         return project;
     }
 
-    private async Task<string> StartSessionAsync()
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var session = await scope.ServiceProvider.GetRequiredService<ISessionService>()
-            .StartAsync(new SessionStart(Project.Id, SessionAgentType.Implementation) { AgentId = Agent.Id });
-        return session.SessionId;
-    }
+    private async Task<string> StartSessionAsync() => (await StartSessionAsync(Project, Agent.Id)).SessionId;
 }

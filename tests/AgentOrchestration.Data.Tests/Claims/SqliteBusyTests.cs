@@ -1,6 +1,9 @@
+using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Storage;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using AgentOrchestration.Data.Work;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,18 +17,7 @@ public sealed class SqliteBusyTests
     public async Task A_writer_that_never_lets_go_times_out_with_the_database_named_and_nothing_written()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        await using (var context = database.CreateContext())
-        {
-            await context.Database.MigrateAsync();
-        }
-
-        var project = Fakes.Project();
-        var agent = Fakes.Agent();
-        await using (var context = database.CreateContext())
-        {
-            context.AddRange(project, agent, Fakes.WorkItem(project));
-            await context.SaveChangesAsync();
-        }
+        var (project, agent) = await SeedAsync(database);
 
         // Another "process": a plain connection holding the write lock, outside this process's gate.
         await using var other = new SqliteConnection(database.ConnectionString);
@@ -128,14 +120,17 @@ public sealed class SqliteBusyTests
             await context.Database.MigrateAsync();
         }
 
-        var project = Fakes.Project();
-        var agent = Fakes.Agent();
-        await using (var context = database.CreateContext())
+        // Two tasks any agent may claim and one agent, through the library before any writer holds the database.
+        await using var services = database.Throwaway.CreateServices();
+        await using var scope = services.CreateAsyncScope();
+        var work = scope.ServiceProvider.GetRequiredService<IWorkItemService>();
+        var project = await work.CreateProjectAsync(Fakes.Factory.Project());
+        for (var i = 0; i < 2; i++)
         {
-            context.AddRange(project, agent, Fakes.WorkItem(project), Fakes.WorkItem(project));
-            await context.SaveChangesAsync();
+            await work.CreateWorkItemAsync(Fakes.Factory.Task(project.Id, configure: t => t.RequiredCapabilities = []));
         }
 
+        var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(Fakes.Factory.Agent());
         return (project, agent);
     }
 }

@@ -80,15 +80,9 @@ public sealed class WholeLeaseTests(DatabaseProvider provider) : ClaimFixture(pr
     /// <summary>A second project whose one item another agent has claimed.</summary>
     private async Task<(WorkItem Item, WorkLease Lease)> ClaimInAnotherProjectAsync()
     {
-        var project = Fakes.Project();
-        var holder = Fakes.Agent();
-        var item = Fakes.WorkItem(project);
-        item.RequiredCapabilities = null;
-        await using (var db = CreateContext())
-        {
-            db.AddRange(project, holder, item);
-            await db.SaveChangesAsync();
-        }
+        var project = await CreateProjectAsync();
+        var holder = await RegisterAgentAsync();
+        var item = await CreateWorkAsync(project);
 
         await using var scope = Services.CreateAsyncScope();
         var claimed = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(holder.Id, project.Id);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -42,13 +43,24 @@ public sealed class CliCoordinationTests(DatabaseProvider provider) : ProviderFi
             var registry = scope.ServiceProvider.GetRequiredService<IAgentRegistry>();
             for (var i = 0; i < 8; i++)
             {
-                await registry.RegisterAsync(new AgentRegistration { Name = $"Agent {i}", Slug = $"agent-{i}", Type = "engineer", Mode = "implementation", MaxConcurrentTasks = 10 });
+                var slug = $"agent-{i}";
+                await registry.RegisterAsync(Fakes.Factory.Agent(a =>
+                {
+                    a.Slug = slug;
+                    a.Capabilities = Fakes.AllCapabilities();
+                    a.MaxConcurrentTasks = 10;
+                }));
             }
 
             var work = scope.ServiceProvider.GetRequiredService<IWorkItemService>();
             for (var i = 0; i < Items; i++)
             {
-                await work.CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = $"item {i}", Priority = 1 + (i % 5) });
+                var priority = 1 + (i % 5);
+                await work.CreateWorkItemAsync(Fakes.Factory.Task(project.Id, configure: t =>
+                {
+                    t.Priority = priority;
+                    t.RequiredCapabilities = [];
+                }));
             }
         }
 
@@ -77,8 +89,8 @@ public sealed class CliCoordinationTests(DatabaseProvider provider) : ProviderFi
         await using (var scope = services.CreateAsyncScope())
         {
             var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-            await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { SessionId = "holder" });
-            await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { SessionId = "other" });
+            await sessions.StartAsync(Fakes.Factory.Session(project.Id) with { SessionId = "holder" });
+            await sessions.StartAsync(Fakes.Factory.Session(project.Id) with { SessionId = "other" });
         }
 
         Assert.That((await cli.RunAsync("lock", "acquire", "-s", "holder", "src/**", "--ttl", "1h")).ExitCode, Is.Zero);

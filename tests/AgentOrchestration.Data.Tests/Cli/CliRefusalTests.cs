@@ -4,6 +4,7 @@ using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -26,17 +27,15 @@ public sealed class CliRefusalTests(DatabaseProvider provider) : ProviderFixture
             await using (var services = OrchestrationServices.Create(Database))
             await using (var scope = services.CreateAsyncScope())
             {
-                var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>().Projects.SingleAsync();
-                var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(new AgentRegistration { Name = "Coder", Slug = "coder", Type = "engineer", Mode = "implementation" });
-                item = (await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "Held" })).Id;
+                var seed = await CliSeed.CreateAsync(scope.ServiceProvider);
+                var (project, agent) = (seed.Project, seed.Coder);
+                item = seed.TaskId;
                 var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { SessionId = "impl", AgentId = agent.Id });
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Qa) { SessionId = "review" });
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Qa) { SessionId = "gone" });
+                await sessions.StartAsync(Fakes.Factory.Session(project.Id, agentType: SessionAgentType.Qa) with { SessionId = "gone" });
                 await sessions.EndAsync("gone", SessionStatus.Completed);
-                lease = (await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id, new ClaimOptions { SessionId = "impl" }))!.Lease;
+                lease = (await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id, Fakes.Factory.Claim("impl")))!.Lease;
                 await scope.ServiceProvider.GetRequiredService<IFileLockService>().AcquireAsync("impl", ["src/**"], FileLockType.Exclusive, TimeSpan.FromHours(1));
-                backlog = (await scope.ServiceProvider.GetRequiredService<IBacklogService>().SubmitAsync(new BacklogSubmission(project.Id, "Idea", "d", "c"))).Id;
+                backlog = (await scope.ServiceProvider.GetRequiredService<IBacklogService>().SubmitAsync(Fakes.Factory.BacklogSubmission(project.Id))).Id;
             }
 
             var held = $"{lease.WorkItemId}:{lease.AssignmentId}:{lease.FencingToken}";

@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -26,12 +27,7 @@ public sealed class McpServerTests(DatabaseProvider provider) : ProviderFixture(
             await using (var services = OrchestrationServices.Create(Database))
             await using (var scope = services.CreateAsyncScope())
             {
-                var project = await scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>().Projects.SingleAsync();
-                var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(new AgentRegistration { Name = "Coder", Slug = "coder", Type = "engineer", Mode = "implementation" });
-                item = (await scope.ServiceProvider.GetRequiredService<IWorkItemService>().CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "Through MCP" })).Id;
-                var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { SessionId = "impl", AgentId = agent.Id });
-                await sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Qa) { SessionId = "review" });
+                item = (await CliSeed.CreateAsync(scope.ServiceProvider)).TaskId;
             }
 
             var errors = new List<string>();

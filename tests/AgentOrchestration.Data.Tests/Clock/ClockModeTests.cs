@@ -1,6 +1,9 @@
+using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -18,7 +21,7 @@ public sealed class ClockModeTests(DatabaseProvider provider) : ProviderFixture(
     public async Task Without_an_explicit_clock_PostgreSQL_stamps_leases_by_the_server_and_SQLite_by_the_registered_clock()
     {
         await using var services = OrchestrationServices.Create(Database, before: s => s.AddSingleton<TimeProvider>(registered), configure: OrchestrationServices.WithoutQaGate);
-        var (agent, project) = await SeedAsync();
+        var (agent, project) = await SeedAsync(services);
 
         var before = DateTimeOffset.UtcNow;
         var claimed = await ClaimAsync(services, agent, project);
@@ -41,21 +44,24 @@ public sealed class ClockModeTests(DatabaseProvider provider) : ProviderFixture(
         var explicitClock = new FakeTimeProvider(new DateTimeOffset(2027, 2, 3, 4, 5, 6, TimeSpan.Zero));
         await using var services = OrchestrationServices.Create(
             Database, explicitClock, before: s => s.AddSingleton<TimeProvider>(registered), configure: OrchestrationServices.WithoutQaGate);
-        var (agent, project) = await SeedAsync();
+        var (agent, project) = await SeedAsync(services);
 
         var claimed = await ClaimAsync(services, agent, project);
         Assert.That(claimed.LeaseExpiresAt, Is.EqualTo(explicitClock.GetUtcNow() + Lease));
     }
 
-    private async Task<(AgentProfile Agent, Project Project)> SeedAsync()
+    /// <summary>Migrates, then creates a project with one task any agent may claim and an agent, through <paramref name="services"/>.</summary>
+    private async Task<(AgentProfile Agent, Project Project)> SeedAsync(ServiceProvider services)
     {
-        await using var db = await MigratedContextAsync();
-        var project = Fakes.Project();
-        var agent = Fakes.Agent();
-        var item = Fakes.WorkItem(project);
-        item.RequiredCapabilities = null;
-        db.AddRange(project, agent, item);
-        await db.SaveChangesAsync();
+        await using (await MigratedContextAsync())
+        {
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var work = scope.ServiceProvider.GetRequiredService<IWorkItemService>();
+        var project = await work.CreateProjectAsync(Fakes.Factory.Project());
+        await work.CreateWorkItemAsync(Fakes.Factory.Task(project.Id, configure: t => t.RequiredCapabilities = []));
+        var agent = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(Fakes.Factory.Agent());
         return (agent, project);
     }
 

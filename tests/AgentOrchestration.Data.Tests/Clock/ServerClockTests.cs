@@ -1,8 +1,11 @@
+using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,10 +31,11 @@ public sealed class ServerClockTests(DatabaseProvider provider) : ProviderFixtur
             Assert.Ignore("SQLite runs on one machine: that machine's clock decides, and there is no server clock to judge by.");
         }
 
-        await using var db = await MigratedContextAsync();
-        project = Fakes.Project();
-        db.Add(project);
-        await db.SaveChangesAsync();
+        await using (await MigratedContextAsync())
+        {
+        }
+
+        project = await With<IWorkItemService, Project>(Machine(0), w => w.CreateProjectAsync(Fakes.Factory.Project()));
     }
 
     [TearDown]
@@ -165,28 +169,13 @@ public sealed class ServerClockTests(DatabaseProvider provider) : ProviderFixtur
     }
 
     private Task<AgentSession> StartSessionAsync(ServiceProvider machine) =>
-        With<ISessionService, AgentSession>(machine, s => s.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation)));
+        With<ISessionService, AgentSession>(machine, s => s.StartAsync(Fakes.Factory.Session(project.Id)));
 
-    private async Task<WorkItem> AddItemAsync()
-    {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(project);
-        item.Project = null;
-        item.ProjectId = project.Id;
-        item.RequiredCapabilities = null;
-        db.Add(item);
-        await db.SaveChangesAsync();
-        return item;
-    }
+    /// <summary>Adds a task any agent may claim, through the first machine (which one writes it does not matter).</summary>
+    private Task<WorkItem> AddItemAsync() =>
+        With<IWorkItemService, WorkItem>(machines[0], w => w.CreateWorkItemAsync(Fakes.Factory.Task(project.Id, configure: t => t.RequiredCapabilities = [])));
 
-    private async Task<AgentProfile> AddAgentAsync()
-    {
-        await using var db = CreateContext();
-        var agent = Fakes.Agent();
-        db.Add(agent);
-        await db.SaveChangesAsync();
-        return agent;
-    }
+    private Task<AgentProfile> AddAgentAsync() => With<IAgentRegistry, AgentProfile>(machines[0], r => r.RegisterAsync(Fakes.Factory.Agent()));
 
     private static async Task<T> With<TService, T>(ServiceProvider machine, Func<TService, Task<T>> call)
         where TService : notnull

@@ -7,6 +7,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -30,17 +31,16 @@ public sealed class DashboardServiceFlowTests(DatabaseProvider provider) : Dashb
     [Test]
     public async Task Dashboards_follow_claims_delegation_sessions_and_locks()
     {
-        var project = await WithAsync<IWorkItemService, Project>(w => w.CreateProjectAsync("dash-flow", "Dashboard flow"));
-        var sprint = await WithAsync<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(project.Id, "Flow sprint")));
-        Task<AgentProfile> Register(string slug) => WithAsync<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(new AgentRegistration
+        var fake = Fakes.Factory;
+        var project = await WithAsync<IWorkItemService, Project>(w => w.CreateProjectAsync(fake.Project()));
+        var sprint = await WithAsync<ISprintService, Sprint>(s => s.PlanAsync(fake.Sprint(project.Id)));
+        Task<AgentProfile> Register(string slug) => WithAsync<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(fake.Agent(a =>
         {
-            Name = slug,
-            Slug = slug,
-            Type = "backend-engineer",
-            Mode = "implementation",
-            Capabilities = [new CapabilityEntry { Name = "csharp", Proficiency = 4 }],
-            MaxConcurrentTasks = 5,
-        }));
+            a.Name = slug;
+            a.Slug = slug;
+            a.Capabilities = [new CapabilityEntry { Name = "csharp", Proficiency = 4 }];
+            a.MaxConcurrentTasks = 5;
+        })));
         var alpha = await Register("flow-alpha");
         var beta = await Register("flow-beta");
 
@@ -49,15 +49,14 @@ public sealed class DashboardServiceFlowTests(DatabaseProvider provider) : Dashb
         for (var i = 0; i < hours.Length; i++)
         {
             var estimate = hours[i];
-            tasks.Add(await WithAsync<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(new NewWorkItem
+            var priority = i + 1;
+            tasks.Add(await WithAsync<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(fake.Task(project.Id, configure: t =>
             {
-                ProjectId = project.Id,
-                SprintId = sprint.Id,
-                Type = WorkItemType.Task,
-                Title = $"Task {estimate}",
-                Priority = i + 1,
-                EstimatedHours = estimate,
-            })));
+                t.SprintId = sprint.Id;
+                t.Priority = priority;
+                t.EstimatedHours = estimate;
+                t.RequiredCapabilities = ["csharp"];
+            }))));
         }
 
         // Alpha claims the two most urgent tasks under 5-minute leases; beta is handed the fourth, starts it and is blocked.
@@ -72,7 +71,7 @@ public sealed class DashboardServiceFlowTests(DatabaseProvider provider) : Dashb
         await WithAsync<IDelegationService, WorkItem>(d => d.StartAsync(tasks[3].Id));
         await WithAsync<IDelegationService, WorkItem>(d => d.BlockAsync(tasks[3].Id, "waiting for the schema"));
 
-        var session = await WithAsync<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { AgentId = alpha.Id, CurrentAction = "reading" }));
+        var session = await WithAsync<ISessionService, AgentSession>(s => s.StartAsync(fake.Session(project.Id, alpha.Id) with { CurrentAction = "reading" }));
         Clock.Advance(TimeSpan.FromSeconds(20));
         await WithAsync<ISessionService, AgentSession>(s => s.HeartbeatAsync(session.SessionId, "writing tests"));
         await WithAsync<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.AcquireAsync(session.SessionId, ["src/app.cs", "src/lib/**"], FileLockType.Exclusive, TimeSpan.FromMinutes(10)));

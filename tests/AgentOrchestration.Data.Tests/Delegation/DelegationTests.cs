@@ -1,3 +1,4 @@
+using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
@@ -5,16 +6,12 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Delegation;
 
 /// <summary>The delegation state machine, its history, assignments, events and worked hours, on each provider.</summary>
-public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture(provider)
+public sealed class DelegationTests(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    // NUnit shares one fixture instance between its tests: every test gets a fresh clock.
-    private FakeTimeProvider clock = null!;
-    private ServiceProvider services = null!;
     private Project project = null!;
     private AgentProfile coder = null!;
     private AgentProfile reviewer = null!;
@@ -23,35 +20,32 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
     [SetUp]
     public async Task SeedAsync()
     {
-        clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
-        await using var db = await MigratedContextAsync();
-        project = Fakes.Project();
-        coder = Fakes.Agent();
-        reviewer = Fakes.Agent();
-        task = Fakes.WorkItem(project);
-        task.RequiredCapabilities = null;
-        db.AddRange(project, coder, reviewer, task);
-        await db.SaveChangesAsync();
-        services = OrchestrationServices.Create(Database, clock, configure: OrchestrationServices.WithoutQaGate);
+        project = await CreateProjectAsync();
+        coder = await RegisterAgentAsync();
+        reviewer = await RegisterAgentAsync();
+        task = await CreateWorkAsync(project, configure: w => w.RequiredCapabilities = []);
+        await MarkSeededAsync();
     }
 
-    [TearDown]
-    public async Task StopAsync() => await services.DisposeAsync();
+    /// <summary>The lifecycle's times are checked against this start.</summary>
+    protected override DateTimeOffset ClockStart => new(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+
+    protected override ServiceProvider BuildServices() => OrchestrationServices.Create(Database, Clock, configure: OrchestrationServices.WithoutQaGate);
 
     [Test]
     public async Task The_full_lifecycle_is_recorded_in_one_place_each_step()
     {
         await Delegate(d => d.AssignAsync(task.Id, Assignee.Agent(coder.Id), new DelegationOptions { Actor = "orchestrator", Context = new DelegationContext { Notes = "start with tests" } }));
         await Delegate(d => d.StartAsync(task.Id));
-        clock.Advance(TimeSpan.FromMinutes(90));
+        Clock.Advance(TimeSpan.FromMinutes(90));
         await Delegate(d => d.PauseAsync(task.Id));
-        clock.Advance(TimeSpan.FromHours(5));
+        Clock.Advance(TimeSpan.FromHours(5));
         await Delegate(d => d.ResumeAsync(task.Id));
-        clock.Advance(TimeSpan.FromMinutes(30));
+        Clock.Advance(TimeSpan.FromMinutes(30));
         await Delegate(d => d.BlockAsync(task.Id, "waiting for the schema"));
-        clock.Advance(TimeSpan.FromHours(1));
+        Clock.Advance(TimeSpan.FromHours(1));
         await Delegate(d => d.UnblockAsync(task.Id));
-        clock.Advance(TimeSpan.FromMinutes(15));
+        Clock.Advance(TimeSpan.FromMinutes(15));
         var done = await Delegate(d => d.CompleteAsync(task.Id));
 
         Assert.That(done.Status, Is.EqualTo(WorkItemStatus.Done));
@@ -76,7 +70,7 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
             Assert.That(assignment.StartedAt, Is.EqualTo(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero)));
             Assert.That(assignment.Context?.Notes, Is.EqualTo("start with tests"));
         });
-        Assert.That(await db.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync(), Is.EqualTo(new[]
+        Assert.That(await TestEvents(db).OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync(), Is.EqualTo(new[]
         {
             OrchestrationEventTypes.WorkItemAssigned, OrchestrationEventTypes.WorkItemStarted, OrchestrationEventTypes.WorkItemPaused, OrchestrationEventTypes.WorkItemResumed, OrchestrationEventTypes.WorkItemBlocked, OrchestrationEventTypes.WorkItemUnblocked, OrchestrationEventTypes.WorkItemCompleted,
         }));
@@ -98,19 +92,19 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
         await using var db = CreateContext();
         var item = await db.WorkItems.SingleAsync(w => w.Id == task.Id);
         Assert.That(item.DelegationHistory, Has.Count.EqualTo(1));
-        Assert.That(await db.Events.CountAsync(), Is.EqualTo(1));
+        Assert.That(await TestEvents(db).CountAsync(), Is.EqualTo(1));
         Assert.That(await db.TaskAssignments.CountAsync(), Is.EqualTo(1));
     }
 
     [Test]
     public async Task Reassigning_cancels_the_old_assignment_and_fences_off_its_holder()
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var claimed = await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(coder.Id, project.Id);
         Assert.That(claimed, Is.Not.Null);
         await Delegate(d => d.StartAsync(task.Id, new DelegationOptions { FencingToken = claimed!.Lease.FencingToken }));
 
-        clock.Advance(TimeSpan.FromHours(1));
+        Clock.Advance(TimeSpan.FromHours(1));
         var moved = await Delegate(d => d.ReassignAsync(task.Id, Assignee.Agent(reviewer.Id), new DelegationOptions { Actor = "lead", Note = "coder is stuck" }));
         Assert.That(moved.AssignedAgentId, Is.EqualTo(reviewer.Id));
         Assert.That(moved.ActualHours, Is.EqualTo(1m));
@@ -142,7 +136,7 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
         Assert.That(cancelled.DelegationStatus, Is.EqualTo(DelegationStatus.Unassigned));
         Assert.That(cancelled.AssigneeId, Is.Null);
 
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         Assert.That(await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(coder.Id, project.Id), Is.Not.Null, "back in the queue");
         await using var db = CreateContext();
         Assert.That(await db.TaskAssignments.CountAsync(a => a.AgentId == coder.Id), Is.EqualTo(1), "only the claim made an assignment");
@@ -151,23 +145,21 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
     [Test]
     public async Task Archived_agents_cannot_be_assigned()
     {
-        await using (var db = CreateContext())
-        {
-            await db.AgentProfiles.Where(a => a.Id == coder.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, AgentStatus.Archived));
-        }
+        await UseAsync<IAgentRegistry, AgentProfile>(r => r.ArchiveAsync(coder.Slug));
+        await MarkSeededAsync();
 
         var refused = Assert.ThrowsAsync<InvalidStateTransitionException>(() => Delegate(d => d.AssignAsync(task.Id, Assignee.Agent(coder.Id))));
         Assert.That(refused!.Message, Does.Contain("archived"));
         Assert.ThrowsAsync<EntityNotFoundException>(() => Delegate(d => d.AssignAsync(task.Id, Assignee.Agent(Guid.NewGuid()))));
         await using var check = CreateContext();
         Assert.That((await check.WorkItems.SingleAsync(w => w.Id == task.Id)).DelegationStatus, Is.EqualTo(DelegationStatus.Unassigned));
-        Assert.That(await check.Events.CountAsync(), Is.Zero);
+        Assert.That(await TestEvents(check).CountAsync(), Is.Zero);
     }
 
     [Test]
     public async Task A_refused_change_leaves_nothing_for_the_next_save_in_the_scope()
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var delegation = scope.ServiceProvider.GetRequiredService<IDelegationService>();
         var work = scope.ServiceProvider.GetRequiredService<AgentOrchestration.Data.Work.IWorkItemService>();
         await delegation.AssignAsync(task.Id, Assignee.Agent(coder.Id));
@@ -185,7 +177,7 @@ public sealed class DelegationTests(DatabaseProvider provider) : ProviderFixture
 
     private async Task<WorkItem> Delegate(Func<IDelegationService, Task<WorkItem>> action)
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         return await action(scope.ServiceProvider.GetRequiredService<IDelegationService>());
     }
 }

@@ -7,11 +7,10 @@ using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Flow;
 
@@ -20,46 +19,32 @@ namespace AgentOrchestration.Data.Tests.Flow;
 /// tasks in a sprint → claims through sessions → QA fails → remediation → QA passes → done; every table and every
 /// event checked along the way, with the default QA policy.
 /// </summary>
-public sealed class OrchestrationFlowTests(DatabaseProvider provider) : ProviderFixture(provider)
+public sealed class OrchestrationFlowTests(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    private FakeTimeProvider clock = null!;
-    private ServiceProvider services = null!;
     private long seen;
 
     [SetUp]
-    public async Task StartAsync()
-    {
-        clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using (await MigratedContextAsync())
-        {
-        }
-
-        services = OrchestrationServices.Create(Database, clock);
-        seen = 0;
-    }
-
-    [TearDown]
-    public async Task StopAsync() => await services.DisposeAsync();
+    public void StartReading() => seen = 0;
 
     [Test]
     public async Task Backlog_to_done_through_claims_and_a_failed_then_passed_qa()
     {
         // The team and the project.
-        var project = await Use<IWorkItemService, Project>(w => w.CreateProjectAsync("flow", "Flow"));
-        var prime = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Agent("prime", "analysis")));
-        var dev = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Agent("dev", "csharp")));
+        var project = await Use<IWorkItemService, Project>(w => w.CreateProjectAsync(Faker.Project()));
+        var prime = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Agent("analysis")));
+        var dev = await Use<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Agent("csharp")));
         await ExpectEventsAsync(OrchestrationEventTypes.ProjectCreated, OrchestrationEventTypes.AgentRegistered, OrchestrationEventTypes.AgentRegistered);
 
         // Backlog: submitted, analysed by the prime agent, ready, promoted to a story and approved.
         var idea = await Use<IBacklogService, BacklogItem>(b => b.SubmitAsync(
-            new BacklogSubmission(project.Id, "Claim API", "Agents claim work atomically.", "No task is claimed twice.") { Priority = 1, BusinessValue = 9, Complexity = Complexity.Complex }));
+            Faker.BacklogSubmission(project.Id) with { Priority = 1, BusinessValue = 9, Complexity = Complexity.Complex }));
         Assert.That((idea.Status, idea.RiskScore), Is.EqualTo((BacklogStatus.Backlog, 55 + 9 + 10)), "the default risk strategy scored it");
         await Use<IBacklogService, BacklogItem>(b => b.StartAnalysisAsync(idea.Id, prime.Slug));
-        clock.Advance(TimeSpan.FromMinutes(5));
-        await Use<IBacklogService, BacklogItem>(b => b.RecordAnalysisAsync(idea.Id, new BacklogAnalysis(prime.Slug) { RiskScore = 70, PrimeNotes = "Needs a race test." }));
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        await Use<IBacklogService, BacklogItem>(b => b.RecordAnalysisAsync(idea.Id, Faker.BacklogAnalysis(prime.Slug) with { RiskScore = 70, PrimeNotes = "Needs a race test." }));
         idea = await Use<IBacklogService, BacklogItem>(b => b.MarkReadyAsync(idea.Id, prime.Slug));
-        var sprint = await Use<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(project.Id, "Sprint 1")));
-        var story = await Use<IBacklogService, WorkItem>(b => b.PromoteAsync(idea.Id, new BacklogPromotion(prime.Slug) { SprintId = sprint.Id }));
+        var sprint = await Use<ISprintService, Sprint>(s => s.PlanAsync(Faker.Sprint(project.Id)));
+        var story = await Use<IBacklogService, WorkItem>(b => b.PromoteAsync(idea.Id, Faker.BacklogPromotion(prime.Slug) with { SprintId = sprint.Id }));
         story = await Use<IBacklogService, WorkItem>(b => b.ApproveStoryAsync(story.Id, prime.Slug));
         await ExpectEventsAsync(OrchestrationEventTypes.BacklogSubmitted, OrchestrationEventTypes.BacklogAnalysisStarted, OrchestrationEventTypes.BacklogAnalyzed, OrchestrationEventTypes.BacklogReady, OrchestrationEventTypes.SprintPlanned,
             OrchestrationEventTypes.BacklogPromoted, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.StoryApproved);
@@ -67,14 +52,14 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         {
             var row = await db.Backlog.SingleAsync();
             Assert.That((row.Status, row.AssignedToAgent, row.RiskScore, row.PrimeNotes, row.LastAnalyzed),
-                Is.EqualTo((BacklogStatus.Ready, prime.Slug, 70, "Needs a race test.", (DateTimeOffset?)clock.GetUtcNow())));
+                Is.EqualTo((BacklogStatus.Ready, prime.Slug, 70, "Needs a race test.", (DateTimeOffset?)Clock.GetUtcNow())));
             var stored = await db.WorkItems.SingleAsync(w => w.Id == story.Id);
             Assert.That((stored.Type, stored.CreatedFromBacklogId, stored.PrimeApproved, stored.SprintId), Is.EqualTo((WorkItemType.Story, (Guid?)idea.Id, true, (Guid?)sprint.Id)));
         }
 
         // Two tasks under the story: the second waits for the first. Both join the sprint, which starts.
-        var design = await Use<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Task(project, story, "Design the claim", 1)));
-        var build = await Use<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Task(project, story, "Build the claim", 2)));
+        var design = await Use<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Task(project, story, 1)));
+        var build = await Use<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Task(project, story, 2)));
         await Use<IWorkItemService, bool>(async w =>
         {
             await w.AddDependencyAsync(build.Id, design.Id);
@@ -86,9 +71,9 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         await ExpectEventsAsync(OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemCreated, OrchestrationEventTypes.WorkItemDependencyAdded, OrchestrationEventTypes.SprintWorkAdded, OrchestrationEventTypes.SprintWorkAdded, OrchestrationEventTypes.SprintStarted);
 
         // The developer works through a session: claim, lock, heartbeat.
-        var devSession = await Use<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { AgentId = dev.Id }));
-        var reviewer = await Use<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(project.Id, SessionAgentType.Qa)));
-        var claimed = await Use<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(dev.Id, project.Id, new ClaimOptions { SessionId = devSession.SessionId }));
+        var devSession = await Use<ISessionService, AgentSession>(s => s.StartAsync(Faker.Session(project.Id, dev.Id)));
+        var reviewer = await Use<ISessionService, AgentSession>(s => s.StartAsync(Faker.Session(project.Id, agentType: SessionAgentType.Qa)));
+        var claimed = await Use<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(dev.Id, project.Id, Faker.Claim(devSession.SessionId)));
         Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(design.Id));
         await Use<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.AcquireAsync(devSession.SessionId, ["src/Claims/**"], FileLockType.Exclusive, TimeSpan.FromMinutes(10)));
         await WorkAsync(devSession, "writing the claim SQL");
@@ -111,8 +96,8 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         Assert.That(await NewEventsAsync(), Is.Empty);
 
         // The implementer may not review itself; the reviewer fails the code review with a remediation.
-        Assert.ThrowsAsync<QaSelfReviewException>(() => Use<IQaService, QaResult>(q => q.RecordResultAsync(new NewQaResult(design.Id, devSession.SessionId, QaType.CodeReview, QaResultStatus.Pass))));
-        await Use<IQaService, QaResult>(q => q.RecordResultAsync(new NewQaResult(design.Id, reviewer.SessionId, QaType.CodeReview, QaResultStatus.Fail)
+        Assert.ThrowsAsync<QaSelfReviewException>(() => Use<IQaService, QaResult>(q => q.RecordResultAsync(Faker.QaResult(design.Id, devSession.SessionId))));
+        await Use<IQaService, QaResult>(q => q.RecordResultAsync(Faker.QaResult(design.Id, reviewer.SessionId, QaType.CodeReview, QaResultStatus.Fail) with
         {
             RemediationNeeded = "Add a test for two racing claims.",
             Findings = [new QaFinding { Severity = "major", Message = "no race test", File = "src/Claims/Claim.cs" }],
@@ -131,8 +116,8 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
 
         // Remediation, then both required reviews pass and the task completes; its dependant becomes ready.
         await WorkAsync(devSession, "adding the race test");
-        await Use<IQaService, QaResult>(q => q.RecordResultAsync(new NewQaResult(design.Id, reviewer.SessionId, QaType.CodeReview, QaResultStatus.Pass)));
-        await Use<IQaService, QaResult>(q => q.RecordResultAsync(new NewQaResult(design.Id, reviewer.SessionId, QaType.SuccessCriteria, QaResultStatus.Pass) { SuccessCriteriaMet = true }));
+        await Use<IQaService, QaResult>(q => q.RecordResultAsync(Faker.QaResult(design.Id, reviewer.SessionId)));
+        await Use<IQaService, QaResult>(q => q.RecordResultAsync(Faker.QaResult(design.Id, reviewer.SessionId, QaType.SuccessCriteria) with { SuccessCriteriaMet = true }));
         await Use<IWorkClaimer, bool>(async c =>
         {
             await c.CompleteAsync(claimed!.Lease);
@@ -175,23 +160,20 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         }
     }
 
-    private static AgentRegistration Agent(string slug, string capability) => new()
-    {
-        Name = slug, Slug = slug, Type = "engineer", Mode = "implementation", Capabilities = [new CapabilityEntry { Name = capability, Proficiency = 4 }],
-    };
+    private static AgentRegistration Agent(string capability) => Faker.Agent(a => a.Capabilities = [new CapabilityEntry { Name = capability, Proficiency = 4 }]);
 
-    private static NewWorkItem Task(Project project, WorkItem story, string title, int priority) => new()
+    private static NewWorkItem Task(Project project, WorkItem story, int priority) => Faker.Task(project.Id, story.Id, t =>
     {
-        ProjectId = project.Id, Type = WorkItemType.Task, ParentId = story.Id, Title = title, Priority = priority, EstimatedHours = 2,
-        SuccessCriteria = "A race test passes.", RequiredCapabilities = ["csharp"],
-    };
+        t.Priority = priority;
+        t.RequiredCapabilities = ["csharp"];
+    });
 
     /// <summary>Half an hour of work, heartbeating every two minutes (which renews the session's five-minute leases) and renewing its locks.</summary>
     private async Task WorkAsync(AgentSession session, string action)
     {
         for (var i = 0; i < 15; i++)
         {
-            clock.Advance(TimeSpan.FromMinutes(2));
+            Clock.Advance(TimeSpan.FromMinutes(2));
             await Use<ISessionService, AgentSession>(s => s.HeartbeatAsync(session.SessionId, action));
             await Use<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.RenewAsync(session.SessionId, TimeSpan.FromMinutes(10)));
         }
@@ -212,10 +194,6 @@ public sealed class OrchestrationFlowTests(DatabaseProvider provider) : Provider
         return events;
     }
 
-    private async Task<TResult> Use<TService, TResult>(Func<TService, Task<TResult>> use)
-        where TService : notnull
-    {
-        await using var scope = services.CreateAsyncScope();
-        return await use(scope.ServiceProvider.GetRequiredService<TService>());
-    }
+    private Task<TResult> Use<TService, TResult>(Func<TService, Task<TResult>> use)
+        where TService : notnull => UseAsync(use);
 }

@@ -1,5 +1,6 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
@@ -22,16 +23,16 @@ public sealed class PendingChangesTests(DatabaseProvider provider) : ProviderFix
         var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         var work = scope.ServiceProvider.GetRequiredService<IWorkItemService>();
         var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
-        var project = await work.CreateProjectAsync("pending", "Pending");
+        var project = await work.CreateProjectAsync(Fakes.Factory.Project());
 
         // The caller's own change, not saved yet.
         var mine = Fakes.Project();
         db.Add(mine);
         var refusals = new Func<Task>[]
         {
-            () => work.CreateProjectAsync("other", "Other"),
-            () => work.CreateWorkItemAsync(new NewWorkItem { ProjectId = project.Id, Type = WorkItemType.Task, Title = "t" }),
-            () => sessions.StartAsync(new SessionStart(project.Id, SessionAgentType.Qa)),
+            () => work.CreateProjectAsync(Fakes.Factory.Project()),
+            () => work.CreateWorkItemAsync(Fakes.Factory.Task(project.Id)),
+            () => sessions.StartAsync(Fakes.Factory.Session(project.Id, agentType: SessionAgentType.Qa)),
         };
         foreach (var call in refusals)
         {

@@ -16,6 +16,9 @@ public static class Fakes
 
     public static DateTimeOffset Now => DateTimeOffset.UtcNow;
 
+    /// <summary>Every capability the factories' tasks may require, for an agent that can claim any of them.</summary>
+    public static List<CapabilityEntry> AllCapabilities() => [.. OrchestrationFaker.Capabilities.Select(c => new CapabilityEntry { Name = c, Proficiency = 3 })];
+
     public static Project Project()
     {
         var request = Factory.Project();

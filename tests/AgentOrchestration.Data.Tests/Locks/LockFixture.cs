@@ -1,78 +1,35 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Locks;
 
 /// <summary>A migrated database per test, the library registered through DI on it, and a fake clock driving TTLs.</summary>
-public abstract class LockFixture(DatabaseProvider provider) : ProviderFixture(provider)
+public abstract class LockFixture(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
     protected static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
 
-    protected FakeTimeProvider Clock { get; private set; } = null!;
-
-    protected ServiceProvider Services { get; private set; } = null!;
-
-    [SetUp]
-    public async Task CreateServicesAsync()
-    {
-        await using (var context = await MigratedContextAsync())
-        {
-        }
-
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-        Services = OrchestrationServices.Create(Database, Clock);
-    }
-
-    [TearDown]
-    public async Task DisposeServicesAsync()
-    {
-        if (Services is not null)
-        {
-            await Services.DisposeAsync();
-        }
-    }
-
     /// <summary>Runs <paramref name="action"/> with a lock service in its own DI scope (its own context and connection).</summary>
-    protected async Task<T> LocksAsync<T>(Func<IFileLockService, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<IFileLockService>());
-    }
+    protected Task<T> LocksAsync<T>(Func<IFileLockService, Task<T>> action) => UseAsync(action);
 
     protected Task<IReadOnlyList<FileLockInfo>> AcquireAsync(AgentSession session, FileLockType type, params string[] paths) =>
         LocksAsync(locks => locks.AcquireAsync(session.SessionId, paths, type, Ttl));
 
-    protected async Task<Project> ProjectAsync()
-    {
-        await using var context = CreateContext();
-        var project = Fakes.Project();
-        context.Add(project);
-        await context.SaveChangesAsync();
-        return project;
-    }
+    protected Task<Project> ProjectAsync() => CreateProjectAsync();
 
+    /// <summary>Starts a session (of a newly registered agent, or of none) and takes it to <paramref name="status"/> through the session service.</summary>
     protected async Task<AgentSession> SessionAsync(Project project, SessionStatus status = SessionStatus.Active, bool withAgent = true)
     {
-        await using var context = CreateContext();
-        var session = Fakes.Session(project);
-        session.Project = null;
-        session.ProjectId = project.Id;
-        session.Status = status;
-        if (withAgent)
+        var agent = withAgent ? await RegisterAgentAsync() : null;
+        var session = await StartSessionAsync(project, agent?.Id);
+        return status switch
         {
-            var agent = Fakes.Agent();
-            context.Add(agent);
-            session.Agent = agent;
-        }
-
-        context.Add(session);
-        await context.SaveChangesAsync();
-        session.Agent = null;
-        return session;
+            SessionStatus.Active => session,
+            SessionStatus.Paused => await UseAsync<ISessionService, AgentSession>(s => s.PauseAsync(session.SessionId)),
+            _ => await UseAsync<ISessionService, AgentSession>(s => s.EndAsync(session.SessionId, status)),
+        };
     }
 
     protected async Task SetStatusAsync(AgentSession session, SessionStatus status)

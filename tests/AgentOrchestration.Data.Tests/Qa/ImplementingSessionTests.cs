@@ -60,12 +60,7 @@ public sealed class ImplementingSessionTests(DatabaseProvider provider) : QaFixt
     [Test]
     public async Task A_claim_through_an_unusable_session_is_refused_and_claims_nothing()
     {
-        var other = Fakes.Project();
-        await using (var db = CreateContext())
-        {
-            db.Add(other);
-            await db.SaveChangesAsync();
-        }
+        var other = await CreateProjectAsync();
 
         var ended = await StartSessionAsync(Coder.Id);
         await WithAsync<ISessionService, AgentSession>(s => s.EndAsync(ended.SessionId, SessionStatus.Completed));
@@ -88,12 +83,7 @@ public sealed class ImplementingSessionTests(DatabaseProvider provider) : QaFixt
     [Test]
     public async Task Agents_belong_to_no_project_so_isolation_is_by_session_a_claim_without_one_may_be_in_any_project()
     {
-        var other = Fakes.Project();
-        await using (var db = CreateContext())
-        {
-            db.Add(other);
-            await db.SaveChangesAsync();
-        }
+        var other = await CreateProjectAsync();
 
         var elsewhere = await StartSessionAsync(Coder.Id, projectId: other.Id);
         var task = await AddTaskAsync();

@@ -6,7 +6,6 @@ using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Qa;
 
@@ -14,13 +13,8 @@ namespace AgentOrchestration.Data.Tests.Qa;
 /// A migrated database with a project, an implementing agent and a reviewing agent, the library with the default QA
 /// policy on a fake clock, and helpers to claim with a session, record results and complete.
 /// </summary>
-public abstract class QaFixture(DatabaseProvider provider) : ProviderFixture(provider)
+public abstract class QaFixture(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    // NUnit shares one fixture instance between its tests: every test gets a fresh clock.
-    protected FakeTimeProvider Clock { get; private set; } = null!;
-
-    protected ServiceProvider Services { get; set; } = null!;
-
     protected Project Project { get; private set; } = null!;
 
     protected AgentProfile Coder { get; private set; } = null!;
@@ -30,27 +24,10 @@ public abstract class QaFixture(DatabaseProvider provider) : ProviderFixture(pro
     [SetUp]
     public async Task SeedAsync()
     {
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using (await MigratedContextAsync())
-        {
-        }
-
-        Services = OrchestrationServices.Create(Database, Clock);
-        Project = Fakes.Project();
-        Coder = NewAgent();
-        Reviewer = NewAgent();
-        await using var db = CreateContext();
-        db.AddRange(Project, Coder, Reviewer);
-        await db.SaveChangesAsync();
-    }
-
-    [TearDown]
-    public async Task DisposeServicesAsync()
-    {
-        if (Services is not null)
-        {
-            await Services.DisposeAsync();
-        }
+        Project = await CreateProjectAsync();
+        Coder = await RegisterAgentAsync(50);
+        Reviewer = await RegisterAgentAsync(50);
+        await MarkSeededAsync();
     }
 
     /// <summary>Replaces the services with ones configured by <paramref name="configure"/> (for example a QA policy).</summary>
@@ -60,40 +37,21 @@ public abstract class QaFixture(DatabaseProvider provider) : ProviderFixture(pro
         Services = OrchestrationServices.Create(Database, Clock, configure);
     }
 
-    protected AgentProfile NewAgent()
-    {
-        var agent = Fakes.Agent();
-        agent.MaxConcurrentTasks = 50;
-        agent.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = Clock.GetUtcNow() });
-        return agent;
-    }
-
-    protected async Task<T> WithAsync<TService, T>(Func<TService, Task<T>> action)
-        where TService : notnull
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<TService>());
-    }
+    protected Task<T> WithAsync<TService, T>(Func<TService, Task<T>> action)
+        where TService : notnull => UseAsync(action);
 
     protected Task<T> Qa<T>(Func<IQaService, Task<T>> action) => WithAsync(action);
 
     protected Task<WorkItem> Delegate(Func<IDelegationService, Task<WorkItem>> action) => WithAsync(action);
 
     protected Task<AgentSession> StartSessionAsync(Guid? agentId, OversightLevel level = OversightLevel.Standard, SessionAgentType type = SessionAgentType.Implementation, Guid? projectId = null) =>
-        WithAsync<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(projectId ?? Project.Id, type) { AgentId = agentId, OversightLevel = level }));
+        UseAsync<ISessionService, AgentSession>(s => s.StartAsync(Faker.Session(projectId ?? Project.Id, agentId, type) with { OversightLevel = level }));
 
+    /// <summary>Adds a work item of the project, one fake millisecond after the previous one.</summary>
     protected async Task<WorkItem> AddTaskAsync(WorkItemType type = WorkItemType.Task, int priority = 3)
     {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(Project, type);
-        item.Project = null;
-        item.ProjectId = Project.Id;
-        item.Priority = priority;
-        item.RequiredCapabilities = ["csharp"];
-        item.CreatedAt = Clock.GetUtcNow();
+        var item = await CreateWorkAsync(Project, type, w => w.Priority = priority);
         Clock.Advance(TimeSpan.FromMilliseconds(1));
-        db.Add(item);
-        await db.SaveChangesAsync();
         return item;
     }
 

@@ -203,12 +203,11 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
     [Test]
     public async Task Results_from_unusable_sessions_or_on_finished_or_unknown_work_are_refused_and_change_nothing()
     {
-        var other = Fakes.Project();
+        var other = await CreateProjectAsync();
         var story = await AddTaskAsync(WorkItemType.Story);
         var done = await AddTaskAsync();
         await using (var db = CreateContext())
         {
-            db.Add(other);
             await db.WorkItems.Where(w => w.Id == done.Id).ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WorkItemStatus.Done));
             await db.SaveChangesAsync();
         }

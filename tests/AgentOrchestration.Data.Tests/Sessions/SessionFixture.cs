@@ -4,17 +4,12 @@ using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Sessions;
 
 /// <summary>A migrated database with one project and one agent, the library's services on a fake clock, and helpers for sessions and claims.</summary>
-public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixture(provider)
+public abstract class SessionFixture(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-
-    protected ServiceProvider Services { get; private set; } = null!;
-
     protected Project Project { get; private set; } = null!;
 
     protected AgentProfile Agent { get; private set; } = null!;
@@ -22,26 +17,12 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
     [SetUp]
     public async Task SeedAsync()
     {
-        await using (var context = await MigratedContextAsync())
-        {
-        }
-
-        Services = BuildServices();
-        Project = Fakes.Project();
-        Agent = NewAgent();
-        await using var db = CreateContext();
-        db.AddRange(Project, Agent);
-        await db.SaveChangesAsync();
+        Project = await CreateProjectAsync();
+        Agent = await NewAgentAsync();
+        await MarkSeededAsync();
     }
 
-    [TearDown]
-    public async Task DisposeServicesAsync()
-    {
-        if (Services is not null)
-        {
-            await Services.DisposeAsync();
-        }
-    }
+    protected override ServiceProvider BuildServices() => BuildServices(null);
 
     /// <summary>
     /// The library as a host registers it, with extra registrations before and after <c>AddAgentOrchestration</c>. Sessions
@@ -54,19 +35,10 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
             configure?.Invoke(o);
         }, before);
 
-    protected AgentProfile NewAgent()
-    {
-        var agent = Fakes.Agent();
-        agent.MaxConcurrentTasks = 10;
-        agent.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = Clock.GetUtcNow() });
-        return agent;
-    }
+    /// <summary>Registers another agent like <see cref="Agent"/>: the one capability and room for ten tasks.</summary>
+    protected Task<AgentProfile> NewAgentAsync() => RegisterAgentAsync(10);
 
-    protected async Task<T> WithSessionsAsync<T>(Func<ISessionService, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<ISessionService>());
-    }
+    protected Task<T> WithSessionsAsync<T>(Func<ISessionService, Task<T>> action) => UseAsync(action);
 
     protected Task<AgentSession> StartAsync(Guid? agentId = null, string? sessionId = null) =>
         WithSessionsAsync(s => s.StartAsync(new SessionStart(Project.Id, SessionAgentType.Implementation) { SessionId = sessionId, AgentId = agentId }));
@@ -83,19 +55,7 @@ public abstract class SessionFixture(DatabaseProvider provider) : ProviderFixtur
         return await scope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agentId, Project.Id);
     }
 
-    protected async Task<WorkItem> AddItemAsync(WorkItemType type = WorkItemType.Task, Project? project = null, string? linkedSession = null)
-    {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(project ?? Project, type);
-        item.Project = null;
-        item.ProjectId = (project ?? Project).Id;
-        item.RequiredCapabilities = ["csharp"];
-        item.AssignedAgentSession = linkedSession;
-        item.CreatedAt = Clock.GetUtcNow();
-        db.Add(item);
-        await db.SaveChangesAsync();
-        return item;
-    }
+    protected Task<WorkItem> AddItemAsync(WorkItemType type = WorkItemType.Task, Project? project = null) => CreateWorkAsync(project ?? Project, type);
 
     /// <summary>Inserts file locks for a session directly (the lock service is not needed to set them up), listing them on the session too.</summary>
     protected async Task AddLocksAsync(string sessionId, params string[] paths)

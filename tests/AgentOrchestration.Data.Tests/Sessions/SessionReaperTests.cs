@@ -76,12 +76,8 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
     public async Task A_reaped_session_returns_its_work_at_once_and_its_old_lease_cannot_complete()
     {
         var item = await AddItemAsync();
-        var rival = NewAgent();
-        await using (var db = CreateContext())
-        {
-            db.Add(rival);
-            await db.SaveChangesAsync();
-        }
+        var rival = await NewAgentAsync();
+        await MarkSeededAsync();
 
         var key = (await StartAsync(Agent.Id)).SessionId;
         var claimed = await ClaimAsync(Agent.Id);
@@ -124,7 +120,7 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
             });
             Assert.That(await check.FileLocks.CountAsync(), Is.Zero);
             Assert.That((await check.AgentSessions.SingleAsync()).FileLocks, Is.Null.Or.Empty);
-            var types = await check.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
+            var types = await TestEvents(check).OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
             Assert.That(types, Is.EqualTo(new[] { OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.WorkItemClaimed, OrchestrationEventTypes.FileLockAcquired, OrchestrationEventTypes.WorkItemRequeued, OrchestrationEventTypes.FileLockReleased, OrchestrationEventTypes.SessionReaped }));
         }
 
@@ -231,11 +227,10 @@ public sealed class SessionReaperTests(DatabaseProvider provider) : SessionFixtu
     {
         const int sessions = 24;
         const int reapers = 4;
-        var agents = Enumerable.Range(0, sessions).Select(_ => NewAgent()).ToList();
-        await using (var db = CreateContext())
+        var agents = new List<AgentProfile>();
+        for (var i = 0; i < sessions; i++)
         {
-            db.AddRange(agents);
-            await db.SaveChangesAsync();
+            agents.Add(await NewAgentAsync());
         }
 
         var keys = new List<string>();

@@ -1,3 +1,5 @@
+using AgentOrchestration.Data.Agents;
+using AgentOrchestration.Data.Backlog;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
@@ -17,14 +19,8 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
     {
         var story = await AddItemAsync(WorkItemType.Story);
         var task = await AddItemAsync();
-        var backlog = Fakes.Backlog(Project);
-        backlog.Project = null;
-        backlog.ProjectId = Project.Id;
-        await using (var db = CreateContext())
-        {
-            db.Add(backlog);
-            await db.SaveChangesAsync();
-        }
+        var backlog = await UseAsync<IBacklogService, BacklogItem>(b => b.SubmitAsync(Faker.BacklogSubmission(Project.Id)));
+        await MarkSeededAsync();
 
         var started = await WithSessionsAsync(s => s.StartAsync(new SessionStart(Project.Id, SessionAgentType.Security)
         {
@@ -57,7 +53,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
             Assert.That(session.LastHeartbeatAt, Is.EqualTo(Clock.GetUtcNow()));
             Assert.That(session.EndTime, Is.Null);
         });
-        var started2 = await check.Events.SingleAsync();
+        var started2 = await TestEvents(check).SingleAsync();
         Assert.That(started2.Type, Is.EqualTo(OrchestrationEventTypes.SessionStarted));
         Assert.That(started2.EntityId, Is.EqualTo(session.Id));
         Assert.That(started2.ProjectId, Is.EqualTo(Project.Id));
@@ -110,7 +106,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
         var stored = await WithSessionsAsync(s => s.GetAsync(key));
         Assert.That(stored?.Status, Is.EqualTo(SessionStatus.Completed));
         Assert.That(stored?.EndTime, Is.EqualTo(Clock.GetUtcNow()));
-        var events = await check.Events.OrderBy(e => e.Sequence).ToListAsync();
+        var events = await TestEvents(check).OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(events.Select(e => e.Type),
             Is.EqualTo(new[] { OrchestrationEventTypes.SessionStarted, OrchestrationEventTypes.SessionActionChanged, OrchestrationEventTypes.SessionPaused, OrchestrationEventTypes.SessionActionChanged, OrchestrationEventTypes.SessionResumed, OrchestrationEventTypes.SessionCompleted }),
             "a heartbeat is news only when it changes the current action");
@@ -186,13 +182,8 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
     [Test]
     public async Task Story_task_and_backlog_item_must_be_in_the_session_project()
     {
-        var elsewhere = Fakes.Project();
-        var foreignBacklog = Fakes.Backlog(elsewhere);
-        await using (var db = CreateContext())
-        {
-            db.AddRange(elsewhere, foreignBacklog);
-            await db.SaveChangesAsync();
-        }
+        var elsewhere = await CreateProjectAsync();
+        var foreignBacklog = await UseAsync<IBacklogService, BacklogItem>(b => b.SubmitAsync(Faker.BacklogSubmission(elsewhere.Id)));
 
         var foreignStory = await AddItemAsync(WorkItemType.Story, elsewhere);
         var foreignTask = await AddItemAsync(WorkItemType.Task, elsewhere);
@@ -217,13 +208,8 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
     {
         var story = await AddItemAsync(WorkItemType.Story);
         var task = await AddItemAsync();
-        var archived = NewAgent();
-        archived.Status = AgentStatus.Archived;
-        await using (var db = CreateContext())
-        {
-            db.Add(archived);
-            await db.SaveChangesAsync();
-        }
+        var archived = await NewAgentAsync();
+        await UseAsync<IAgentRegistry, AgentProfile>(r => r.ArchiveAsync(archived.Slug));
 
         var before = await SnapshotAsync();
         await using var scope = Services.CreateAsyncScope();
@@ -342,12 +328,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
     {
         await AddItemAsync();
         await AddItemAsync();
-        var worker = NewAgent();
-        await using (var db = CreateContext())
-        {
-            db.Add(worker);
-            await db.SaveChangesAsync();
-        }
+        var worker = await NewAgentAsync();
 
         var completing = (await StartAsync(Agent.Id)).SessionId;
         var kept = await ClaimAsync(Agent.Id);
@@ -389,6 +370,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
     public async Task A_heartbeat_renews_the_leases_of_the_session_work_without_shortening_them()
     {
         await AddItemAsync();
+        await MarkSeededAsync();
         var key = (await StartAsync(Agent.Id)).SessionId;
         var claimed = await ClaimAsync(Agent.Id);
         Assert.That(claimed!.LeaseExpiresAt, Is.EqualTo(Clock.GetUtcNow() + TimeSpan.FromMinutes(5)));
@@ -416,7 +398,7 @@ public sealed class SessionServiceTests(DatabaseProvider provider) : SessionFixt
 
         await using var check = CreateContext();
         // Five heartbeats, one of which set the current action: only that one is news.
-        var events = await check.Events.Where(e => e.Type != OrchestrationEventTypes.SessionStarted && e.Type != OrchestrationEventTypes.WorkItemClaimed).ToListAsync();
+        var events = await TestEvents(check).Where(e => e.Type != OrchestrationEventTypes.SessionStarted && e.Type != OrchestrationEventTypes.WorkItemClaimed).ToListAsync();
         Assert.That(events.Select(e => (e.Type, e.Payload!.SessionId, e.Payload.Data.Single().Value)), Is.EqualTo(new[] { (OrchestrationEventTypes.SessionActionChanged, (string?)key, (string?)"coding") }));
     }
 

@@ -4,101 +4,68 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Sprints;
 
 /// <summary>A migrated database with one project, the library on a fake clock, and helpers for sprints and their work.</summary>
-public abstract class SprintFixture(DatabaseProvider provider) : ProviderFixture(provider)
+public abstract class SprintFixture(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    protected FakeTimeProvider Clock { get; private set; } = null!;
-
-    protected ServiceProvider Services { get; private set; } = null!;
-
     protected Project Project { get; private set; } = null!;
 
     [SetUp]
     public async Task SeedAsync()
     {
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using (await MigratedContextAsync())
-        {
-        }
-
-        Services = OrchestrationServices.Create(Database, Clock);
-        Project = Fakes.Project();
-        await using var db = CreateContext();
-        db.Add(Project);
-        await db.SaveChangesAsync();
+        Project = await CreateProjectAsync();
+        await MarkSeededAsync();
     }
 
-    [TearDown]
-    public async Task DisposeServicesAsync()
-    {
-        if (Services is not null)
-        {
-            await Services.DisposeAsync();
-        }
-    }
-
-    protected async Task<T> SprintsAsync<T>(Func<ISprintService, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<ISprintService>());
-    }
+    protected Task<T> SprintsAsync<T>(Func<ISprintService, Task<T>> action) => UseAsync(action);
 
     protected Task<Sprint> PlanAsync(string name = "Sprint 1", Project? project = null) =>
         SprintsAsync(s => s.PlanAsync(new SprintPlan((project ?? Project).Id, name) { Goal = "ship it", Actor = "lead" }));
 
-    protected async Task<Project> OtherProjectAsync()
-    {
-        var other = Fakes.Project();
-        await using var db = CreateContext();
-        db.Add(other);
-        await db.SaveChangesAsync();
-        return other;
-    }
+    protected Task<Project> OtherProjectAsync() => CreateProjectAsync();
 
-    /// <summary>Adds a work item directly, with the given status, hours and agent.</summary>
+    /// <summary>
+    /// Adds a work item through the service, in <paramref name="sprintId"/> with the <paramref name="estimated"/> hours, then
+    /// sets the <paramref name="status"/>, <paramref name="actual"/> hours and <paramref name="agent"/> directly: sprint
+    /// bookkeeping is tested on items in any state, which no single service call creates.
+    /// </summary>
     protected async Task<WorkItem> AddItemAsync(
         WorkItemStatus status = WorkItemStatus.Todo, Guid? sprintId = null, decimal? estimated = null, decimal? actual = null, AgentProfile? agent = null, Project? project = null)
     {
-        await using var db = CreateContext();
-        var item = Fakes.WorkItem(project ?? Project);
-        item.Project = null;
-        item.ProjectId = (project ?? Project).Id;
-        item.Status = status;
-        item.SprintId = sprintId;
-        item.EstimatedHours = estimated;
-        item.ActualHours = actual;
-        if (agent is not null)
+        var item = await CreateWorkAsync(project ?? Project, configure: w =>
         {
-            item.AssignedAgentId = agent.Id;
-            item.AssigneeType = AssigneeType.Agent;
-            item.AssigneeId = agent.Id;
-            item.DelegationStatus = DelegationStatus.Assigned;
+            w.SprintId = sprintId;
+            w.EstimatedHours = estimated;
+        });
+        if (status == WorkItemStatus.Todo && actual is null && agent is null)
+        {
+            return item;
         }
 
-        db.Add(item);
+        await using var db = CreateContext();
+        var stored = await db.WorkItems.SingleAsync(w => w.Id == item.Id);
+        stored.Status = status;
+        stored.ActualHours = actual;
+        if (agent is not null)
+        {
+            stored.AssignedAgentId = agent.Id;
+            stored.AssigneeType = AssigneeType.Agent;
+            stored.AssigneeId = agent.Id;
+            stored.DelegationStatus = DelegationStatus.Assigned;
+        }
+
         await db.SaveChangesAsync();
-        return item;
+        return stored;
     }
 
-    protected async Task<AgentProfile> AddAgentAsync(string slug)
-    {
-        await using var db = CreateContext();
-        var agent = Fakes.Agent();
-        agent.Slug = slug;
-        db.Add(agent);
-        await db.SaveChangesAsync();
-        return agent;
-    }
+    protected Task<AgentProfile> AddAgentAsync(string slug) => RegisterAgentAsync(configure: a => a.Slug = slug);
 
     protected async Task<List<string>> EventTypesAsync()
     {
         await using var db = CreateContext();
-        return await db.Events.OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
+        return await TestEvents(db).OrderBy(e => e.Sequence).Select(e => e.Type).ToListAsync();
     }
 
     /// <summary>Every sprint and work item row and the event count, as text, to show a refusal changed nothing.</summary>

@@ -28,7 +28,7 @@ public sealed class SprintServiceTests(DatabaseProvider provider) : SprintFixtur
         Assert.That(await SprintsAsync(s => s.GetActiveAsync(Project.Id)), Is.Null);
 
         await using var db = CreateContext();
-        var events = await db.Events.OrderBy(e => e.Sequence).ToListAsync();
+        var events = await TestEvents(db).OrderBy(e => e.Sequence).ToListAsync();
         Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { OrchestrationEventTypes.SprintPlanned, OrchestrationEventTypes.SprintStarted, OrchestrationEventTypes.SprintCompleted }));
         Assert.Multiple(() =>
         {

@@ -1,5 +1,7 @@
 using AgentOrchestration.Data.Agents;
 using AgentOrchestration.Data.Backlog;
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Qa;
@@ -113,6 +115,53 @@ public sealed class FactoryValidityTests(DatabaseProvider provider) : ProviderFi
             Assert.That(await db.QaResults.CountAsync(), Is.EqualTo(12 * Seeds));
             Assert.That(await db.AgentSessions.CountAsync(), Is.EqualTo(3 * Seeds));
         });
+    }
+
+    [Test]
+    public async Task Claim_options_heartbeats_delegation_options_and_profile_updates_are_accepted_for_many_seeds()
+    {
+        for (var seed = 1; seed <= Seeds; seed++)
+        {
+            var fake = new OrchestrationFaker(seed);
+            var project = await UseAsync<IWorkItemService, Project>(w => w.CreateProjectAsync(fake.Project()));
+            var agent = await UseAsync<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(fake.Agent(a => a.MaxConcurrentTasks = 2)));
+            var update = fake.AgentUpdate();
+            var updated = await UseAsync<IAgentRegistry, AgentProfile>(r => r.UpdateAsync(agent.Slug, update));
+            Assert.That((updated.Name, updated.Description, updated.Mode, updated.Type), Is.EqualTo((update.Name, update.Description, update.Mode, agent.Type)), $"seed {seed}");
+
+            var capability = agent.CapabilityRecords.First().Capability;
+            // The claim takes the most urgent ready task: the claimable one, so the other is left for the delegation.
+            var claimable = await CreateAsync(fake.Task(project.Id, configure: t =>
+            {
+                t.RequiredCapabilities = [capability];
+                t.Priority = 1;
+            }));
+            var delegated = await CreateAsync(fake.Task(project.Id, configure: t =>
+            {
+                t.RequiredCapabilities = [capability];
+                t.Priority = 5;
+            }));
+            var session = await UseAsync<ISessionService, AgentSession>(s => s.StartAsync(fake.Session(project.Id, agent.Id)));
+
+            var claim = fake.Claim(session.SessionId);
+            var claimed = await UseAsync<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(agent.Id, project.Id, claim));
+            Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(claimable.Id), $"seed {seed}");
+            await using (var db = CreateContext())
+            {
+                var assignment = await db.TaskAssignments.SingleAsync(a => a.Id == claimed!.Lease.AssignmentId);
+                Assert.That(assignment.AgentId, Is.EqualTo(agent.Id), $"seed {seed}");
+                Assert.That(assignment.LeaseExpiresAt!.Value - assignment.AssignedAt, Is.EqualTo(claim.LeaseDuration).Within(TimeSpan.FromSeconds(1)), $"seed {seed}: the lease asked for");
+            }
+
+            var options = fake.Delegation(session.SessionId);
+            var assigned = await UseAsync<IDelegationService, WorkItem>(d => d.AssignAsync(delegated.Id, Assignee.Agent(agent.Id), options));
+            Assert.That((assigned.DelegationStatus, assigned.AssignedAgentSession, assigned.DelegationHistory!.Last().Note),
+                Is.EqualTo((DelegationStatus.Assigned, session.SessionId, options.Note)), $"seed {seed}");
+
+            var heartbeat = fake.Heartbeat(session.SessionId);
+            var beaten = await UseAsync<ISessionService, AgentSession>(s => s.HeartbeatAsync(heartbeat));
+            Assert.That(beaten.CurrentAction, Is.EqualTo(heartbeat.CurrentAction), $"seed {seed}");
+        }
     }
 
     [Test]

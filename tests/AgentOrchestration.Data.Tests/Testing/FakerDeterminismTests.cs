@@ -69,7 +69,7 @@ public sealed class FakerDeterminismTests
             fake.Project(), fake.Agent(), fake.Epic(ProjectId), fake.Story(ProjectId, ItemId), fake.Task(ProjectId, ItemId), fake.Bug(ProjectId),
             fake.Dependencies([ProjectId, ItemId, ProjectId], 0.5), fake.Sprint(ProjectId), fake.Session(ProjectId), fake.Locks("s"),
             fake.QaResult(ItemId, "s", QaType.MockDetection, QaResultStatus.Fail), fake.BacklogSubmission(ProjectId), fake.BacklogAnalysis("a"),
-            fake.BacklogPromotion("a"),
+            fake.BacklogPromotion("a"), fake.AgentUpdate(), fake.Claim("s"), fake.Delegation("s"), fake.Heartbeat("s"),
         ];
         return string.Join('\n', values.Select(Json));
     }

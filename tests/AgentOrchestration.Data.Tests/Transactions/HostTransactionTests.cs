@@ -8,7 +8,6 @@ using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOrchestration.Data.Tests.Transactions;
 
@@ -17,23 +16,28 @@ namespace AgentOrchestration.Data.Tests.Transactions;
 /// rolls back to the operation's savepoint and leaves the caller's transaction usable; PostgreSQL refuses isolation
 /// levels under which lock-then-read cannot hold.
 /// </summary>
-public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFixture(provider)
+public sealed class HostTransactionTests(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
-    private FakeTimeProvider clock = null!;
     private FailingCommand failing = null!;
-    private ServiceProvider services = null!;
     private Project project = null!;
     private AgentProfile agent = null!;
 
     [SetUp]
     public async Task SeedAsync()
     {
-        clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        failing = new FailingCommand();
-        await using (await MigratedContextAsync())
+        project = await CreateProjectAsync();
+        agent = await RegisterAgentAsync();
+        for (var i = 1; i <= 3; i++)
         {
+            var priority = i;
+            await CreateWorkAsync(project, configure: w => w.Priority = priority);
         }
+    }
 
+    /// <summary>The library registered the embedded way on the host's context, so a command can be made to fail.</summary>
+    protected override ServiceProvider BuildServices()
+    {
+        failing = new FailingCommand();
         var collection = new ServiceCollection();
         collection.AddDbContext<AgentOrchestrationDbContext>(options =>
         {
@@ -48,38 +52,19 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
 
             options.AddInterceptors(failing);
         });
-        collection.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().UseClock(clock).ConfigureQa(p => p.RequireNone()));
-        services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-
-        project = Fakes.Project();
-        agent = Fakes.Agent();
-        agent.MaxConcurrentTasks = 1;
-        agent.CapabilityRecords.Add(new AgentCapability { Capability = "csharp", CreatedAt = clock.GetUtcNow() });
-        await using var db = CreateContext();
-        db.AddRange(project, agent);
-        for (var i = 1; i <= 3; i++)
-        {
-            var item = Fakes.WorkItem(project);
-            item.Priority = i;
-            item.RequiredCapabilities = ["csharp"];
-            db.Add(item);
-        }
-
-        await db.SaveChangesAsync();
+        collection.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().UseClock(Clock).ConfigureQa(p => p.RequireNone()));
+        return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
-
-    [TearDown]
-    public async Task DisposeServicesAsync() => await services.DisposeAsync();
 
     [Test]
     public async Task A_joined_lock_release_that_fails_half_way_leaves_the_callers_transaction_as_it_was()
     {
         var session = await InScopeAsync(s => s.GetRequiredService<ISessionService>()
-            .StartAsync(new SessionStart(project.Id, SessionAgentType.Implementation) { AgentId = agent.Id }));
+            .StartAsync(Faker.Session(project.Id, agent.Id)));
         await InScopeAsync(s => s.GetRequiredService<IFileLockService>()
             .AcquireAsync(session.SessionId, ["src/a.cs", "src/b.cs"], FileLockType.Exclusive, TimeSpan.FromMinutes(10)));
 
-        await using (var scope = services.CreateAsyncScope())
+        await using (var scope = Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync();
@@ -121,13 +106,13 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
         }
 
         var options = new ClaimOptions { IdempotencyKey = "retry-1" };
-        await using var winnerScope = services.CreateAsyncScope();
+        await using var winnerScope = Services.CreateAsyncScope();
         var winnerDb = winnerScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         await using var winnerTransaction = await winnerDb.Database.BeginTransactionAsync();
         var winner = await winnerScope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id, options);
         Assert.That(winner, Is.Not.Null);
 
-        await using var hostScope = services.CreateAsyncScope();
+        await using var hostScope = Services.CreateAsyncScope();
         var hostDb = hostScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         await using var hostTransaction = await hostDb.Database.BeginTransactionAsync();
         var retry = hostScope.ServiceProvider.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id, options);
@@ -153,7 +138,7 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
             Assert.Ignore("A SQLite transaction is serializable whatever level it names; see A_deferred_sqlite_transaction_that_read_first_cannot_bypass_the_agents_limit.");
         }
 
-        await using var hostScope = services.CreateAsyncScope();
+        await using var hostScope = Services.CreateAsyncScope();
         var hostDb = hostScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         await using var hostTransaction = await hostDb.Database.BeginTransactionAsync(level);
         if (level == IsolationLevel.Unspecified)
@@ -186,7 +171,7 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
             Assert.Ignore("PostgreSQL snapshot levels are refused up front: see A_claim_in_a_snapshot_transaction_cannot_bypass_the_agents_limit.");
         }
 
-        await using var hostScope = services.CreateAsyncScope();
+        await using var hostScope = Services.CreateAsyncScope();
         var hostDb = hostScope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
         await hostDb.Database.OpenConnectionAsync();
         var connection = (Microsoft.Data.Sqlite.SqliteConnection)hostDb.Database.GetDbConnection();
@@ -209,7 +194,7 @@ public sealed class HostTransactionTests(DatabaseProvider provider) : ProviderFi
 
     private async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
     {
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         return await action(scope.ServiceProvider);
     }
 }

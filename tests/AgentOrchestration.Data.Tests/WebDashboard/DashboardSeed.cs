@@ -7,6 +7,7 @@ using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Sprints;
+using AgentOrchestration.Data.Testing;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,57 +64,58 @@ public sealed class DashboardSeed : IAsyncDisposable
     }
 
     /// <summary>Creates one more task in the project (one <c>work_item.created</c> event).</summary>
-    public Task<WorkItem> AddTaskAsync(string title, int priority = 3) => With<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(new NewWorkItem
+    public Task<WorkItem> AddTaskAsync(string title, int priority = 3) => With<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Fake.Task(Project.Id, configure: t =>
     {
-        ProjectId = Project.Id, Type = WorkItemType.Task, Title = title, Priority = priority, EstimatedHours = 1,
-    }));
+        t.Title = title;
+        t.Priority = priority;
+    })));
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
 
-    private Task<AgentProfile> RegisterAsync(string slug, string type) => With<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(new AgentRegistration
+    /// <summary>The package's factories every value of the seed comes from (the fields the pages are tested on are set).</summary>
+    private static OrchestrationFaker Fake => Fakes.Factory;
+
+    /// <summary>Registers an agent that can do any of the factories' tasks, with room for three.</summary>
+    private Task<AgentProfile> RegisterAsync() => With<IAgentRegistry, AgentProfile>(r => r.RegisterAsync(Fake.Agent(a =>
     {
-        Name = $"{slug} ({type})", Slug = slug, Type = type, Mode = "implementation", MaxConcurrentTasks = 3,
-    }));
+        a.Capabilities = Fakes.AllCapabilities();
+        a.MaxConcurrentTasks = 3;
+    })));
 
     private async Task FillAsync()
     {
-        Project = await With<IWorkItemService, Project>(w => w.CreateProjectAsync("web", "Web dashboard test"));
-        Coder = await RegisterAsync("coder-1", "backend-engineer");
-        Reviewer = await RegisterAsync("reviewer-1", "qa-engineer");
-        await RegisterAsync("idle-1", "frontend-engineer");
-        var sprint = await With<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(Project.Id, "Sprint A") { Goal = "Ship the board" }));
+        Project = await With<IWorkItemService, Project>(w => w.CreateProjectAsync(Fake.Project()));
+        Coder = await RegisterAsync();
+        Reviewer = await RegisterAsync();
+        await RegisterAsync();
+        var sprint = await With<ISprintService, Sprint>(s => s.PlanAsync(Fake.Sprint(Project.Id)));
         await With<ISprintService, Sprint>(s => s.StartAsync(sprint.Id));
 
-        Task<WorkItem> Task(string title, int priority, decimal hours) => With<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(new NewWorkItem
+        Task<WorkItem> Task(string title, int priority, decimal hours) => With<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Fake.Task(Project.Id, configure: t =>
         {
-            ProjectId = Project.Id, SprintId = sprint.Id, Type = WorkItemType.Task, Title = title, Priority = priority, EstimatedHours = hours,
-        }));
+            t.SprintId = sprint.Id;
+            t.Title = title;
+            t.Priority = priority;
+            t.EstimatedHours = hours;
+        })));
         var first = await Task("Build the claim API", 1, 3);
         Ready = await Task("Document the claim API", 2, 2);
         Xss = await Task(XssTitle, 5, 1.5m);
 
-        CoderSession = await With<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(Project.Id, SessionAgentType.Implementation)
-        {
-            AgentId = Coder.Id, OversightLevel = OversightLevel.Enhanced, RiskLevel = 3, CurrentAction = "reading the claim code",
-        }));
-        var claimed = await With<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(Coder.Id, Project.Id, new ClaimOptions { SessionId = CoderSession.SessionId }));
+        CoderSession = await With<ISessionService, AgentSession>(s => s.StartAsync(Fake.Session(Project.Id, Coder.Id) with { OversightLevel = OversightLevel.Enhanced }));
+        var claimed = await With<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(Coder.Id, Project.Id, Fake.Claim(CoderSession.SessionId)));
         Assert.That(claimed?.Lease.WorkItemId, Is.EqualTo(first.Id));
         await With<IFileLockService, IReadOnlyList<FileLockInfo>>(l => l.AcquireAsync(CoderSession.SessionId, [LockedPath], FileLockType.Exclusive, TimeSpan.FromMinutes(10)));
 
-        var review = await With<ISessionService, AgentSession>(s => s.StartAsync(new SessionStart(Project.Id, SessionAgentType.Qa)
-        {
-            AgentId = Reviewer.Id, OversightLevel = OversightLevel.Strict, RiskLevel = 1,
-        }));
-        await With<IQaService, QaResult>(q => q.RecordResultAsync(new NewQaResult(first.Id, review.SessionId, QaType.CodeReview, QaResultStatus.Fail)
+        var review = await With<ISessionService, AgentSession>(s => s.StartAsync(Fake.Session(Project.Id, Reviewer.Id, SessionAgentType.Qa) with { OversightLevel = OversightLevel.Strict }));
+
+        // Markup in a finding and a mock violation, so the page shows both as text.
+        await With<IQaService, QaResult>(q => q.RecordResultAsync(Fake.QaResult(first.Id, review.SessionId, QaType.CodeReview, QaResultStatus.Fail) with
         {
             Findings = [new QaFinding { Severity = "error", Message = "Swallows the <b>payment</b> error", File = LockedPath, Line = 42 }],
             MockViolations = [new MockViolation { Description = "Mocks the database in an integration test", File = "tests/ClaimTests.cs", Line = 7 }],
-            RemediationNeeded = "Surface the error and test it against a real database.",
         }));
 
-        await With<IBacklogService, BacklogItem>(b => b.SubmitAsync(new BacklogSubmission(Project.Id, "Faster claims", "Claims take too long.", "p99 under 10 ms")
-        {
-            Priority = 2, BusinessValue = 8, Complexity = Complexity.Complex,
-        }));
+        await With<IBacklogService, BacklogItem>(b => b.SubmitAsync(Fake.BacklogSubmission(Project.Id)));
     }
 }
