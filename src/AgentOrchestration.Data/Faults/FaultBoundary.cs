@@ -72,7 +72,8 @@ internal class FaultBoundary<TService> : DispatchProxy
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>))
         {
             var stream = StreamMethod.MakeGenericMethod(type.GetGenericArguments()[0]);
-            return (b, m, a) => stream.Invoke(b, BindingFlags.DoNotWrapExceptions, null, [m, a, Token(m, a)], null);
+            // The call itself runs now, so its argument checks throw at the call as without the boundary; the items come later.
+            return (b, m, a) => stream.Invoke(b, BindingFlags.DoNotWrapExceptions, null, [m, b.Direct(m, a), Token(m, a)], null);
         }
 
         return static (b, m, a) => b.Direct(m, a);
@@ -82,9 +83,8 @@ internal class FaultBoundary<TService> : DispatchProxy
         policy.RunAsync(db, Name(method), ct => (Task<T>)Direct(method, WithToken(method, args, ct))!, Token(method, args));
 
     /// <summary>A stream is not retried (its items were already handed out): a fault while it is read is reported typed.</summary>
-    private async IAsyncEnumerable<T> Stream<T>(MethodInfo method, object?[] args, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<T> Stream<T>(MethodInfo method, IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var items = (IAsyncEnumerable<T>)Direct(method, args)!;
         await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
