@@ -1,9 +1,10 @@
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
-using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -230,8 +231,8 @@ internal static class PostgreSqlClaimStrategy
                 WHERE @session::text IS NOT NULL AND s.{S("SessionId")} = @session AND EXISTS (SELECT 1 FROM picked)
             ), events AS (
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {n.ComplexColumn<OrchestrationEvent>("Payload")})
-                SELECT {Now}, 'work_item.claimed', p.project_id, 'work_item', p.id, @actor,
-                    jsonb_build_object('from', p.from_status, 'to', 'assigned', 'agent_id', @agent, 'session_id', @session::text, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
+                SELECT {Now}, '{OrchestrationEventTypes.WorkItemClaimed}', p.project_id, 'work_item', p.id, @actor,
+                    jsonb_build_object('from', p.from_status, 'to', '{StoredEnum.ToStore(DelegationStatus.Assigned)}', 'agent_id', @agent, 'session_id', @session::text, 'work_item_id', p.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM picked p
             )
             """;
@@ -262,7 +263,7 @@ internal static class PostgreSqlClaimStrategy
                 UPDATE {wi} w SET {W("DelegationStatus")} = {ReadyWorkRule.Literal(DelegationStatus.Assigned)}, {W("Status")} = {ReadyWorkRule.Literal(WorkItemStatus.Todo)}, {W("AssigneeType")} = {ReadyWorkRule.Literal(AssigneeType.Agent)},
                         {W("AssigneeId")} = @agent, {W("AssignedAgentId")} = @agent, {W("CurrentAssignmentId")} = p.assignment_id, {W("AssignedAgentSession")} = @session, {W("UpdatedAt")} = {Now},
                         {history} = coalesce(w.{history}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
-                            'at', {at}, 'action', 'claim', 'from_status', p.from_status, 'to_status', 'assigned', 'assignee_type', 'agent',
+                            'at', {at}, 'action', 'claim', 'from_status', p.from_status, 'to_status', '{StoredEnum.ToStore(DelegationStatus.Assigned)}', 'assignee_type', '{StoredEnum.ToStore(AssigneeType.Agent)}',
                             'assignee_id', @agent, 'assignment_id', p.assignment_id, 'actor', @actor, 'note', NULL))
                     FROM picked p WHERE w.{W("Id")} = p.id
                 """;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Qa;
@@ -89,6 +90,9 @@ internal static class PostgreSqlLeaseStrategy
             batch.BatchCommands.Add(lockCommand);
             batch.BatchCommands.Add(write);
             await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+
+            // The batch commits by itself (only called outside a caller's transaction): a fault from here on may come after its commit.
+            Data.Faults.FaultAttempt.Committing();
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             return await read(reader, cancellationToken).ConfigureAwait(false);
@@ -194,7 +198,7 @@ internal static class PostgreSqlLeaseStrategy
                 FROM done d WHERE w.{W("Id")} = d.id
             ), events AS (
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {payload})
-                SELECT {now}, 'work_item.completed', d.project_id, 'work_item', d.id, d.assignee_id::text,
+                SELECT {now}, '{OrchestrationEventTypes.WorkItemCompleted}', d.project_id, 'work_item', d.id, d.assignee_id::text,
                     jsonb_build_object('from', d.from_status, 'to', '{Stored(DelegationStatus.Completed)}', 'agent_id', d.agent_id, 'session_id', d.session_id,
                         'work_item_id', d.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM done d ORDER BY d.id
@@ -209,7 +213,7 @@ internal static class PostgreSqlLeaseStrategy
                 RETURNING t.{T("AgentId")} AS agent_id, t.{T("LeaseExpiresAt")} AS expires
             ), events AS (
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {payload})
-                SELECT {now}, 'work_item.lease_renewed', l.project_id, 'work_item', l.id, r.agent_id::text,
+                SELECT {now}, '{OrchestrationEventTypes.WorkItemLeaseRenewed}', l.project_id, 'work_item', l.id, r.agent_id::text,
                     jsonb_build_object('from', NULL, 'to', NULL, 'agent_id', r.agent_id, 'session_id', NULL, 'work_item_id', l.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM leased l CROSS JOIN renewed r
             )

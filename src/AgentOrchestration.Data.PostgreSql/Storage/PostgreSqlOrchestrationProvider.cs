@@ -98,6 +98,9 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
     public Data.Faults.FaultKind ClassifyFault(Exception exception) => PostgreSqlFaults.Classify(exception);
 
+    /// <summary>A network round trip per statement is what a one-statement completion saves.</summary>
+    public bool HasOneStatementLeases => true;
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

@@ -183,6 +183,9 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
         Task.FromResult<ClaimedWork?>(null);
 
+    /// <summary>In-process, the general path's statements cost no network round trips.</summary>
+    public bool HasOneStatementLeases => false;
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

@@ -117,27 +117,35 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     /// The provider's one-round-trip completion, only outside a caller's transaction (inside one, writes join it under a
     /// savepoint). <see langword="false"/> when it wrote nothing: the general path then decides and refuses precisely.
     /// </summary>
-    private async Task<bool> TryFastCompleteAsync(IReadOnlyList<WorkLease> leases, CancellationToken cancellationToken)
+    private async Task<bool> TryFastCompleteAsync(List<WorkLease> leases, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
+        if (db.Database.CurrentTransaction is not null || !OrchestrationProviders.For(db).HasOneStatementLeases)
         {
             return false;
         }
 
-        Tracking.Reset(db);
-        return await OrchestrationProviders.For(db).TryCompleteClaimsAsync(db, new CompletionRequest(leases, clock.DecidingClock(db), qaPolicy), cancellationToken).ConfigureAwait(false);
+        // One work_item.completed event per lease, all or none.
+        return await writes.RunStatementAsync(
+            "work_item.complete",
+            ct => OrchestrationProviders.For(db).TryCompleteClaimsAsync(db, new CompletionRequest(leases, clock.DecidingClock(db), qaPolicy), ct),
+            completed => completed ? leases.Count : 0,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The provider's one-round-trip renewal, as <see cref="TryFastCompleteAsync"/>; <see langword="null"/> when it wrote nothing.</summary>
     private async Task<ClaimedWork?> TryFastRenewAsync(WorkLease lease, TimeSpan duration, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
+        if (db.Database.CurrentTransaction is not null || !OrchestrationProviders.For(db).HasOneStatementLeases)
         {
             return null;
         }
 
-        Tracking.Reset(db);
-        return await OrchestrationProviders.For(db).TryRenewAsync(db, lease, duration, clock.DecidingClock(db), cancellationToken).ConfigureAwait(false);
+        // One work_item.lease_renewed event when it renewed.
+        return await writes.RunStatementAsync(
+            "work_item.renew_lease",
+            ct => OrchestrationProviders.For(db).TryRenewAsync(db, lease, duration, clock.DecidingClock(db), ct),
+            renewed => renewed is null ? 0 : 1,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

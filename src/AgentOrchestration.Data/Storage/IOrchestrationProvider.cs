@@ -82,6 +82,12 @@ internal interface IOrchestrationProvider
     void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names);
 
     /// <summary>
+    /// Gets a value indicating whether this database completes and renews leases in one statement
+    /// (<see cref="TryCompleteClaimsAsync"/>, <see cref="TryRenewAsync"/>); otherwise the general path does it all.
+    /// </summary>
+    bool HasOneStatementLeases { get; }
+
+    /// <summary>
     /// The fast path of completing claimed work: completes every lease of <paramref name="request"/> in one round trip when
     /// each is still held, its item may complete and passes the QA gate, and writes nothing otherwise (the caller then takes
     /// the general path, which refuses with the precise reason). Only called outside a caller's transaction.

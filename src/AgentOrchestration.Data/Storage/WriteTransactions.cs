@@ -45,6 +45,35 @@ internal sealed class WriteTransactions(OrchestrationContext orchestration, Orch
         }
     }
 
+    /// <summary>
+    /// Runs a write that is one statement (or one batch) committing by itself, outside a caller's transaction: a provider's
+    /// one-round-trip path. It gets the same telemetry as <see cref="RunAsync{T}(string, IReadOnlyList{LockScope}, Func{CancellationToken, Task{T}}, CancellationToken)"/>:
+    /// a transaction span, and the events it committed.
+    /// </summary>
+    /// <typeparam name="T">What the statement returns.</typeparam>
+    /// <param name="operation">The write's name, for traces and metrics.</param>
+    /// <param name="statement">The statement; it commits by itself.</param>
+    /// <param name="eventsOf">How many events the statement committed, from its result.</param>
+    /// <param name="cancellationToken">A token to cancel the write.</param>
+    /// <returns>What <paramref name="statement"/> returned.</returns>
+    public async Task<T> RunStatementAsync<T>(string operation, Func<CancellationToken, Task<T>> statement, Func<T, int> eventsOf, CancellationToken cancellationToken)
+    {
+        using var span = OrchestrationTelemetry.StartSpan(SpanNames.Transaction)?.SetTag(TagNames.Operation, operation);
+        Tracking.Reset(Db);
+        try
+        {
+            var result = await statement(cancellationToken).ConfigureAwait(false);
+            span?.SetTag(TagNames.Outcome, Outcomes.Ok);
+            EventsCommitted(eventsOf(result));
+            return result;
+        }
+        catch (Exception exception)
+        {
+            OrchestrationTelemetry.Fail(span, exception);
+            throw;
+        }
+    }
+
     /// <summary>Runs <paramref name="apply"/> under <paramref name="scope"/> and commits what it changed.</summary>
     /// <typeparam name="T">What the write returns.</typeparam>
     /// <param name="operation">The write's name (<c>session.heartbeat</c>, ...), for retries, traces and metrics.</param>

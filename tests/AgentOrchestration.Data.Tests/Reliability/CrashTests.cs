@@ -79,6 +79,24 @@ public sealed class CrashTests(DatabaseProvider provider) : ProviderFixture(prov
                 await held.RollbackAsync();
                 await UntilIdleAsync();
             }
+            else if (step == "complete" && Provider == DatabaseProvider.PostgreSql)
+            {
+                // The completion is one batch committing by itself: the test holds the item's row, the batch waits for it,
+                // the worker is killed, and its backend is ended before the row is let go, as a server that noticed the
+                // dead client would. (Had the batch run on, the completion would have landed whole: a worker dying just
+                // after completing, the claim case above.)
+                await using var trap = CreateContext();
+                await using var held = await trap.Database.BeginTransactionAsync();
+                await trap.Database.ExecuteSqlAsync($"SELECT 1 FROM work_items WHERE id = {first.Id} FOR UPDATE");
+                await child.SendAsync("go");
+                await PostgresWaits.UntilBlockedAsync(Database);
+                before = await SnapshotAsync();
+                await child.KillAsync();
+                await RawSql.ScalarAsync(trap,
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+                await held.RollbackAsync();
+                await UntilIdleAsync();
+            }
             else
             {
                 await child.SendAsync("go");
