@@ -293,8 +293,6 @@ internal sealed class SprintService(OrchestrationContext orchestration, WriteTra
         db.Set<Sprint>().AsNoTracking().Where(s => s.ProjectId == projectId && s.Status == SprintStatus.Active)
             .OrderBy(s => s.Id).FirstOrDefaultAsync(cancellationToken);
 
-    internal static string Scope(Guid projectId) => LockScope.Sprints(projectId).Name;
-
     /// <summary>Locks the sprint's project, re-reads the sprint, applies the change, and commits it with its events.</summary>
     private async Task<Sprint> ChangeAsync(Guid sprintId, Func<Sprint, DateTimeOffset, Task> apply, CancellationToken cancellationToken)
     {

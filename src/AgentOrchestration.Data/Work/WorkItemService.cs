@@ -46,33 +46,22 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
 
         var now = clock.GetUtcNow();
         var workItem = ToEntity(item, title, capabilities, now);
-        Tracking.Reset(db);
-        db.Add(workItem);
-        Events.Append(db, now, OrchestrationEventTypes.WorkItemCreated, item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
-        if (item.SprintId is not { } targetSprint)
-        {
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
-            return workItem;
-        }
 
-        try
+        // Into a sprint under the lock sprint changes take, so a sprint completing meanwhile is seen and no work lands in
+        // it after.
+        var scope = item.SprintId is null ? LockScope.Work : LockScope.Sprints(item.ProjectId);
+        return await writes.RunAsync("work_item.create", scope, async ct =>
         {
-            // Under the lock sprint changes take, so a sprint completing meanwhile is seen and no work lands in it after.
-            await using var transaction = await OrchestrationProviders.For(db)
-                .BeginSerializedAsync(db, SprintService.Scope(item.ProjectId), cancellationToken).ConfigureAwait(false);
-            if (await db.Set<Sprint>().AsNoTracking().AnyAsync(s => s.Id == targetSprint && s.Status == SprintStatus.Completed, cancellationToken).ConfigureAwait(false))
+            if (item.SprintId is { } targetSprint
+                && await db.Set<Sprint>().AsNoTracking().AnyAsync(s => s.Id == targetSprint && s.Status == SprintStatus.Completed, ct).ConfigureAwait(false))
             {
                 throw new InvalidStateTransitionException("sprint", targetSprint, "completed", "work added", []);
             }
 
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            db.Add(workItem);
+            Events.Append(db, now, OrchestrationEventTypes.WorkItemCreated, item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
             return workItem;
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task AddDependencyAsync(Guid workItemId, Guid dependsOnId, CancellationToken cancellationToken = default)
@@ -251,18 +240,6 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
         if (!await db.Set<Project>().AnyAsync(p => p.Id == projectId, cancellationToken).ConfigureAwait(false))
         {
             throw new EntityNotFoundException("project", projectId);
-        }
-    }
-
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await SerializedSave.SaveAsync(db, LockScope.Work, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
         }
     }
 }
