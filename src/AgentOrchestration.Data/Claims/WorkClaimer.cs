@@ -96,21 +96,13 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
         }
 
         // The general path, one lease after another in one transaction: the first refusal rolls every one back.
-        Tracking.Reset(db);
-        try
+        await writes.RunAsync("work_item.complete_batch", LockScope.CompleteBatch, async ct =>
         {
-            await using var transaction = await OrchestrationProviders.For(db).BeginSerializedAsync(db, "complete-batch", cancellationToken).ConfigureAwait(false);
             foreach (var lease in ordered)
             {
-                await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
+                await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), ct).ConfigureAwait(false);
             }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            db.ChangeTracker.Clear();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -73,6 +73,12 @@ internal sealed record LockScope(LockLevel Level, string Name, Guid? WorkItemId 
     /// <summary>The SQLite claim: one claimer at a time reads and writes the queue (PostgreSQL claims lock rows instead).</summary>
     public static LockScope Claims { get; } = new(LockLevel.Scope, "claims");
 
+    /// <summary>
+    /// A batch completion's general path: one transaction around each lease's own completion (which takes that lease's
+    /// locks inside it), so the first refusal rolls every one back.
+    /// </summary>
+    public static LockScope CompleteBatch { get; } = new(LockLevel.Scope, "complete-batch");
+
     /// <summary>A backlog submission to a project.</summary>
     public static LockScope BacklogSubmissions(Guid projectId) => new(LockLevel.Scope, $"backlog:{projectId}", JoinsCallerUnlocked: true);
 
