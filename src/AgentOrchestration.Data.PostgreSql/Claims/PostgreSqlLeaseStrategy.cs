@@ -112,25 +112,61 @@ internal static class PostgreSqlLeaseStrategy
 
     private static LeaseSql BuildSql(StoreNames n)
     {
-        string W(string p) => n.Column<WorkItem>(p);
-        string T(string p) => n.Column<TaskAssignment>(p);
-        string E(string p) => n.Column<OrchestrationEvent>(p);
-        string S(string p) => n.Column<AgentSession>(p);
-        string Q(string p) => n.Column<QaResult>(p);
-        var wi = n.Table<WorkItem>();
-        var ta = n.Table<TaskAssignment>();
-        var history = n.ComplexColumn<WorkItem>(nameof(WorkItem.DelegationHistory));
-        var payload = n.ComplexColumn<OrchestrationEvent>(nameof(OrchestrationEvent.Payload));
-        var now = "(SELECT at FROM clock)";
-        var atText = $"to_char({now} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '0Z'";
-        var held = $"('{Stored(DelegationStatus.Assigned)}', '{Stored(DelegationStatus.InProgress)}')";
-        var agent = Stored(AssigneeType.Agent);
+        var statement = new LeaseStatement(n);
+        return new LeaseSql(statement.LockItems(), statement.Complete(), statement.Renew());
+    }
 
-        var lockItems = $"SELECT 1 FROM {wi} WHERE {W("Id")} = ANY(@items) ORDER BY {W("Id")} FOR NO KEY UPDATE";
+    private sealed record LeaseSql(string LockItems, string Complete, string Renew);
+
+    /// <summary>
+    /// The lease holder's statements, built from the model's store names in named steps: the lease check both share, then
+    /// the QA gate, the all-or-nothing completion and its writes, or the renewal.
+    /// </summary>
+    private sealed class LeaseStatement(StoreNames n)
+    {
+        // Every time below is the statement's one reading of the clock (see the clock CTE).
+        private const string Now = "(SELECT at FROM clock)";
+
+        private const string AtText = $"to_char({Now} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '0Z'";
+
+        private static readonly string Held = $"('{Stored(DelegationStatus.Assigned)}', '{Stored(DelegationStatus.InProgress)}')";
+
+        private static readonly string Agent = Stored(AssigneeType.Agent);
+
+        private string Wi => n.Table<WorkItem>();
+
+        private string Ta => n.Table<TaskAssignment>();
+
+        private string History => n.ComplexColumn<WorkItem>(nameof(WorkItem.DelegationHistory));
+
+        private string Payload => n.ComplexColumn<OrchestrationEvent>(nameof(OrchestrationEvent.Payload));
+
+        private string EventColumns => $"{n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {Payload})";
+
+        public string LockItems() => $"SELECT 1 FROM {Wi} WHERE {W("Id")} = ANY(@items) ORDER BY {W("Id")} FOR NO KEY UPDATE";
+
+        public string Complete() => $"""
+            WITH {Leased()}, {QaGated()}, {AllDone()}, {CompletionWrites()}
+            SELECT count(*)::int FROM done
+            """;
+
+        public string Renew() => $"""
+            WITH {Leased()}, renewed AS (
+                UPDATE {Ta} t SET {T("LeaseExpiresAt")} = {Now} + (@duration_us * interval '1 microsecond'), {T("UpdatedAt")} = {Now}
+                FROM leased l WHERE t.{T("Id")} = l.assignment_id
+                RETURNING t.{T("AgentId")} AS agent_id, t.{T("LeaseExpiresAt")} AS expires
+            ), events AS (
+                INSERT INTO {EventColumns}
+                SELECT {Now}, '{OrchestrationEventTypes.WorkItemLeaseRenewed}', l.project_id, 'work_item', l.id, r.agent_id::text,
+                    jsonb_build_object('from', NULL, 'to', NULL, 'agent_id', r.agent_id, 'session_id', NULL, 'work_item_id', l.id, 'reason', NULL, 'data', '[]'::jsonb)
+                FROM leased l CROSS JOIN renewed r
+            )
+            SELECT l.project_id, l.title, l.priority, r.expires FROM leased l CROSS JOIN renewed r
+            """;
 
         // LeaseCheck.Ensure, stated as a filter: the item's current assignment is the lease's (id and token), the item is
         // held by that assignment's agent, the assignment is active and its lease (if any) has not expired.
-        var leased = $"""
+        private string Leased() => $"""
             clock AS MATERIALIZED (
                 SELECT coalesce(@now, clock_timestamp()) AS at
             ), requested AS (
@@ -139,24 +175,24 @@ internal static class PostgreSqlLeaseStrategy
                 SELECT w.{W("Id")} AS id, w.{W("ProjectId")} AS project_id, w.{W("Title")} AS title, w.{W("Priority")} AS priority,
                        w.{W("Type")} AS type, w.{W("DelegationStatus")} AS from_status, w.{W("AssigneeId")} AS assignee_id,
                        w.{W("AssignedAgentId")} AS agent_id, w.{W("AssignedAgentSession")} AS session_id, w.{W("ActualHours")} AS actual_hours,
-                       w.{history} AS history, cur.{T("Id")} AS assignment_id, cur.{T("Status")} AS assignment_status
+                       w.{History} AS history, cur.{T("Id")} AS assignment_id, cur.{T("Status")} AS assignment_status
                 FROM requested r
-                JOIN {wi} w ON w.{W("Id")} = r.item_id
-                JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
+                JOIN {Wi} w ON w.{W("Id")} = r.item_id
+                JOIN {Ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
                 WHERE cur.{T("FencingToken")} = r.token AND cur.{T("Id")} = r.assignment_id
-                  AND w.{W("AssigneeType")} = '{agent}' AND w.{W("AssignedAgentId")} = cur.{T("AgentId")}
+                  AND w.{W("AssigneeType")} = '{Agent}' AND w.{W("AssignedAgentId")} = cur.{T("AgentId")}
                   AND cur.{T("Status")} = ANY(@active)
-                  AND (cur.{T("LeaseExpiresAt")} IS NULL OR cur.{T("LeaseExpiresAt")} > {now})
+                  AND (cur.{T("LeaseExpiresAt")} IS NULL OR cur.{T("LeaseExpiresAt")} > {Now})
             )
             """;
 
         // QaGate.EvaluateAsync: the level is the implementing session's (the policy's unknown-session level without one), and
         // each type the policy requires at that level needs a latest result (newest recorded, then highest id) that passes.
-        var complete = $"""
-            WITH {leased}, gated AS (
+        private string QaGated() => $"""
+            gated AS (
                 SELECT l.*, coalesce((SELECT s.{S("OversightLevel")} FROM {n.Table<AgentSession>()} s WHERE s.{S("SessionId")} = l.session_id), @unknown_level) AS level
                 FROM leased l
-                WHERE l.from_status IN {held}
+                WHERE l.from_status IN {Held}
             ), passing AS (
                 SELECT g.* FROM gated g
                 WHERE g.type NOT IN ('{Stored(WorkItemType.Task)}', '{Stored(WorkItemType.Bug)}') OR NOT EXISTS (
@@ -170,57 +206,60 @@ internal static class PostgreSqlLeaseStrategy
                         WHERE q.{Q("TaskId")} = g.id AND q.{Q("QaType")} = req.qa_type
                         ORDER BY q.{Q("RecordedAt")} DESC, q.{Q("Id")} DESC
                         LIMIT 1), false) = false)
-            ), done AS (
-                -- All or nothing: every requested lease (each of a different item) passed.
+            )
+            """;
+
+        // All or nothing: the leases that passed, only when every requested lease (each of a different item) did, with the
+        // hours worked since work last (re)started.
+        private static string AllDone() => $"""
+            done AS (
                 SELECT p.*,
                        CASE WHEN p.assignment_status IN ('{Stored(AssignmentStatus.Assigned)}', '{Stored(AssignmentStatus.Started)}') THEN (
                            -- The time since work last (re)started, added to actual_hours and rounded half to even like Math.Round.
                            SELECT (x - floor(x) = 0.5)::int * (floor(x) + mod(floor(x), 2)) / 100
                                   + (x - floor(x) <> 0.5)::int * round(x) / 100
-                           FROM (SELECT (coalesce(p.actual_hours, 0) + extract(epoch FROM ({now} - s.at)) / 3600) * 100 AS x
+                           FROM (SELECT (coalesce(p.actual_hours, 0) + extract(epoch FROM ({Now} - s.at)) / 3600) * 100 AS x
                                  FROM (SELECT (e->>'at')::timestamptz AS at
                                        FROM jsonb_array_elements(coalesce(p.history, '[]'::jsonb)) WITH ORDINALITY AS h(e, i)
                                        WHERE e->>'action' IN ('claim', 'start', 'resume', 'unblock')
                                        ORDER BY h.i DESC LIMIT 1) s
-                                 WHERE {now} > s.at) worked)
+                                 WHERE {Now} > s.at) worked)
                        END AS worked_hours
                 FROM passing p
                 WHERE (SELECT count(DISTINCT id) FROM passing) = cardinality(@items) AND (SELECT count(DISTINCT item_id) FROM requested) = cardinality(@items)
-            ), assignment_done AS (
-                UPDATE {ta} t SET {T("Status")} = '{Stored(AssignmentStatus.Completed)}', {T("CompletedAt")} = {now}, {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = {now}
+            )
+            """;
+
+        // What completing writes for each done lease: the assignment completed, the item done with its history entry, and one
+        // work_item.completed event per item, in item order.
+        private string CompletionWrites() => $"""
+            assignment_done AS (
+                UPDATE {Ta} t SET {T("Status")} = '{Stored(AssignmentStatus.Completed)}', {T("CompletedAt")} = {Now}, {T("LeaseExpiresAt")} = NULL, {T("UpdatedAt")} = {Now}
                 FROM done d WHERE t.{T("Id")} = d.assignment_id
             ), item_done AS (
-                UPDATE {wi} w SET {W("Status")} = '{Stored(WorkItemStatus.Done)}', {W("DelegationStatus")} = '{Stored(DelegationStatus.Completed)}', {W("UpdatedAt")} = {now},
+                UPDATE {Wi} w SET {W("Status")} = '{Stored(WorkItemStatus.Done)}', {W("DelegationStatus")} = '{Stored(DelegationStatus.Completed)}', {W("UpdatedAt")} = {Now},
                     {W("ActualHours")} = coalesce(d.worked_hours, w.{W("ActualHours")}),
-                    {history} = coalesce(w.{history}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
-                        'at', {atText}, 'action', 'complete', 'from_status', d.from_status, 'to_status', '{Stored(DelegationStatus.Completed)}', 'assignee_type', '{agent}',
+                    {History} = coalesce(w.{History}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                        'at', {AtText}, 'action', 'complete', 'from_status', d.from_status, 'to_status', '{Stored(DelegationStatus.Completed)}', 'assignee_type', '{Agent}',
                         'assignee_id', d.assignee_id, 'assignment_id', d.assignment_id, 'actor', d.assignee_id::text, 'note', NULL))
                 FROM done d WHERE w.{W("Id")} = d.id
             ), events AS (
-                INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {payload})
-                SELECT {now}, '{OrchestrationEventTypes.WorkItemCompleted}', d.project_id, 'work_item', d.id, d.assignee_id::text,
+                INSERT INTO {EventColumns}
+                SELECT {Now}, '{OrchestrationEventTypes.WorkItemCompleted}', d.project_id, 'work_item', d.id, d.assignee_id::text,
                     jsonb_build_object('from', d.from_status, 'to', '{Stored(DelegationStatus.Completed)}', 'agent_id', d.agent_id, 'session_id', d.session_id,
                         'work_item_id', d.id, 'reason', NULL, 'data', '[]'::jsonb)
                 FROM done d ORDER BY d.id
             )
-            SELECT count(*)::int FROM done
             """;
 
-        var renew = $"""
-            WITH {leased}, renewed AS (
-                UPDATE {ta} t SET {T("LeaseExpiresAt")} = {now} + (@duration_us * interval '1 microsecond'), {T("UpdatedAt")} = {now}
-                FROM leased l WHERE t.{T("Id")} = l.assignment_id
-                RETURNING t.{T("AgentId")} AS agent_id, t.{T("LeaseExpiresAt")} AS expires
-            ), events AS (
-                INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {payload})
-                SELECT {now}, '{OrchestrationEventTypes.WorkItemLeaseRenewed}', l.project_id, 'work_item', l.id, r.agent_id::text,
-                    jsonb_build_object('from', NULL, 'to', NULL, 'agent_id', r.agent_id, 'session_id', NULL, 'work_item_id', l.id, 'reason', NULL, 'data', '[]'::jsonb)
-                FROM leased l CROSS JOIN renewed r
-            )
-            SELECT l.project_id, l.title, l.priority, r.expires FROM leased l CROSS JOIN renewed r
-            """;
-        return new LeaseSql(lockItems, complete, renew);
+        private string W(string property) => n.Column<WorkItem>(property);
+
+        private string T(string property) => n.Column<TaskAssignment>(property);
+
+        private string E(string property) => n.Column<OrchestrationEvent>(property);
+
+        private string S(string property) => n.Column<AgentSession>(property);
+
+        private string Q(string property) => n.Column<QaResult>(property);
     }
-
-    private sealed record LeaseSql(string LockItems, string Complete, string Renew);
 }
