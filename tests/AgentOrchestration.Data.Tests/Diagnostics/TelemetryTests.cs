@@ -3,11 +3,14 @@ using System.Diagnostics.Metrics;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Qa;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Data.Sprints;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using AgentOrchestration.Data.Tests.Sessions;
+using AgentOrchestration.Data.Work;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -247,6 +250,28 @@ public sealed class TelemetryTests(DatabaseProvider provider) : SessionFixture(p
         Assert.That(qa.GetTagItem(TagNames.QaType), Is.EqualTo("code_review"));
         Assert.That(qa.GetTagItem(TagNames.Outcome), Is.EqualTo(Outcomes.Ok));
         Assert.That(logs.WithId(4001).Single().Level, Is.EqualTo(LogLevel.Debug));
+    }
+
+    [Test]
+    public async Task Creating_work_counts_its_event_outside_a_sprint_and_in_one()
+    {
+        var sprint = await Observed<ISprintService, Sprint>(s => s.PlanAsync(new SprintPlan(Project.Id, "counted")));
+        var before = metrics.Sum("agent_orchestration.events.appended");
+
+        var loose = await Observed<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Faker.WorkItem(Project.Id, WorkItemType.Task)));
+        var planned = await Observed<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(Faker.WorkItem(Project.Id, WorkItemType.Task, configure: i => i.SprintId = sprint.Id)));
+
+        await using var db = CreateContext();
+        var created = await db.Events.CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemCreated && (e.EntityId == loose.Id || e.EntityId == planned.Id));
+        Assert.That(created, Is.EqualTo(2));
+        Assert.That(metrics.Sum("agent_orchestration.events.appended") - before, Is.EqualTo(created));
+    }
+
+    private async Task<T> Observed<TService, T>(Func<TService, Task<T>> action)
+        where TService : notnull
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<TService>());
     }
 
     private new async Task<T> WithSessionsAsync<T>(Func<ISessionService, Task<T>> action)
