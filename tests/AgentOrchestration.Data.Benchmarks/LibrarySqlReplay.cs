@@ -110,6 +110,11 @@ internal static class LibrarySqlReplay
     private sealed class Call(Script script, Guid agentId, Guid projectId)
     {
         private readonly Dictionary<Guid, Guid> fresh = [];
+
+        // A claim without the caller's key carries one of the library's own, new per call: replaying the captured one
+        // would make every claim after the first a replay of that first claim.
+        private readonly string ownKey = "#auto:" + Guid.CreateVersion7().ToString("N");
+
         private readonly TimeSpan shift = DateTime.UtcNow - script.At;
 
         public Guid AssignmentId { get; } = Guid.CreateVersion7();
@@ -123,6 +128,7 @@ internal static class LibrarySqlReplay
             DateTime t => t.Add(shift),
             DateTimeOffset t => t.Add(shift),
             string s when DateTimeOffset.TryParseExact(s, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) => t.Add(shift).ToString("O", CultureInfo.InvariantCulture),
+            string s when s.StartsWith("#auto:", StringComparison.Ordinal) => ownKey,
             string s => MapText(s),
             _ => value,
         };
