@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The soak (issue #13): worker processes claiming, locking, heartbeating, completing, killed at random with SIGKILL and
+# The soak: worker processes claiming, locking, heartbeating, completing, killed at random with SIGKILL and
 # reaped, on SQLite (one file) and on a throw-away PostgreSQL (unless AO_TEST_POSTGRES is set), then invariants checked:
 # every item done exactly once, never two live exclusive locks on one path (from the event log), the event log read
 # live is the whole log, each event once, in order. Prints one summary line per provider (docs/reliability.md quotes it).
