@@ -52,7 +52,9 @@ internal static class PostgreSqlClaimStrategy
                 batch.BatchCommands.Add(lockSession);
             }
 
-            var lockAgent = new NpgsqlBatchCommand(sql.LockAgent);
+            // Outside a caller's transaction the lock also picks the claim's generic plan (see BuildSql); inside one, the
+            // setting would outlive the claim, so there the plan cache decides as it does for the caller's own statements.
+            var lockAgent = new NpgsqlBatchCommand(joined is null ? sql.LockAgentGenericPlan : sql.LockAgent);
             lockAgent.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
             var command = new NpgsqlBatchCommand(sql.Claim);
             batch.BatchCommands.Add(lockAgent);
@@ -106,6 +108,14 @@ internal static class PostgreSqlClaimStrategy
     private static ClaimSql BuildSql(StoreNames n)
     {
         var lockAgent = $"SELECT 1 FROM {n.Table<AgentProfile>()} WHERE {n.Column<AgentProfile>("Id")} = @agent FOR NO KEY UPDATE";
+
+        // PostgreSQL's plan cache plans a prepared statement afresh on every call while the generic plan's estimate is
+        // above the custom plans' (which know the parameters): for the claim it always is, so a prepared claim was still
+        // planned on every call, and planning its many steps cost more than running them. Its plan is the same for every
+        // agent and project (index scans by key and by claim order), so it takes the generic plan, made once per
+        // connection. set_config(..., true) lasts until the batch's own transaction ends, and the server applies it
+        // before it binds the claim, the next statement of the batch.
+        var lockAgentGenericPlan = $"SELECT set_config('plan_cache_mode', 'force_generic_plan', true) FROM {n.Table<AgentProfile>()} WHERE {n.Column<AgentProfile>("Id")} = @agent FOR NO KEY UPDATE";
         var lockSession = $"SELECT 1 FROM {n.Table<AgentSession>()} WHERE {n.Column<AgentSession>("SessionId")} = @session FOR NO KEY UPDATE";
         var statement = new ClaimStatement(n);
         var claim = $"""
@@ -114,10 +124,10 @@ internal static class PostgreSqlClaimStrategy
             {statement.Writes()}
             {ClaimStatement.Result()}
             """;
-        return new ClaimSql(lockSession, lockAgent, claim);
+        return new ClaimSql(lockSession, lockAgent, lockAgentGenericPlan, claim);
     }
 
-    private sealed record ClaimSql(string LockSession, string LockAgent, string Claim);
+    private sealed record ClaimSql(string LockSession, string LockAgent, string LockAgentGenericPlan, string Claim);
 
     /// <summary>
     /// The claim statement in its three steps, each a run of CTEs: how many items the agent may take (<see cref="Limits"/>),
@@ -162,11 +172,13 @@ internal static class PostgreSqlClaimStrategy
                 FROM {n.Table<AgentCapability>()} c WHERE c.{C("AgentId")} = @agent
             ), key_free AS (
                 -- A key the agent already used (committed while this claim waited for the agent's lock) claims nothing:
-                -- the claimer replays or refuses it. Compared byte for byte: the key itself, or a batch's key#n.
+                -- the claimer replays or refuses it. Such a claim wrote the key itself (one item) or key#0 first (a batch;
+                -- a key never holds '#'), so two probes of the unique (agent, key) index find it, compared byte for byte,
+                -- however many assignments the agent has. Keys used before this call began, whatever their item count,
+                -- the claimer's replay (ClaimIdempotency.FindAsync) found before sending this statement.
                 SELECT @key::text IS NULL OR NOT EXISTS (
                     SELECT 1 FROM {ta} k
-                    WHERE k.{T("AgentId")} = @agent
-                      AND (k.{T("IdempotencyKey")} = @key OR left(k.{T("IdempotencyKey")}, length(@key) + 1) = @key || '#')) AS ok
+                    WHERE k.{T("AgentId")} = @agent AND k.{T("IdempotencyKey")} IN (@key, @key || '#0')) AS ok
             ), limits AS (
                 SELECT CASE WHEN (SELECT ok FROM session_ok) AND (SELECT ok FROM key_free) THEN coalesce((SELECT greatest(free, 0) FROM capacity), 0) ELSE 0 END AS n
             )
@@ -184,14 +196,19 @@ internal static class PostgreSqlClaimStrategy
                   {ReadyInOrder}
                 FOR NO KEY UPDATE OF w SKIP LOCKED
             ), lapsed AS (
-                -- Held work whose lease expired: few rows (held items are bounded by the agents' limits). The lease is
-                -- judged on the assignment row, which renewals and heartbeats update without touching the work item, so
-                -- that row is locked too: PostgreSQL re-checks a locked row's conditions against its newest version only
-                -- for the rows it locks, and a lease renewed after this statement's snapshot then no longer qualifies (a
-                -- renewal still uncommitted holds the row, and the item is skipped).
+                -- Held work whose lease expired, found from the leases that lapsed (ix_task_assignments_active_lease holds
+                -- only active assignments, by expiry): the items of those, never every held item of the project, which
+                -- is most of the work in flight. The lease is judged on the assignment row, which renewals and heartbeats
+                -- update without touching the work item, so that row is locked too: PostgreSQL re-checks a locked row's
+                -- conditions against its newest version only for the rows it locks, and a lease renewed after this
+                -- statement's snapshot then no longer qualifies (a renewal still uncommitted holds the row, and the item
+                -- is skipped).
                 {Columns}
                 FROM {wi} w JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
-                WHERE w.{W("ProjectId")} = @project AND {ready.ClaimableType("w")}
+                WHERE w.{W("Id")} = ANY (ARRAY(
+                        SELECT l.{T("WorkItemId")} FROM {ta} l
+                        WHERE l.{T("Status")} IN {ReadyWorkRule.Sql.ActiveAssignmentList} AND l.{T("LeaseExpiresAt")} <= {Now}))
+                  AND w.{W("ProjectId")} = @project AND {ready.ClaimableType("w")}
                   AND {ready.Lapsed("w", "cur", Now)}
                   {ReadyInOrder}
                 FOR NO KEY UPDATE OF w, cur SKIP LOCKED

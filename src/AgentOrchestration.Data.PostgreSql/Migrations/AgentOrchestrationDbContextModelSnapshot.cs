@@ -926,6 +926,10 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                     b.HasIndex("AssignedAt")
                         .HasDatabaseName("task_assignments_assigned_at");
 
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasDatabaseName("ix_task_assignments_active_lease")
+                        .HasFilter("\"status\" IN ('assigned', 'started', 'paused')");
+
                     b.HasIndex("Status")
                         .HasDatabaseName("task_assignments_status");
 
@@ -938,9 +942,6 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.HasIndex("AgentId", "Status")
                         .HasDatabaseName("ix_task_assignments_agent_status");
-
-                    b.HasIndex("Status", "LeaseExpiresAt")
-                        .HasDatabaseName("ix_task_assignments_lease");
 
                     b.HasIndex("WorkItemId", "FencingToken")
                         .IsUnique()

@@ -904,6 +904,10 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                     b.HasIndex("AssignedAt")
                         .HasDatabaseName("task_assignments_assigned_at");
 
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasDatabaseName("ix_task_assignments_active_lease")
+                        .HasFilter("\"status\" IN ('assigned', 'started', 'paused')");
+
                     b.HasIndex("Status")
                         .HasDatabaseName("task_assignments_status");
 
@@ -916,9 +920,6 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
 
                     b.HasIndex("AgentId", "Status")
                         .HasDatabaseName("ix_task_assignments_agent_status");
-
-                    b.HasIndex("Status", "LeaseExpiresAt")
-                        .HasDatabaseName("ix_task_assignments_lease");
 
                     b.HasIndex("WorkItemId", "FencingToken")
                         .IsUnique()

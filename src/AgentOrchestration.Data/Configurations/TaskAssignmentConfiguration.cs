@@ -13,6 +13,9 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
 
     public const int IdempotencyKeyLength = 200;
 
+    /// <summary>The predicate of <c>ix_task_assignments_active_lease</c>: the assignment still holds its item.</summary>
+    internal static readonly string ActiveLeaseFilter = $"\"status\" IN {ReadyWorkRule.Sql.ActiveAssignmentList}";
+
     public void Configure(EntityTypeBuilder<TaskAssignment> builder)
     {
         builder.ToTable(names.Table(Table), names.Schema,
@@ -39,7 +42,11 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
 
         // Agent workload and the lease reaper.
         builder.HasIndex(x => new { x.AgentId, x.Status }).HasDatabaseName(names.Index("ix_task_assignments_agent_status"));
-        builder.HasIndex(x => new { x.Status, x.LeaseExpiresAt }).HasDatabaseName(names.Index("ix_task_assignments_lease"));
+
+        // The leases that still hold their item, by expiry: a claim finds the lapsed ones by reading only those that lapsed
+        // (not every held item of the project), and an assignment that ends leaves this index, so the index stays as small
+        // as the work in flight.
+        builder.HasIndex(x => x.LeaseExpiresAt).HasFilter(ActiveLeaseFilter).HasDatabaseName(names.Index("ix_task_assignments_active_lease"));
 
         // A fencing token names one assignment of its work item: a claim that raced to the same number fails and retries.
         builder.HasIndex(x => new { x.WorkItemId, x.FencingToken }).IsUnique().HasDatabaseName(names.Index("ux_task_assignments_work_item_fencing_token"));

@@ -22,7 +22,10 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     // PostgreSQL-only steps: the live feed's parts that SQLite, with one writer at a time, does not need.
     private static readonly string[] PostgreSqlSteps = ["EventFeedWriterHorizon"];
 
-    private string[] Steps => Provider == DatabaseProvider.PostgreSql ? [.. SharedSteps, .. PostgreSqlSteps] : SharedSteps;
+    // Shared steps added after the PostgreSQL-only ones.
+    private static readonly string[] LaterSharedSteps = ["ActiveLeaseIndex"];
+
+    private string[] Steps => Provider == DatabaseProvider.PostgreSql ? [.. SharedSteps, .. PostgreSqlSteps, .. LaterSharedSteps] : [.. SharedSteps, .. LaterSharedSteps];
 
     private static readonly string[] LibraryTables =
     [

@@ -1,4 +1,6 @@
+using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -87,7 +89,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("task_assignments", "task_assignments_status", ["status"], false),
         ("task_assignments", "task_assignments_assigned_at", ["assigned_at"], false),
         ("work_items", "ix_work_items_claim", ["project_id", "delegation_status", "priority", "created_at"], false),
-        ("task_assignments", "ix_task_assignments_lease", ["status", "lease_expires_at"], false),
+        ("task_assignments", "ix_task_assignments_active_lease", ["lease_expires_at"], false),
         ("task_assignments", "ux_task_assignments_agent_idempotency_key", ["agent_id", "idempotency_key"], true),
         ("task_assignments", "ux_task_assignments_work_item_fencing_token", ["work_item_id", "fencing_token"], true),
         ("agent_sessions", "ix_agent_sessions_status_heartbeat", ["status", "last_heartbeat_at"], false),
@@ -152,6 +154,37 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
                 Assert.That(actualColumns?.Select(c => c.Name), Is.EqualTo(columns), $"columns of {name}");
                 Assert.That(index?.IsUnique ?? true, Is.EqualTo(unique), $"uniqueness of {name}");
             }
+        });
+    }
+
+    [Test]
+    public async Task Leases_are_indexed_by_expiry_only_while_their_assignment_holds_its_item()
+    {
+        var assignments = Table("task_assignments");
+        Assert.That(assignments.Indexes.SingleOrDefault(i => i.Name == "ix_task_assignments_active_lease"), Is.Not.Null);
+
+        // SQLite's schema reader does not read index predicates: the CREATE INDEX statement holds it.
+        await using var db = CreateContext();
+        var filter = Provider == DatabaseProvider.PostgreSql
+            ? (string?)await RawSql.ScalarAsync(db, "SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i WHERE i.indexrelid = 'ix_task_assignments_active_lease'::regclass")
+            : (string?)await RawSql.ScalarAsync(db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_task_assignments_active_lease'");
+        Assert.Multiple(() =>
+        {
+            // The claim's lapsed-lease branch reads this index, so it must hold every active assignment and nothing else:
+            // a finished assignment leaves it, which keeps it as small as the work in flight.
+            Assert.That(filter, Does.Contain("status"));
+            foreach (var status in ReadyWorkRule.ActiveAssignments)
+            {
+                Assert.That(filter, Does.Contain($"'{StoredEnum.ToStore(status)}'"), "an active assignment is in the index");
+            }
+
+            foreach (var status in Enum.GetValues<AssignmentStatus>().Except(ReadyWorkRule.ActiveAssignments))
+            {
+                Assert.That(filter, Does.Not.Contain($"'{StoredEnum.ToStore(status)}'"), "a finished assignment is not");
+            }
+
+            // The unfiltered (status, lease_expires_at) index it replaces is gone: every assignment was in it.
+            Assert.That(assignments.Indexes.Select(i => i.Name), Does.Not.Contain("ix_task_assignments_lease"));
         });
     }
 

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentOrchestration.Data.Tests.Claims;
+
+/// <summary>
+/// How PostgreSQL runs the prepared claim statement: planned once per connection (its generic plan), not on every call,
+/// and without leaving the plan setting that chooses it behind on the connection or in a caller's transaction.
+/// </summary>
+public sealed class ClaimPlanTests(DatabaseProvider provider) : ClaimFixture(provider, agentLimit: 20)
+{
+    private const int Claims = 8;
+
+    [SetUp]
+    public void PostgreSqlOnly()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite has no plan cache: every statement is compiled once per connection and run as compiled.");
+        }
+    }
+
+    [Test]
+    public async Task A_prepared_claim_is_planned_once_per_connection_not_on_every_call()
+    {
+        for (var i = 0; i < Claims; i++)
+        {
+            await AddItemAsync(priority: 1 + (i % 5));
+        }
+
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+
+        // Held open, so every claim of the scope runs on this one physical connection and its prepared statement.
+        await db.Database.OpenConnectionAsync();
+        for (var i = 0; i < Claims; i++)
+        {
+            Assert.That(await claimer.ClaimNextAsync(Agent.Id, Project.Id), Is.Not.Null);
+        }
+
+        var (generic, custom) = await ClaimPlansAsync(db.Database.GetDbConnection());
+
+        // Left to the plan cache, the first five calls are planned for their parameters and, the generic plan's estimate
+        // being higher, every later one too: planning the claim cost more than running it.
+        Assert.Multiple(() =>
+        {
+            Assert.That(custom, Is.Zero, "calls planned for their own parameters");
+            Assert.That(generic, Is.EqualTo(Claims), "calls run on the connection's one generic plan");
+        });
+        Assert.That(await SettingAsync(db.Database.GetDbConnection()), Is.EqualTo("auto"), "the batch's setting ended with its transaction");
+    }
+
+    [Test]
+    public async Task A_claim_in_a_callers_transaction_leaves_the_plan_setting_of_that_transaction_alone()
+    {
+        await AddItemAsync(priority: 1);
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        Assert.That(await claimer.ClaimNextAsync(Agent.Id, Project.Id), Is.Not.Null);
+
+        // A transaction-local setting would last until the caller's transaction ends, planning the caller's own statements.
+        Assert.That(await SettingAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction()), Is.EqualTo("auto"));
+        await transaction.CommitAsync();
+    }
+
+    private static async Task<(long Generic, long Custom)> ClaimPlansAsync(DbConnection connection)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO orchestration_events%work_item.claimed%'";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.That(await reader.ReadAsync(), Is.True, "the claim statement is prepared on the connection");
+        var plans = (reader.GetInt64(0), reader.GetInt64(1));
+        Assert.That(await reader.ReadAsync(), Is.False, "one claim statement");
+        return plans;
+    }
+
+    private static async Task<string?> SettingAsync(DbConnection connection, DbTransaction? transaction = null)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT current_setting('plan_cache_mode')";
+        return (string?)await command.ExecuteScalarAsync();
+    }
+}
