@@ -143,7 +143,10 @@ internal static class PostgreSqlLeaseStrategy
 
         private string EventColumns => $"{n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {Payload})";
 
-        public string LockItems() => $"SELECT 1 FROM {Wi} WHERE {W("Id")} = ANY(@items) ORDER BY {W("Id")} FOR NO KEY UPDATE";
+        // Also picks the generic plan for the write that follows, in this batch's own transaction only (it never runs in a
+        // caller's): the plan cache would plan it for its parameters on the first calls of each connection, and again
+        // whenever its estimates came out the other way; its plan is the same for every lease (primary keys).
+        public string LockItems() => $"SELECT set_config('plan_cache_mode', 'force_generic_plan', true) FROM {Wi} WHERE {W("Id")} = ANY(@items) ORDER BY {W("Id")} FOR NO KEY UPDATE";
 
         public string Complete() => $"""
             WITH {Leased()}, {QaGated()}, {AllDone()}, {CompletionWrites()}

@@ -8,8 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentOrchestration.Data.Tests.Claims;
 
 /// <summary>
-/// How PostgreSQL runs the prepared claim statement: planned once per connection (its generic plan), not on every call,
-/// and without leaving the plan setting that chooses it behind on the connection or in a caller's transaction.
+/// How PostgreSQL runs the prepared claim and completion batches: planned once per connection (their generic plans), not
+/// on every call, and without leaving the plan setting that chooses them behind on the connection or in a caller's
+/// transaction.
 /// </summary>
 public sealed class ClaimPlanTests(DatabaseProvider provider) : ClaimFixture(provider, agentLimit: 20)
 {
@@ -56,6 +57,34 @@ public sealed class ClaimPlanTests(DatabaseProvider provider) : ClaimFixture(pro
     }
 
     [Test]
+    public async Task Completions_on_one_connection_run_on_their_generic_plan()
+    {
+        for (var i = 0; i < Claims; i++)
+        {
+            await AddItemAsync(priority: 1 + (i % 5));
+        }
+
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        await db.Database.OpenConnectionAsync();
+        for (var i = 0; i < Claims; i++)
+        {
+            var claimed = await claimer.ClaimNextAsync(Agent.Id, Project.Id);
+            await claimer.CompleteAsync(claimed!.Lease);
+        }
+
+        // Left to the plan cache, at least the first five completions of the connection are planned for their parameters.
+        var (completeGeneric, completeCustom) = await PlansAsync(db.Database.GetDbConnection(), "%work_item.completed%");
+        Assert.Multiple(() =>
+        {
+            Assert.That(completeCustom, Is.Zero, "completions planned for their own parameters");
+            Assert.That(completeGeneric, Is.EqualTo(Claims));
+        });
+        Assert.That(await SettingAsync(db.Database.GetDbConnection()), Is.EqualTo("auto"), "the batch's setting ended with its transaction");
+    }
+
+    [Test]
     public async Task A_claim_in_a_callers_transaction_leaves_the_plan_setting_of_that_transaction_alone()
     {
         await AddItemAsync(priority: 1);
@@ -71,14 +100,18 @@ public sealed class ClaimPlanTests(DatabaseProvider provider) : ClaimFixture(pro
         await transaction.CommitAsync();
     }
 
-    private static async Task<(long Generic, long Custom)> ClaimPlansAsync(DbConnection connection)
+    private static Task<(long Generic, long Custom)> ClaimPlansAsync(DbConnection connection) =>
+        PlansAsync(connection, "%INSERT INTO orchestration_events%work_item.claimed%");
+
+    /// <summary>How often the one statement prepared on the connection whose text is <c>LIKE</c> <paramref name="pattern"/> ran on its generic plan and on custom ones.</summary>
+    private static async Task<(long Generic, long Custom)> PlansAsync(DbConnection connection, string pattern)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO orchestration_events%work_item.claimed%'";
+        command.CommandText = $"SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '{pattern}'";
         await using var reader = await command.ExecuteReaderAsync();
-        Assert.That(await reader.ReadAsync(), Is.True, "the claim statement is prepared on the connection");
+        Assert.That(await reader.ReadAsync(), Is.True, $"a statement like '{pattern}' is prepared on the connection");
         var plans = (reader.GetInt64(0), reader.GetInt64(1));
-        Assert.That(await reader.ReadAsync(), Is.False, "one claim statement");
+        Assert.That(await reader.ReadAsync(), Is.False, $"one statement like '{pattern}'");
         return plans;
     }
 
