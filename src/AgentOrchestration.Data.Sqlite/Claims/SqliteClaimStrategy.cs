@@ -149,9 +149,11 @@ internal static class SqliteClaimStrategy
                     WHERE w.{W("ProjectId")} = @project AND {ready.UnassignedTodo("w")} AND {ready.ClaimableType("w")}
                       {readyInOrder}
                 ), lapsed AS (
-                    -- Held work whose lease ran out, found from the expired leases (few), not by reading every held item.
+                    -- Held work whose lease ran out, found from the expired leases (few: claims take them over) through
+                    -- ix_task_assignments_lease; CROSS JOIN keeps SQLite from reading every held item of the project
+                    -- through ix_work_items_claim instead (what ANALYZE's statistics make it prefer) and sorting them.
                     SELECT {columns}, cur.{T("Id")} AS old_assignment
-                    FROM {ta} cur JOIN {wi} w ON w.{W("CurrentAssignmentId")} = cur.{T("Id")}
+                    FROM {ta} cur CROSS JOIN {wi} w ON w.{W("CurrentAssignmentId")} = cur.{T("Id")}
                     WHERE cur.{T("Status")} IN {ReadyWorkRule.Sql.ActiveAssignmentList} AND cur.{T("LeaseExpiresAt")} <= @now
                       AND w.{W("ProjectId")} = @project AND {ready.ClaimableType("w")} AND {ready.Lapsed("w", "cur", "@now")}
                       {readyInOrder}
