@@ -176,15 +176,16 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
 
     public Data.Faults.FaultKind ClassifyFault(Exception exception) => SqliteFaults.Classify(exception);
 
-    /// <summary>No fast path: in-process, the general path's statements cost no network round trips.</summary>
-    public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) => Task.FromResult(false);
+    /// <summary>Plain statements in one write transaction; <see langword="false"/> (nothing written) sends the caller to the general path.</summary>
+    public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) =>
+        SqliteLeaseStrategy.TryCompleteAsync(context, this, request, cancellationToken);
 
-    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    /// <summary>Plain statements in one write transaction; <see langword="null"/> (nothing written) sends the caller to the general path.</summary>
     public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
-        Task.FromResult<ClaimedWork?>(null);
+        SqliteLeaseStrategy.TryRenewAsync(context, this, lease, duration, clock, cancellationToken);
 
-    /// <summary>In-process, the general path's statements cost no network round trips.</summary>
-    public bool HasOneStatementLeases => false;
+    /// <summary>Completes and renews in a few plain statements, without EF Core's queries and change tracking.</summary>
+    public bool HasOneStatementLeases => true;
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));

@@ -6,7 +6,7 @@ namespace AgentOrchestration.Data.Claims;
 
 /// <summary>
 /// "Ready work" and the claim order, stated once in each language they run in: LINQ for the ready-work query
-/// (<see cref="Work.IWorkItemService.GetReadyWorkAsync"/>) and the SQLite claim, SQL for the PostgreSQL claim statement.
+/// (<see cref="Work.IWorkItemService.GetReadyWorkAsync"/>), SQL for the claim statements of both providers.
 /// Each SQL fragment sits beside the LINQ it must equal, so a change to one is a change to the other
 /// (<c>Claims/ReadyWorkAgreementTests</c> generates random worlds and fails when the two disagree).
 /// </summary>
@@ -58,7 +58,7 @@ internal static class ReadyWorkRule
         return Expression.Lambda<Func<WorkItem, bool>>(Expression.OrElse(left.Body, body), left.Parameters);
     }
 
-    /// <summary>The same rule as SQL fragments over the store names of the model, for the PostgreSQL claim statement.</summary>
+    /// <summary>The same rule as SQL fragments over the store names of the model, for the claim statements of both providers.</summary>
     /// <param name="n">The model's table and column names.</param>
     internal sealed class Sql(StoreNames n)
     {
@@ -80,12 +80,23 @@ internal static class ReadyWorkRule
         public string CapableOf(string w, string capabilities) =>
             $"({w}.{W("RequiredCapabilities")} IS NULL OR {w}.{W("RequiredCapabilities")} <@ {capabilities})";
 
+        /// <summary>
+        /// SQL of the capability condition of <see cref="Claimable"/> for SQLite, where <c>required_capabilities</c> is a JSON
+        /// array: every required name is one of the agent's capability rows (<paramref name="agentId"/>, an SQL expression).
+        /// </summary>
+        public string CapableOfAgentJson(string w, string agentId) =>
+            $"({w}.{W("RequiredCapabilities")} IS NULL OR NOT EXISTS (SELECT 1 FROM json_each({w}.{W("RequiredCapabilities")}) r"
+            + $" WHERE r.value NOT IN (SELECT c.{n.Column<AgentCapability>("Capability")} FROM {n.Table<AgentCapability>()} c WHERE c.{n.Column<AgentCapability>("AgentId")} = {agentId})))";
+
         /// <summary>SQL of <see cref="DependenciesDone"/>.</summary>
         public string DependenciesDone(string w) => $"""
             NOT EXISTS (
                   SELECT 1 FROM {n.Table<WorkItemDependency>()} d JOIN {n.Table<WorkItem>()} p ON p.{W("Id")} = d.{n.Column<WorkItemDependency>("DependsOnId")}
                   WHERE d.{n.Column<WorkItemDependency>("WorkItemId")} = {w}.{W("Id")} AND p.{W("Status")} <> {Literal(WorkItemStatus.Done)})
             """;
+
+        /// <summary>SQL of <see cref="HeldStates"/>, a parenthesised list for <c>IN</c>.</summary>
+        public static string HeldList => List(HeldStates);
 
         /// <summary>SQL of <see cref="ActiveAssignments"/>, a parenthesised list for <c>IN</c>.</summary>
         public static string ActiveAssignmentList => List(ActiveAssignments);

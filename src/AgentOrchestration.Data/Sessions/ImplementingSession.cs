@@ -7,8 +7,8 @@ namespace AgentOrchestration.Data.Sessions;
 
 /// <summary>
 /// "A session may implement this": the rule for a session that claims or is assigned work to implement (recorded in
-/// <c>work_items.assigned_agent_session</c>), in each form it runs in, side by side: LINQ (the SQLite claim), SQL (the
-/// PostgreSQL claim statement) and the refusal that names what failed (<see cref="Ensure"/>: assignments, and a claim
+/// <c>work_items.assigned_agent_session</c>), in each form it runs in, side by side: LINQ (the agreement tests' reference), SQL (the
+/// claim statements of both providers) and the refusal that names what failed (<see cref="Ensure"/>: assignments, and a claim
 /// that came back empty). <c>Claims/ReadyWorkAgreementTests</c> fails when the forms disagree.
 /// </summary>
 /// <remarks>

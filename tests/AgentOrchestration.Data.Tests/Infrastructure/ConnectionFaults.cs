@@ -17,6 +17,7 @@ public sealed class ConnectionFaults(DatabaseProvider provider, string adminConn
 
     private Func<string, bool>? beforeCommand;
     private int beforeCommandTimes;
+    private int beforeCommitTimes;
     private int afterCommitTimes;
     private int afterCloseTimes;
     private int afterOpenTimes;
@@ -33,6 +34,12 @@ public sealed class ConnectionFaults(DatabaseProvider provider, string adminConn
         beforeCommand = matches;
         beforeCommandTimes = times;
     }
+
+    /// <summary>
+    /// SQLite: fails the next <paramref name="times"/> commits before they are sent, so nothing lands (the library's plain
+    /// statements on EF Core's connection pass no command interceptor; their transaction's commit does).
+    /// </summary>
+    public void BeforeCommit(int times = 1) => beforeCommitTimes = times;
 
     /// <summary>Breaks the connection after the next <paramref name="times"/> commits landed, so the commit call fails although it committed.</summary>
     public void AfterCommit(int times = 1) => afterCommitTimes = times;
@@ -59,6 +66,19 @@ public sealed class ConnectionFaults(DatabaseProvider provider, string adminConn
     {
         await BeforeAsync(command).ConfigureAwait(false);
         return result;
+    }
+
+    public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        if (beforeCommitTimes > 0 && provider == DatabaseProvider.Sqlite)
+        {
+            beforeCommitTimes--;
+            Injected++;
+            OnInjected?.Invoke();
+            throw new SqliteException("disk I/O error", SqliteIoError);
+        }
+
+        return ValueTask.FromResult(result);
     }
 
     public async Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
