@@ -29,6 +29,9 @@ internal sealed class WriterQueue : IDisposable
     /// <summary>How long a ticket may stay unfilled, or a holder go without a beat, before the next writer stops waiting for it.</summary>
     internal static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(1);
 
+    /// <summary>Library commits on the file (from every process) per passive WAL checkpoint (<see cref="Connections.WalCheckpoints"/>).</summary>
+    internal const int CheckpointEvery = 64;
+
     /// <summary>How often a process beats the slots of the tickets it holds.</summary>
     internal static readonly TimeSpan BeatInterval = TimeSpan.FromMilliseconds(50);
 
@@ -41,6 +44,7 @@ internal sealed class WriterQueue : IDisposable
     /// <summary>One slot per ticket modulo this: more than this many processes waiting at once share slots (and degrade).</summary>
     private const int Slots = 256;
     private const int NextOffset = 0;
+    private const int CommitsOffset = 32;
     private const int ServingOffset = 64;
     private const int SlotsOffset = 128;
     private const int SlotSize = 16;
@@ -274,6 +278,9 @@ internal sealed class WriterQueue : IDisposable
 
     private unsafe ref long Next => ref Unsafe.AsRef<long>((byte*)memory + NextOffset);
 
+    /// <summary>Library commits on the file so far (zero in a file an older version made: it was unused).</summary>
+    private unsafe ref long Commits => ref Unsafe.AsRef<long>((byte*)memory + CommitsOffset);
+
     private unsafe ref long Serving => ref Unsafe.AsRef<long>((byte*)memory + ServingOffset);
 
     /// <summary>The slot of a ticket: the ticket number, written last, so a slot showing it is filled in.</summary>
@@ -287,6 +294,9 @@ internal sealed class WriterQueue : IDisposable
     {
         /// <summary>Gets the ticket this turn was taken with (tickets are served in order).</summary>
         public long Ticket => ticket;
+
+        /// <summary>Counts a commit made in this turn; whether it is the one after which the WAL should be checkpointed.</summary>
+        public bool CountCommit() => queue is not null && Interlocked.Increment(ref queue.Commits) % CheckpointEvery == 0;
 
         public void Dispose()
         {
