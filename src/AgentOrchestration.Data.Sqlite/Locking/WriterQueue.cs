@@ -261,7 +261,8 @@ internal sealed class WriterQueue : IDisposable
             while (true)
             {
                 Thread.Sleep(BeatInterval);
-                foreach (var (queue, ticket) in Held.Keys)
+                // Enumerating the dictionary itself takes no lock and copies nothing.
+                foreach (var ((queue, ticket), _) in Held)
                 {
                     if (!queue.IsOwnSlot(ticket, out var owner))
                     {
