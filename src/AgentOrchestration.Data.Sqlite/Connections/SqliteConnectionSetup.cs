@@ -4,8 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace AgentOrchestration.Data.Sqlite.Connections;
 
 /// <summary>
-/// Once per physical connection: SQLite's native busy handler, write-ahead logging (readers never block the writer) and
-/// the durability of a commit. A pooled <see cref="SqliteConnection"/> may get another native handle at every open,
+/// Once per physical connection: SQLite's native busy handler, write-ahead logging (readers never block the writer), the
+/// durability of a commit and the automatic checkpoint's threshold (a backstop: see <see cref="WalCheckpoints"/>). A pooled <see cref="SqliteConnection"/> may get another native handle at every open,
 /// and these settings belong to the handle, so it is the handle that is remembered.
 /// </summary>
 internal static class SqliteConnectionSetup
@@ -45,8 +45,10 @@ internal static class SqliteConnectionSetup
             }
         }
 
-        // Per connection, not persistent: every handle gets it.
+        // Per connection, not persistent: every handle gets them.
         command.CommandText = synchronous == SqliteSynchronous.Full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;";
+        command.ExecuteNonQuery();
+        command.CommandText = $"PRAGMA wal_autocheckpoint = {WalCheckpoints.BackstopPages};";
         command.ExecuteNonQuery();
         Prepared.AddOrUpdate(handle, handle);
     }

@@ -15,21 +15,36 @@ namespace AgentOrchestration.Data.Sqlite.Locking;
 /// releasing process usually wins the race again, and .NET's <see cref="FileStream.Lock"/> cannot wait at all.
 /// <para>
 /// The queue only orders writers; SQLite's lock still excludes them, so every way the queue can fail degrades to
-/// SQLite's unfair waiting, never to two writers at once. A ticket whose process died (killed inside its transaction,
-/// or while queued) is skipped as soon as a waiter sees the process is gone; a ticket taken but never filled in, or
-/// a turn held longer than <see cref="StallLimit"/> (a process in another PID namespace, a reused PID, a long
-/// transaction), is skipped after a bound, and the skipped writer then waits on SQLite's lock as before. Processes
-/// that do not use the queue (other tools, migrations) also just wait on SQLite's lock.
+/// SQLite's unfair waiting, never to two writers at once. A process beats the slots of the tickets it holds from a
+/// thread of its own, so a live holder keeps its turn however slow its transaction (it holds SQLite's lock: skipping it
+/// would let no one write sooner). A ticket whose process died (killed inside its transaction, or while queued) is
+/// skipped once a few beats are missed and its process id is gone; one whose beats stop for <see cref="StallLimit"/>
+/// (a reused process id, a hung process, an older library that does not beat), or taken but never filled in, after that
+/// bound, and even a beating one after <see cref="LiveTurnLimit"/>; the skipped writer then waits on SQLite's lock as
+/// before. Processes that do not use the queue (other tools, migrations) also just wait on SQLite's lock.
 /// </para>
 /// </summary>
 internal sealed class WriterQueue : IDisposable
 {
-    /// <summary>How long a turn may be held, or a ticket stay unfilled, before the next writer stops waiting for it.</summary>
+    /// <summary>How long a ticket may stay unfilled, or a holder go without a beat, before the next writer stops waiting for it.</summary>
     internal static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>Library commits on the file (from every process) per passive WAL checkpoint (<see cref="Connections.WalCheckpoints"/>).</summary>
+    internal const int CheckpointEvery = 64;
+
+    /// <summary>How often a process beats the slots of the tickets it holds.</summary>
+    internal static readonly TimeSpan BeatInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Missed beats after which a holder whose process id is not running is taken for dead.</summary>
+    internal static readonly TimeSpan DeadBeatLimit = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long even a beating holder may keep its turn (far beyond any library transaction; a turn leaked by a bug).</summary>
+    internal static readonly TimeSpan LiveTurnLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>One slot per ticket modulo this: more than this many processes waiting at once share slots (and degrade).</summary>
     private const int Slots = 256;
     private const int NextOffset = 0;
+    private const int CommitsOffset = 32;
     private const int ServingOffset = 64;
     private const int SlotsOffset = 128;
     private const int SlotSize = 16;
@@ -64,8 +79,8 @@ internal sealed class WriterQueue : IDisposable
         var ticket = Interlocked.Increment(ref Next) - 1;
         Volatile.Write(ref OwnerOf(ticket), ProcessId);
         Volatile.Write(ref SlotOf(ticket), ticket);
-        var head = long.MinValue;
-        var headSince = 0L;
+        Beating.Hold(this, ticket);
+        var head = new Head(long.MinValue, 0, 0, 0);
         try
         {
             while (true)
@@ -77,15 +92,24 @@ internal sealed class WriterQueue : IDisposable
                     return new Turn(this, ticket);
                 }
 
-                if (serving != head)
+                var now = Environment.TickCount64;
+                var owner = Volatile.Read(ref OwnerOf(serving));
+                if (serving != head.Ticket)
                 {
-                    head = serving;
-                    headSince = Environment.TickCount64;
+                    head = new Head(serving, now, owner, now);
                 }
-                else if (ShouldSkip(serving, Environment.TickCount64 - headSince))
+                else
                 {
-                    Interlocked.CompareExchange(ref Serving, serving + 1, serving);
-                    continue;
+                    if (owner != head.Owner)
+                    {
+                        head = head with { Owner = owner, OwnerSince = now };
+                    }
+
+                    if (ShouldSkip(serving, now - head.Since, now - head.OwnerSince))
+                    {
+                        Interlocked.CompareExchange(ref Serving, serving + 1, serving);
+                        continue;
+                    }
                 }
 
                 // The next in line looks often so the hand-over is quick; the rest of the queue needs less.
@@ -95,6 +119,7 @@ internal sealed class WriterQueue : IDisposable
         catch
         {
             // Cancelled in the queue: the writers behind skip this ticket, or it is passed on now if it was already ours.
+            Beating.Drop(this, ticket);
             Volatile.Write(ref OwnerOf(ticket), Abandoned);
             Interlocked.CompareExchange(ref Serving, ticket + 1, ticket);
             throw;
@@ -154,41 +179,131 @@ internal sealed class WriterQueue : IDisposable
         }
     }
 
-    /// <summary>Whether the ticket being served has no live writer behind it (or has had its turn for too long).</summary>
-    private bool ShouldSkip(long serving, long stalledMilliseconds)
+    /// <summary>
+    /// Whether the ticket being served has no live writer behind it. A live holder's process beats its slot
+    /// (<see cref="Beating"/>) however slow its transaction is (a cold start compiling queries, a checkpoint, a loaded
+    /// machine), and it keeps its turn: skipping it would not let anyone write sooner, since it holds or is about to take
+    /// SQLite's lock, and would only send the writers behind it to SQLite's unfair waiting. A dead holder stops beating.
+    /// </summary>
+    /// <param name="serving">The ticket being served.</param>
+    /// <param name="stalledMilliseconds">How long that ticket has been served.</param>
+    /// <param name="beatlessMilliseconds">How long its owner word (process id and beat) has not changed.</param>
+    private bool ShouldSkip(long serving, long stalledMilliseconds, long beatlessMilliseconds)
     {
-        if (stalledMilliseconds >= StallLimit.TotalMilliseconds)
-        {
-            return true;
-        }
-
         // Looking up a process costs a system call: not at every poll, only once the turn has not moved for a moment.
         if (stalledMilliseconds < 20)
         {
             return false;
         }
 
+        if (Volatile.Read(ref SlotOf(serving)) != serving)
+        {
+            // Taken but not filled in: its process died between the two writes, or the slot was reused by a later lap.
+            return stalledMilliseconds >= StallLimit.TotalMilliseconds;
+        }
+
         var owner = Volatile.Read(ref OwnerOf(serving));
-        return Volatile.Read(ref SlotOf(serving)) == serving && (owner == Abandoned || !IsRunning(owner));
+        if (owner == Abandoned || stalledMilliseconds >= LiveTurnLimit.TotalMilliseconds || beatlessMilliseconds >= StallLimit.TotalMilliseconds)
+        {
+            // Given up; held beyond any library transaction; or no beat for a second: dead with its process id reused,
+            // hung, or a writer of an older version of the library (which does not beat).
+            return true;
+        }
+
+        // Killed (SIGKILL): skipped within a few missed beats. A process the id check cannot see (another PID namespace)
+        // but that beats is alive and keeps its turn.
+        return beatlessMilliseconds >= DeadBeatLimit.TotalMilliseconds && !IsRunning(owner & uint.MaxValue);
+    }
+
+    /// <summary>Whether this process still holds (waits for or is served) <paramref name="ticket"/>, so its slot should beat.</summary>
+    private bool IsOwnSlot(long ticket, out long owner)
+    {
+        owner = Volatile.Read(ref OwnerOf(ticket));
+        return Volatile.Read(ref Serving) <= ticket && Volatile.Read(ref SlotOf(ticket)) == ticket && (owner & uint.MaxValue) == ProcessId;
+    }
+
+    /// <summary>The ticket a waiter sees served, since when, and its owner word and since when that has not changed.</summary>
+    private readonly record struct Head(long Ticket, long Since, long Owner, long OwnerSince);
+
+    /// <summary>
+    /// One background thread per process beats the slot of every ticket the process holds, every
+    /// <see cref="BeatInterval"/>: the high half of the owner word counts up while the low half keeps the process id (so a
+    /// writer of an older version, which reads the word as the process id, still finds the process). A thread of its own,
+    /// not a timer, so a starved thread pool (a cold start, a loaded machine) cannot make a live holder look dead.
+    /// </summary>
+    private static class Beating
+    {
+        private static readonly ConcurrentDictionary<(WriterQueue Queue, long Ticket), byte> Held = new();
+        private static readonly Lock Starting = new();
+        private static Thread? thread;
+
+        public static void Hold(WriterQueue queue, long ticket)
+        {
+            Held[(queue, ticket)] = 0;
+            if (Volatile.Read(ref thread) is null)
+            {
+                lock (Starting)
+                {
+                    if (thread is null)
+                    {
+                        var started = new Thread(Run) { IsBackground = true, Name = "AgentOrchestration SQLite writer queue beat" };
+                        started.Start();
+                        Volatile.Write(ref thread, started);
+                    }
+                }
+            }
+        }
+
+        public static void Drop(WriterQueue queue, long ticket) => Held.TryRemove((queue, ticket), out _);
+
+        private static void Run()
+        {
+            while (true)
+            {
+                Thread.Sleep(BeatInterval);
+                // Enumerating the dictionary itself takes no lock and copies nothing.
+                foreach (var ((queue, ticket), _) in Held)
+                {
+                    if (!queue.IsOwnSlot(ticket, out var owner))
+                    {
+                        // Served and passed on, or skipped: nothing left to keep alive.
+                        Drop(queue, ticket);
+                        continue;
+                    }
+
+                    Interlocked.CompareExchange(ref queue.OwnerOf(ticket), owner + (1L << 32), owner);
+                }
+            }
+        }
     }
 
     private unsafe ref long Next => ref Unsafe.AsRef<long>((byte*)memory + NextOffset);
+
+    /// <summary>Library commits on the file so far (zero in a file an older version made: it was unused).</summary>
+    private unsafe ref long Commits => ref Unsafe.AsRef<long>((byte*)memory + CommitsOffset);
 
     private unsafe ref long Serving => ref Unsafe.AsRef<long>((byte*)memory + ServingOffset);
 
     /// <summary>The slot of a ticket: the ticket number, written last, so a slot showing it is filled in.</summary>
     private unsafe ref long SlotOf(long ticket) => ref Unsafe.AsRef<long>((byte*)memory + SlotsOffset + ((ticket & (Slots - 1)) * SlotSize));
 
-    /// <summary>The process id that holds a ticket (<see cref="Abandoned"/> once given up).</summary>
+    /// <summary>The process id that holds a ticket in the low half, its beat count in the high half (<see cref="Abandoned"/> once given up).</summary>
     private unsafe ref long OwnerOf(long ticket) => ref Unsafe.AsRef<long>((byte*)memory + SlotsOffset + ((ticket & (Slots - 1)) * SlotSize) + sizeof(long));
 
     /// <summary>A writer's turn: disposing it lets the next ticket in (unless it was skipped meanwhile).</summary>
     internal readonly struct Turn(WriterQueue? queue, long ticket) : IDisposable
     {
+        /// <summary>Gets the ticket this turn was taken with (tickets are served in order).</summary>
+        public long Ticket => ticket;
+
+        /// <summary>Counts a commit made in this turn; whether it is the one after which the WAL should be checkpointed.</summary>
+        public bool CountCommit() => queue is not null && Interlocked.Increment(ref queue.Commits) % CheckpointEvery == 0;
+
         public void Dispose()
         {
             if (queue is not null)
             {
+                Beating.Drop(queue, ticket);
                 Interlocked.CompareExchange(ref queue.Serving, ticket + 1, ticket);
             }
         }

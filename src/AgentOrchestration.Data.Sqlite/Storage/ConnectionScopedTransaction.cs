@@ -8,6 +8,7 @@ namespace AgentOrchestration.Data.Sqlite.Storage;
 internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn) : IDbContextTransaction
 {
     private bool disposed;
+    private bool committed;
 
     public Guid TransactionId => inner.TransactionId;
 
@@ -17,12 +18,14 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
     {
         Data.Faults.FaultAttempt.Committing();
         inner.Commit();
+        committed = true;
     }
 
-    public Task CommitAsync(CancellationToken cancellationToken = default)
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         Data.Faults.FaultAttempt.Committing();
-        return inner.CommitAsync(cancellationToken);
+        await inner.CommitAsync(cancellationToken).ConfigureAwait(false);
+        committed = true;
     }
 
     public void Rollback() => inner.Rollback();
@@ -46,15 +49,25 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
         if (!disposed)
         {
             disposed = true;
+            var connectionString = context.Database.GetDbConnection().ConnectionString;
             try
             {
-                inner.Dispose();
+                try
+                {
+                    inner.Dispose();
+                }
+                finally
+                {
+                    // The transaction is over and SQLite's lock free: the next process need not wait for the close.
+                    turn.Dispose();
+                }
+
                 context.Database.CloseConnection();
             }
             finally
             {
-                turn.Dispose();
                 gate.Release();
+                CheckpointIfDue(connectionString);
             }
         }
     }
@@ -64,16 +77,35 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
         if (!disposed)
         {
             disposed = true;
+            var connectionString = context.Database.GetDbConnection().ConnectionString;
             try
             {
-                await inner.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await inner.DisposeAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    // The transaction is over and SQLite's lock free: the next process need not wait for the close.
+                    turn.Dispose();
+                }
+
                 await context.Database.CloseConnectionAsync().ConfigureAwait(false);
             }
             finally
             {
-                turn.Dispose();
                 gate.Release();
+                CheckpointIfDue(connectionString);
             }
+        }
+    }
+
+    /// <summary>After the turn is passed on, so no other process waits through the checkpoint.</summary>
+    private void CheckpointIfDue(string connectionString)
+    {
+        if (committed && turn.CountCommit())
+        {
+            Sqlite.Connections.WalCheckpoints.Start(connectionString);
         }
     }
 }

@@ -18,7 +18,7 @@ public static class ChildProcess
     /// <summary>
     /// <c>normalize-lock-paths HEX...</c>: one line per path, <c>ok HEX</c> or <c>refused MESSAGE</c>.
     /// <c>acquire-exclusive sqlite|postgresql CONNECTION NOW SESSION HEX</c>: <c>acquired HEX</c> or the exception's type name.
-    /// <c>crash ...</c>: see <see cref="CrashChild"/>; <c>soak ...</c>: see <see cref="SoakChild"/>.
+    /// <c>crash ...</c>: see <see cref="CrashChild"/>; <c>soak ...</c>: see <see cref="SoakChild"/>; <c>writer-queue ...</c>: see <see cref="WriterQueueChild"/>.
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
@@ -67,6 +67,8 @@ public static class ChildProcess
                 return await CrashChild.RunAsync(args[1..]);
             case "soak":
                 return await SoakChild.RunAsync(args[1..]);
+            case "writer-queue":
+                return await WriterQueueChild.RunAsync(args[1..]);
             default:
                 await Console.Error.WriteLineAsync($"Unknown command: {string.Join(' ', args)}");
                 return 2;

@@ -1,0 +1,90 @@
+using System.Globalization;
+using AgentOrchestration.Data.Sqlite.Locking;
+
+namespace AgentOrchestration.Data.Tests.Infrastructure;
+
+/// <summary>
+/// A process on SQLite's cross-process writer queue (<see cref="WriterQueue"/>) alone, no database work, writing what it
+/// does to a log shared by every child (appended line by line): <c>enter PID TICKET</c> once its turn has come and
+/// <c>leave PID TICKET</c> just before it passes the turn on.
+/// <list type="bullet">
+/// <item><c>writer-queue turns DATABASE LOG TOTAL</c>: prints <c>ready</c>, waits for <c>go</c>, then takes turns until the log
+/// holds TOTAL turns; prints <c>done N</c> (its own turns).</item>
+/// <item><c>writer-queue hold DATABASE LOG</c>: takes one turn, prints <c>holding</c> and keeps it until it reads
+/// <c>release</c>; prints <c>released</c>.</item>
+/// <item><c>writer-queue wait DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, and prints <c>turn</c> when its turn has come and gone.</item>
+/// </list>
+/// </summary>
+public static class WriterQueueChild
+{
+    public static Task<int> RunAsync(string[] args) => args[0] switch
+    {
+        "turns" => TurnsAsync(WriterQueue.For(args[1])!, args[2], int.Parse(args[3], CultureInfo.InvariantCulture)),
+        "hold" => HoldAsync(WriterQueue.For(args[1])!, args[2]),
+        "wait" => WaitAsync(WriterQueue.For(args[1])!, args[2]),
+        _ => Task.FromResult(2),
+    };
+
+    /// <summary>The turns in a log: (enter or leave, process id, ticket), in the order they were written.</summary>
+    public static IReadOnlyList<(string What, int Process, long Ticket)> Read(string log) =>
+        [.. File.ReadAllLines(log).Select(l => l.Split(' ')).Select(p => (p[0], int.Parse(p[1], CultureInfo.InvariantCulture), long.Parse(p[2], CultureInfo.InvariantCulture)))];
+
+    private static async Task<int> TurnsAsync(WriterQueue queue, string log, int total)
+    {
+        Console.WriteLine("ready");
+        if (await Console.In.ReadLineAsync() != "go")
+        {
+            return 1;
+        }
+
+        var mine = 0;
+        while (true)
+        {
+            using var turn = await queue.EnterAsync(CancellationToken.None);
+            if (File.ReadLines(log).Count(l => l.StartsWith("enter", StringComparison.Ordinal)) >= total)
+            {
+                break;
+            }
+
+            Append(log, "enter", turn.Ticket);
+            mine++;
+
+            // A little work inside the turn, so the others are queued behind it when it passes the turn on.
+            Thread.SpinWait(20_000);
+            Append(log, "leave", turn.Ticket);
+        }
+
+        Console.WriteLine($"done {mine}");
+        return 0;
+    }
+
+    private static async Task<int> HoldAsync(WriterQueue queue, string log)
+    {
+        var turn = await queue.EnterAsync(CancellationToken.None);
+        Append(log, "enter", turn.Ticket);
+        Console.WriteLine("holding");
+        var line = await Console.In.ReadLineAsync();
+        Append(log, "leave", turn.Ticket);
+        turn.Dispose();
+        Console.WriteLine("released");
+        return line == "release" ? 0 : 1;
+    }
+
+    private static async Task<int> WaitAsync(WriterQueue queue, string log)
+    {
+        // The ticket is taken before EnterAsync first yields.
+        var entering = queue.EnterAsync(CancellationToken.None);
+        Console.WriteLine("queued");
+        using var turn = await entering;
+        Append(log, "enter", turn.Ticket);
+        Append(log, "leave", turn.Ticket);
+        Console.WriteLine("turn");
+        return 0;
+    }
+
+    private static void Append(string log, string what, long ticket)
+    {
+        using var stream = new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        stream.Write(System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{what} {Environment.ProcessId} {ticket}\n")));
+    }
+}

@@ -1,0 +1,112 @@
+using AgentOrchestration.Data.Sqlite.Locking;
+using AgentOrchestration.Data.Tests.Infrastructure;
+
+namespace AgentOrchestration.Data.Tests.Reliability;
+
+/// <summary>
+/// SQLite's cross-process writer queue (<c>Locking/WriterQueue.cs</c>) driven by real OS processes on one
+/// <c>&lt;database&gt;-writers</c> file, each writing its turns to a shared log while it holds them. SQLite only: PostgreSQL
+/// has no such queue (its writers wait on row locks in the server). Asserts orders and counts, never times.
+/// </summary>
+[NonParallelizable]
+public sealed class WriterQueueTests
+{
+    private string directory = null!;
+    private string database = null!;
+    private string log = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        directory = Directory.CreateTempSubdirectory("ao-writer-queue-").FullName;
+        database = Path.Combine(directory, "queue.db");
+        log = Path.Combine(directory, "turns.log");
+        File.WriteAllText(log, string.Empty);
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(directory, recursive: true);
+
+    [Test]
+    public async Task Processes_take_turns_one_at_a_time_in_ticket_order_and_in_equal_shares()
+    {
+        const int processes = 4;
+        const int total = 400;
+        var children = Enumerable.Range(0, processes).Select(_ => LiveChild.Start("writer-queue", "turns", database, log, total.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        try
+        {
+            foreach (var child in children)
+            {
+                await child.WaitForAsync("ready");
+            }
+
+            foreach (var child in children)
+            {
+                await child.SendAsync("go");
+            }
+
+            var shares = new List<int>();
+            foreach (var child in children)
+            {
+                shares.Add(int.Parse((await child.WaitForAsync("done ")).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            var turns = WriterQueueChild.Read(log);
+            Assert.That(turns, Has.Count.EqualTo(2 * total), "every turn entered and left");
+            for (var i = 0; i < turns.Count; i += 2)
+            {
+                // One holder at a time: each turn is left before the next is entered.
+                Assert.That((turns[i].What, turns[i + 1].What, turns[i + 1].Process, turns[i + 1].Ticket), Is.EqualTo(("enter", "leave", turns[i].Process, turns[i].Ticket)), $"turn {i / 2}");
+            }
+
+            var tickets = turns.Where(t => t.What == "enter").Select(t => t.Ticket).ToList();
+            Assert.That(tickets, Is.Ordered.Ascending.And.Unique, "tickets are served in the order they were taken");
+
+            // First come, first served: a process queues again as soon as it has had its turn, so while all are
+            // taking turns none gets far ahead. The shares are what each process printed and what the log says.
+            Assert.That(shares.Sum(), Is.EqualTo(total));
+            Assert.That(children.Select(c => turns.Count(t => t.What == "enter" && t.Process == c.Id)), Is.EqualTo(shares));
+            Assert.That(shares, Is.All.InRange(total / processes / 2, total / processes * 2), "every process's share within a factor of 2 of the mean");
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                await child.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task A_live_holder_keeps_its_turn_however_long_it_takes()
+    {
+        await using var holder = LiveChild.Start("writer-queue", "hold", database, log);
+        await holder.WaitForAsync("holding");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+
+        // A slow transaction (a cold start, a checkpoint, a loaded machine): longer than a waiter waits for a holder
+        // that shows no sign of life.
+        await Task.Delay(WriterQueue.StallLimit * 3);
+        await holder.SendAsync("release");
+        await holder.WaitForAsync("released");
+        await waiter.WaitForAsync("turn");
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("leave", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the waiter's turn came after the holder had left its own");
+    }
+
+    [Test]
+    public async Task A_holder_killed_in_its_turn_is_skipped_and_the_next_writer_gets_its_turn()
+    {
+        await using var holder = LiveChild.Start("writer-queue", "hold", database, log);
+        await holder.WaitForAsync("holding");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+        await holder.KillAsync();
+        await waiter.WaitForAsync("turn");
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the killed holder never left; the waiter had its turn");
+    }
+}
