@@ -67,16 +67,21 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
         return rows;
     }
 
-    /// <summary>The median time of <paramref name="runs"/> runs after one unmeasured run.</summary>
-    public static async Task<double> MedianAsync(int runs, Func<Task> run)
+    /// <summary>
+    /// The median time of <paramref name="runs"/> runs after one unmeasured run; with a <paramref name="budget"/>, no run
+    /// starts once the measured ones took that long together (a query of seconds is stable after one or two).
+    /// </summary>
+    public static async Task<double> MedianAsync(int runs, Func<Task> run, TimeSpan? budget = null)
     {
         await run();
         var times = new List<double>();
-        for (var i = 0; i < Math.Max(1, runs); i++)
+        var spent = 0.0;
+        for (var i = 0; i < Math.Max(1, runs) && (budget is null || i == 0 || spent < budget.Value.TotalMilliseconds); i++)
         {
             var started = Stopwatch.GetTimestamp();
             await run();
             times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            spent += times[^1];
         }
 
         times.Sort();
