@@ -26,6 +26,7 @@ internal sealed record SeedReport(ScaleShape Shape, TimeSpan Elapsed, long Rows,
 internal static class ScaleSeeder
 {
     // Two cores: two loads (or index builds) at a time keep both busy, the client's generation included.
+    private const int Streams = 2;
 
     public static async Task<SeedReport> SeedAsync(BenchDatabase database, int items)
     {
@@ -50,7 +51,7 @@ internal static class ScaleSeeder
         {
             step.Restart();
             await InParallelAsync(database, indexes.Select(i => i.Definition), "SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0");
-            steps.Add(("rebuild secondary indexes", step.Elapsed.TotalSeconds, $"{indexes.Count} CREATE INDEX from pg_get_indexdef, {Parallel} at a time"));
+            steps.Add(("rebuild secondary indexes", step.Elapsed.TotalSeconds, $"{indexes.Count} CREATE INDEX from pg_get_indexdef, {Streams} at a time"));
         }
 
         var rebuilt = await SecondaryIndexesAsync(database, names);
@@ -187,11 +188,11 @@ internal static class ScaleSeeder
         return missing.Length == 0 && extra.Length == 0 ? null : $"missing: {string.Join("; ", missing)}; not migrated: {string.Join("; ", extra)}";
     }
 
-    /// <summary>Runs the statements on <see cref="Parallel"/> connections, each taking the next from the list (longest first).</summary>
+    /// <summary>Runs the statements on <see cref="Streams"/> connections, each taking the next from the list (longest first).</summary>
     private static async Task InParallelAsync(BenchDatabase database, IEnumerable<string> statements, string? setup)
     {
         var queue = new ConcurrentQueue<string>(statements);
-        await Task.WhenAll(Enumerable.Range(0, Parallel).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => Task.Run(async () =>
         {
             await using var connection = new NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync();
@@ -214,7 +215,7 @@ internal static class ScaleSeeder
         var started = Stopwatch.StartNew();
         var queue = new ConcurrentQueue<BulkTable>(tables);
         var done = new ConcurrentBag<(string, double, string)>();
-        var counts = await Task.WhenAll(Enumerable.Range(0, Parallel).Select(_ => Task.Run(async () =>
+        var counts = await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => Task.Run(async () =>
         {
             long rows = 0;
             await using var connection = new NpgsqlConnection(database.ConnectionString);
@@ -240,7 +241,7 @@ internal static class ScaleSeeder
             return rows;
         })));
         steps.AddRange(tables.Select(t => done.First(d => d.Item1 == $"COPY {t.Name}")));
-        steps.Add(("COPY, all tables", started.Elapsed.TotalSeconds, $"{Parallel} tables at a time, no secondary indexes"));
+        steps.Add(("COPY, all tables", started.Elapsed.TotalSeconds, $"{Streams} tables at a time, no secondary indexes"));
         return counts.Sum();
     }
 
