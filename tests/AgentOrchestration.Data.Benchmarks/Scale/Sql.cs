@@ -69,14 +69,15 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
 
     /// <summary>
     /// The median time of <paramref name="runs"/> runs after one unmeasured run; with a <paramref name="budget"/>, no run
-    /// starts once the measured ones took that long together (a query of seconds is stable after one or two).
+    /// after the first <paramref name="minimum"/> starts once the measured ones took that long together (a query of a
+    /// second is as stable after five runs as after fifteen, and one of several seconds after one or two).
     /// </summary>
-    public static async Task<double> MedianAsync(int runs, Func<Task> run, TimeSpan? budget = null)
+    public static async Task<double> MedianAsync(int runs, Func<Task> run, TimeSpan? budget = null, int minimum = 1)
     {
         await run();
         var times = new List<double>();
         var spent = 0.0;
-        for (var i = 0; i < Math.Max(1, runs) && (budget is null || i == 0 || spent < budget.Value.TotalMilliseconds); i++)
+        for (var i = 0; i < Math.Max(1, runs) && (budget is null || i < Math.Max(1, minimum) || spent < budget.Value.TotalMilliseconds); i++)
         {
             var started = Stopwatch.GetTimestamp();
             await run();

@@ -34,11 +34,12 @@ internal static class Scale
                     PeakWorkingSet.Reset();
                 }
 
+                // The library's peak is read from after the seed (MeasureAsync resets it there): the seed's own load is not the library's.
                 await using var database = postgres ? await BenchDatabase.PostgresAsync(ctx.PostgresAdmin) : await BenchDatabase.SqliteAsync();
                 claimLatency[items] = await MeasureAsync(ctx, database, provider, items, largest);
                 if (largest && PeakWorkingSet.Read() is { } peak)
                 {
-                    ctx.Results.Measure("Memory", $"{provider}: peak working set of the process over the {items:N0}-item run", peak / 1024.0 / 1024.0, "MiB", "seed, queries and claims; VmHWM reset before the run");
+                    ctx.Results.Measure("Memory", $"{provider}: peak working set of the process over the {items:N0}-item run, after the seed", peak / 1024.0 / 1024.0, "MiB", "claims, queries, plans, snapshot, with and without the secondary indexes; VmHWM reset after the seed");
                 }
             }
 
@@ -76,6 +77,11 @@ internal static class Scale
 
         ctx.Log($"{label}: seeded {rows:N0} rows in {seedTime.TotalSeconds:N1}s");
         Phase("seed");
+        if (largest && PeakWorkingSet.Read() is { } seedPeak)
+        {
+            results.Measure("Memory", $"{provider}: peak working set of the process during the {items:N0}-item seed", seedPeak / 1024.0 / 1024.0, "MiB", "the harness's bulk load (SQLite: its page cache for the index builds), not the library");
+            PeakWorkingSet.Reset();
+        }
         var project = shape.ProjectIds[0];
         await using var sql = new Sql(database);
 
@@ -152,15 +158,20 @@ internal static class Scale
         }
 
         // Without the indexes a library call may outlast its command timeout: that is a result too, not a broken run.
-        async Task<double> LibraryMedianAsync(string name, Func<IServiceProvider, Task> call, int count, bool indexed)
+        // With the indexes: up to QueryRuns runs, at least 5, within QueryBudget; without: at most 3 within UnindexedQueryBudget.
+        Task<double> TimeAsync(bool indexed, Func<Task> run) => indexed
+            ? Sql.MedianAsync(runs, run, ctx.Sizes.QueryBudget, minimum: 5)
+            : Sql.MedianAsync(Math.Min(runs, 3), run, ctx.Sizes.UnindexedQueryBudget);
+
+        async Task<double> LibraryMedianAsync(string name, Func<IServiceProvider, Task> call, bool indexed)
         {
             try
             {
-                return await Sql.MedianAsync(count, async () =>
+                return await TimeAsync(indexed, async () =>
                 {
                     await using var scope = services.CreateAsyncScope();
                     await call(scope.ServiceProvider);
-                }, indexed ? null : ctx.Sizes.UnindexedQueryBudget);
+                });
             }
             catch (Exception exception) when (!indexed && exception is TimeoutException or DbException or InvalidOperationException)
             {
@@ -178,11 +189,9 @@ internal static class Scale
         async Task<Dictionary<string, double>> QueriesAsync(bool indexed)
         {
             var times = new Dictionary<string, double>();
-            var count = indexed ? runs : Math.Min(runs, 3);
-            var budget = indexed ? (TimeSpan?)null : ctx.Sizes.UnindexedQueryBudget;
             foreach (var (name, text, parameters) in queries)
             {
-                times[name] = await Sql.MedianAsync(count, () => sql.RunAsync(text, parameters), budget);
+                times[name] = await TimeAsync(indexed, () => sql.RunAsync(text, parameters));
                 var (plan, usesIndex) = await sql.PlanAsync(text, parameters);
                 results.AddPlan(new Results.Plan(provider, items, indexed, name, usesIndex, times[name], text, plan));
                 if (indexed && largest)
@@ -191,11 +200,11 @@ internal static class Scale
                 }
             }
 
-            var readyTime = await LibraryMedianAsync("ready work", ReadyWork, count, indexed);
+            var readyTime = await LibraryMedianAsync("ready work", ReadyWork, indexed);
             var (readyPlan, readyIndex) = await sql.PlanAsync(ready[^1].Text, ready[^1].Parameters);
             results.AddPlan(new Results.Plan(provider, items, indexed, "ready work (library's GetReadyWorkAsync, last command)", readyIndex, readyTime, ready[^1].Text, readyPlan));
             times["ready work"] = readyTime;
-            var snapshotTime = await LibraryMedianAsync("dashboard snapshot", Snapshot, count, indexed);
+            var snapshotTime = await LibraryMedianAsync("dashboard snapshot", Snapshot, indexed);
             times["dashboard snapshot"] = snapshotTime;
             results.Measure(Section, $"{label}{(indexed ? "" : ", secondary indexes dropped")}: ready work (library)", readyTime, "ms");
             results.Measure(Section, $"{label}{(indexed ? "" : ", secondary indexes dropped")}: dashboard snapshot (library, {snapshot.Length} commands)", snapshotTime, "ms");
@@ -214,7 +223,7 @@ internal static class Scale
         }
 
         results.Check($"{label}: the dashboard snapshot's SQL reads rows through raw ADO.NET too", rawRows.Sum() > 0 && rawRows.Count == snapshot.Length, $"rows per command: {string.Join(", ", rawRows)}");
-        var raw = await Sql.MedianAsync(runs, async () =>
+        var raw = await TimeAsync(true, async () =>
         {
             foreach (var (text, parameters) in snapshot)
             {
