@@ -114,7 +114,9 @@ internal sealed partial class Results
         string verdict;
         if (goal.Met)
         {
-            verdict = double.IsFinite(margin) && margin > 0 ? string.Create(CultureInfo.InvariantCulture, $"met ({margin:0.##}× inside the bound)") : "met";
+            verdict = !double.IsFinite(margin) || margin <= 0 ? "met"
+                : margin == 1 ? "met (at the bound)"
+                : string.Create(CultureInfo.InvariantCulture, $"met ({margin:0.##}× margin)");
         }
         else if (margin >= 1)
         {
@@ -131,9 +133,11 @@ internal sealed partial class Results
         else
         {
             var factor = 1 / margin;
-            verdict = atLeast
-                ? string.Create(CultureInfo.InvariantCulture, $"not met: needs {factor:0.##}× higher (+{(factor - 1) * 100:0}%)")
-                : string.Create(CultureInfo.InvariantCulture, $"not met: needs {factor:0.##}× lower (−{(1 - (1 / factor)) * 100:0}%)");
+            // The percentage only where it reads better than the factor (a shortfall of less than 10×).
+            var percent = factor >= 10 ? ""
+                : atLeast ? string.Create(CultureInfo.InvariantCulture, $" (+{(factor - 1) * 100:0}%)")
+                : string.Create(CultureInfo.InvariantCulture, $" (−{(1 - (1 / factor)) * 100:0}%)");
+            verdict = string.Create(CultureInfo.InvariantCulture, $"not met: needs {factor:0.##}× {(atLeast ? "higher" : "lower")}{percent}");
         }
 
         return goal with { Op = op, Bound = bound, Margin = double.IsFinite(margin) ? margin : null, Verdict = verdict };
