@@ -187,6 +187,17 @@ internal sealed partial class Results
             s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Shown ?? $"{Number(t.Library)} {t.Unit}"} | {(t.Baseline is { } b ? $"{Number(b)} {t.Unit}" : "")} | {(t.Ratio is { } r ? Number(r) + "×" : "")} | {t.Target} | {(t.Met ? verdict : $"**{verdict}**")} |");
         }
 
+        if (Targets.Any(t => !t.Met))
+        {
+            s.AppendLine();
+            s.AppendLine("Not met:");
+            s.AppendLine();
+            foreach (var t in Targets.Where(t => !t.Met))
+            {
+                s.AppendLine(CultureInfo.InvariantCulture, $"- {t.Name}: {t.Shown ?? (t.Ratio is { } r ? Number(r) + "×" : $"{Number(t.Library)} {t.Unit}")}, wanted {t.Target}; {t.Verdict ?? "not met"}.");
+            }
+        }
+
         s.AppendLine();
         s.AppendLine("## Round trips per operation");
         s.AppendLine();
