@@ -253,9 +253,10 @@ internal static class ScaleSeeder
     {
         long rows = 0;
         var started = Stopwatch.StartNew();
-        // The load needs the file to itself to leave WAL mode: the reference rows' pooled connections are closed.
-        // Its own unpooled connection, so the load's pragmas end with it.
-        SqliteConnection.ClearPool(new SqliteConnection(database.ConnectionString));
+        // The load needs the file to itself to leave WAL mode: the reference rows' pooled connections are closed (all
+        // pools: the library may open the file under a connection string of its own). The load's connection is
+        // unpooled, so its pragmas end with it.
+        SqliteConnection.ClearAllPools();
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         // Ids as the provider stores them: read the casing back from a row EF wrote.
