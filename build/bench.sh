@@ -25,6 +25,7 @@ project=tests/AgentOrchestration.Data.Benchmarks/AgentOrchestration.Data.Benchma
 results=artifacts/bench
 mkdir -p "$results"
 
+export AO_BENCH_STARTED=$(date +%s)
 dotnet build "$project" -c Release
 
 trap pg_stop EXIT

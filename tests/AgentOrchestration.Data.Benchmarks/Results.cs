@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace AgentOrchestration.Data.Benchmarks;
 
@@ -11,7 +12,7 @@ namespace AgentOrchestration.Data.Benchmarks;
 /// issue's targets as library / baseline ratios, round trips per operation, and query plans. Rendered as
 /// <c>results.md</c> and <c>results.json</c>.
 /// </summary>
-internal sealed class Results
+internal sealed partial class Results
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -68,9 +69,10 @@ internal sealed class Results
     public void Ratio(string name, double library, double baseline, string target, Func<double, bool> met, string unit)
     {
         var ratio = library / baseline;
+        var ok = !double.IsNaN(ratio) && met(ratio);
         lock (gate)
         {
-            Targets.Add(new Goal(name, library, baseline, ratio, target, !double.IsNaN(ratio) && met(ratio), unit));
+            Targets.Add(Judged(new Goal(name, library, baseline, ratio, target, ok, unit), ratio));
         }
     }
 
@@ -79,7 +81,7 @@ internal sealed class Results
     {
         lock (gate)
         {
-            Targets.Add(new Goal(name, value, null, null, target, met, unit));
+            Targets.Add(Judged(new Goal(name, value, null, null, target, met, unit), value));
         }
     }
 
@@ -88,8 +90,57 @@ internal sealed class Results
     {
         lock (gate)
         {
-            Targets.Add(new Goal(name, holds ? 1 : 0, null, null, target, holds, "", holds ? "yes" : "no"));
+            Targets.Add(new Goal(name, holds ? 1 : 0, null, null, target, holds, "", holds ? "yes" : "no") { Verdict = holds ? "met" : "not met: it does not" });
         }
+    }
+
+    /// <summary>
+    /// How far the compared number is from the target's bound (parsed from its text: "≥ 0.5×", "≤ 2×", "&lt; 60 s", "0"):
+    /// <see cref="Goal.Margin"/> is the factor on the right side of the bound (≥ 1 when the bound holds), and
+    /// <see cref="Goal.Verdict"/> says "met" or by how much it falls short.
+    /// </summary>
+    internal static Goal Judged(Goal goal, double compared)
+    {
+        var match = Bound().Match(goal.Target);
+        if (!match.Success || double.IsNaN(compared))
+        {
+            return goal with { Verdict = goal.Met ? "met" : double.IsNaN(compared) ? "not met: not measured" : "not met" };
+        }
+
+        var op = match.Groups["op"].Success ? match.Groups["op"].Value : "=";
+        var bound = double.Parse(match.Groups["n"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        var atLeast = op is "≥" or ">";
+        var margin = atLeast ? compared / bound : bound == 0 ? (compared == 0 ? double.PositiveInfinity : 0) : bound / compared;
+        string verdict;
+        if (goal.Met)
+        {
+            verdict = !double.IsFinite(margin) || margin <= 0 ? "met"
+                : margin == 1 ? "met (at the bound)"
+                : string.Create(CultureInfo.InvariantCulture, $"met ({margin:0.##}× margin)");
+        }
+        else if (margin >= 1)
+        {
+            verdict = "not met: the bound holds, the rest of the target does not";
+        }
+        else if (bound == 0 && !atLeast)
+        {
+            verdict = string.Create(CultureInfo.InvariantCulture, $"not met: {Number(compared)} where 0 is wanted");
+        }
+        else if (atLeast && compared <= 0)
+        {
+            verdict = "not met: nothing measured above 0";
+        }
+        else
+        {
+            var factor = 1 / margin;
+            // The percentage only where it reads better than the factor (a shortfall of less than 10×).
+            var percent = factor >= 10 ? ""
+                : atLeast ? string.Create(CultureInfo.InvariantCulture, $" (+{(factor - 1) * 100:0}%)")
+                : string.Create(CultureInfo.InvariantCulture, $" (−{(1 - (1 / factor)) * 100:0}%)");
+            verdict = string.Create(CultureInfo.InvariantCulture, $"not met: needs {factor:0.##}× {(atLeast ? "higher" : "lower")}{percent}");
+        }
+
+        return goal with { Op = op, Bound = bound, Margin = double.IsFinite(margin) ? margin : null, Verdict = verdict };
     }
 
     public void AddTrips(RoundTrips trips)
@@ -126,11 +177,25 @@ internal sealed class Results
         s.AppendLine();
         s.AppendLine("## Targets");
         s.AppendLine();
-        s.AppendLine("| Target | Library | Baseline | Ratio | Wanted | |");
+        s.AppendLine(CultureInfo.InvariantCulture, $"{Targets.Count(t => t.Met)} of {Targets.Count} met. \"Needs N× higher/lower\" is the factor between the measured number and the bound, so each shortfall reads directly.");
+        s.AppendLine();
+        s.AppendLine("| Target | Library | Baseline | Ratio | Wanted | Verdict |");
         s.AppendLine("| --- | ---: | ---: | ---: | --- | --- |");
         foreach (var t in Targets)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Shown ?? $"{Number(t.Library)} {t.Unit}"} | {(t.Baseline is { } b ? $"{Number(b)} {t.Unit}" : "")} | {(t.Ratio is { } r ? Number(r) + "×" : "")} | {t.Target} | {(t.Met ? "met" : "**not met**")} |");
+            var verdict = t.Verdict ?? (t.Met ? "met" : "not met");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Shown ?? $"{Number(t.Library)} {t.Unit}"} | {(t.Baseline is { } b ? $"{Number(b)} {t.Unit}" : "")} | {(t.Ratio is { } r ? Number(r) + "×" : "")} | {t.Target} | {(t.Met ? verdict : $"**{verdict}**")} |");
+        }
+
+        if (Targets.Any(t => !t.Met))
+        {
+            s.AppendLine();
+            s.AppendLine("Not met:");
+            s.AppendLine();
+            foreach (var t in Targets.Where(t => !t.Met))
+            {
+                s.AppendLine(CultureInfo.InvariantCulture, $"- {t.Name}: {t.Shown ?? (t.Ratio is { } r ? Number(r) + "×" : $"{Number(t.Library)} {t.Unit}")}, wanted {t.Target}; {t.Verdict ?? "not met"}.");
+            }
         }
 
         s.AppendLine();
@@ -206,6 +271,9 @@ internal sealed class Results
         return s.ToString();
     }
 
+    [GeneratedRegex(@"^\s*(?<op>≥|≤|<|>)?\s*(?<n>\d[\d,]*(\.\d+)?)")]
+    private static partial Regex Bound();
+
     // A table cell: one line, no column separator.
     private static string Cell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
 
@@ -220,7 +288,17 @@ internal sealed class Results
 
     internal sealed record Measurement(string Section, string Name, double Value, string Unit, string? Detail);
 
-    internal sealed record Goal(string Name, double Library, double? Baseline, double? Ratio, string Target, bool Met, string Unit, string? Shown = null);
+    /// <summary>One target; <see cref="Op"/> and <see cref="Bound"/> are read from <see cref="Target"/>, <see cref="Margin"/> and <see cref="Verdict"/> from <see cref="Judged"/>.</summary>
+    internal sealed record Goal(string Name, double Library, double? Baseline, double? Ratio, string Target, bool Met, string Unit, string? Shown = null)
+    {
+        public string? Op { get; init; }
+
+        public double? Bound { get; init; }
+
+        public double? Margin { get; init; }
+
+        public string? Verdict { get; init; }
+    }
 
     internal sealed record RoundTrips(
         string Provider, string Operation, int Calls, double RoundTripsPerCall, double SentPerCall, double EfCommandsPerCall, double CommitsPerCall, double TransactionsPerCall,

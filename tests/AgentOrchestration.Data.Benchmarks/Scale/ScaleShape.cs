@@ -3,11 +3,40 @@ using AgentOrchestration.Data.EventLog;
 
 namespace AgentOrchestration.Data.Benchmarks.Scale;
 
-/// <summary>A JSON document column (jsonb on PostgreSQL, text on SQLite).</summary>
-internal sealed record JsonText(string Text);
+/// <summary>
+/// Where the shape writes its rows, value by value in column order, so a bulk load boxes nothing and allocates no row:
+/// binary COPY on PostgreSQL, bound parameters of one prepared statement on SQLite.
+/// </summary>
+internal interface IRowWriter
+{
+    void StartRow();
 
-/// <summary>One bulk table: its columns and rows (values: Guid, string, int, long, bool, DateTime UTC, string[], JsonText, or null).</summary>
-internal sealed record BulkTable(string Name, string[] Columns, IEnumerable<object?[]> Rows);
+    void Null();
+
+    void Uuid(Guid value);
+
+    void Text(string value);
+
+    void Int(int value);
+
+    void Long(long value);
+
+    void Bool(bool value);
+
+    /// <summary>A UTC timestamp (timestamptz on PostgreSQL, the library's text on SQLite).</summary>
+    void Time(DateTime value);
+
+    /// <summary>A text array (text[] on PostgreSQL, a JSON array on SQLite); the shape passes the same few arrays again and again.</summary>
+    void TextArray(string[] value);
+
+    /// <summary>A JSON document (jsonb on PostgreSQL, text on SQLite).</summary>
+    void Json(string value);
+
+    void EndRow();
+}
+
+/// <summary>One bulk table: its columns, and the rows it writes (returns how many).</summary>
+internal sealed record BulkTable(string Name, string[] Columns, Func<IRowWriter, long> WriteRows);
 
 /// <summary>
 /// The realistic database the scale scenario seeds, generated deterministically: 10 projects (each with 4 sprints, one
@@ -59,21 +88,22 @@ internal sealed class ScaleShape
     /// <summary>The session keys of the active sessions (2%).</summary>
     public static bool SessionActive(int s) => s % 50 == 0;
 
+    /// <summary>The bulk tables, largest first (a parallel load starts the long ones first).</summary>
     public IEnumerable<BulkTable> Tables()
     {
         yield return new BulkTable("work_items",
             ["id", "project_id", "sprint_id", "type", "title", "status", "delegation_status", "priority", "assignee_type", "assignee_id", "assigned_agent_id", "current_assignment_id", "required_capabilities", "delegation_history", "created_at", "updated_at"],
-            WorkItems());
-        yield return new BulkTable("work_item_dependencies", ["work_item_id", "depends_on_id", "created_at"], Dependencies());
+            WorkItems);
+        yield return new BulkTable("orchestration_events", ["occurred_at", "type", "project_id", "entity_type", "entity_id", "actor", "payload"], Events);
         yield return new BulkTable("task_assignments",
             ["id", "work_item_id", "agent_id", "assigned_at", "status", "lease_expires_at", "fencing_token", "completed_at", "notes", "created_at", "updated_at"],
-            Assignments());
-        yield return new BulkTable("orchestration_events", ["occurred_at", "type", "project_id", "entity_type", "entity_id", "actor", "payload"], Events());
+            Assignments);
+        yield return new BulkTable("work_item_dependencies", ["work_item_id", "depends_on_id", "created_at"], Dependencies);
+        yield return new BulkTable("qa_results", ["id", "task_id", "agent_session_id", "qa_type", "status", "success_criteria_met", "timestamp"], QaResults);
         yield return new BulkTable("agent_sessions",
             ["id", "session_id", "project_id", "agent_id", "agent_type", "status", "current_action", "start_time", "end_time", "last_heartbeat_at", "risk_level", "oversight_level"],
-            SessionRows());
-        yield return new BulkTable("file_locks", ["id", "project_id", "file_path", "locked_by_session", "lock_type", "timestamp", "expires_at"], Locks());
-        yield return new BulkTable("qa_results", ["id", "task_id", "agent_session_id", "qa_type", "status", "success_criteria_met", "timestamp"], QaResults());
+            SessionRows);
+        yield return new BulkTable("file_locks", ["id", "project_id", "file_path", "locked_by_session", "lock_type", "timestamp", "expires_at"], Locks);
     }
 
     public static int Project(int i) => i % Projects;
@@ -104,45 +134,111 @@ internal sealed class ScaleShape
 
     private static bool Reworked(int i) => Status(i) == "done" && R(i, 6) < 0.2;
 
-    private IEnumerable<object?[]> WorkItems()
+    private long WorkItems(IRowWriter w)
     {
         for (var i = 0; i < Items; i++)
         {
             var status = Status(i);
             var held = Held(status);
-            var agent = held ? (object)Agent(i) : null;
-            var assignment = held ? (object)Id(2, i) : null;
             var r = R(i, 1);
-            var type = r < 0.05 ? "epic" : r < 0.20 ? "story" : r < 0.85 ? "task" : "bug";
             var created = Created(i);
-            string[]? required = R(i, 3) < 0.2
-                ? (R(i, 4) < 0.5 ? [Capabilities[i % Capabilities.Length]] : [Capabilities[i % Capabilities.Length], Capabilities[(i / 7) % Capabilities.Length]])
-                : null;
-            var sprint = R(i, 5) < 0.5 ? SprintIds[Project(i)][3] : R(i, 5) < 0.8 ? SprintIds[Project(i)][i % 3] : (object?)null;
-            JsonText? history = held
-                ? new JsonText($$"""[{"at": "{{created.AddMinutes(1).ToString("O", CultureInfo.InvariantCulture)}}", "action": "claim", "from_status": "unassigned", "to_status": "assigned", "assignee_type": "agent", "assignee_id": "{{agent}}", "assignment_id": "{{assignment}}", "actor": "scale", "note": null}]""")
-                : null;
-            yield return [WorkItemIds[i], ProjectIds[Project(i)], sprint, type, $"Item {i}", status, Delegation(status), 1 + ((i / Projects) % 5), held ? "agent" : null, agent, agent, assignment, required, history, created, created.AddMinutes(held ? 30 : 0)];
+            w.StartRow();
+            w.Uuid(WorkItemIds[i]);
+            w.Uuid(ProjectIds[Project(i)]);
+            var sprint = R(i, 5);
+            if (sprint < 0.8)
+            {
+                w.Uuid(SprintIds[Project(i)][sprint < 0.5 ? 3 : i % 3]);
+            }
+            else
+            {
+                w.Null();
+            }
+
+            w.Text(r < 0.05 ? "epic" : r < 0.20 ? "story" : r < 0.85 ? "task" : "bug");
+            w.Text(Title(i));
+            w.Text(status);
+            w.Text(Delegation(status));
+            w.Int(1 + ((i / Projects) % 5));
+            if (held)
+            {
+                var agent = Agent(i);
+                var assignment = Id(2, i);
+                w.Text("agent");
+                w.Uuid(agent);
+                w.Uuid(agent);
+                w.Uuid(assignment);
+                Required(w, i);
+                w.Json($$"""[{"at": "{{created.AddMinutes(1).ToString("O", CultureInfo.InvariantCulture)}}", "action": "claim", "from_status": "unassigned", "to_status": "assigned", "assignee_type": "agent", "assignee_id": "{{agent}}", "assignment_id": "{{assignment}}", "actor": "scale", "note": null}]""");
+            }
+            else
+            {
+                w.Null();
+                w.Null();
+                w.Null();
+                w.Null();
+                Required(w, i);
+                w.Null();
+            }
+
+            w.Time(created);
+            w.Time(created.AddMinutes(held ? 30 : 0));
+            w.EndRow();
+        }
+
+        return Items;
+    }
+
+    private static string Title(int i) => string.Create(CultureInfo.InvariantCulture, $"Item {i}");
+
+    // ~20% require one or two capabilities: the same 42 arrays shared by every row.
+    private static void Required(IRowWriter w, int i)
+    {
+        if (R(i, 3) < 0.2)
+        {
+            w.TextArray(R(i, 4) < 0.5 ? RequiredOne[i % Capabilities.Length] : RequiredTwo[i % Capabilities.Length][(i / 7) % Capabilities.Length]);
+        }
+        else
+        {
+            w.Null();
         }
     }
 
-    private IEnumerable<object?[]> Dependencies()
+    private static readonly string[][] RequiredOne = [.. Capabilities.Select(c => new[] { c })];
+
+    private static readonly string[][][] RequiredTwo = [.. Capabilities.Select(a => Capabilities.Select(b => new[] { a, b }).ToArray())];
+
+    private long Dependencies(IRowWriter w)
     {
+        long rows = 0;
         for (var i = 2 * Projects; i < Items; i++)
         {
             if (R(i, 7) < 0.3)
             {
-                yield return [WorkItemIds[i], WorkItemIds[i - Projects], Created(i)];
+                rows += Dependency(w, i, i - Projects);
                 if (R(i, 8) < 0.3)
                 {
-                    yield return [WorkItemIds[i], WorkItemIds[i - (2 * Projects)], Created(i)];
+                    rows += Dependency(w, i, i - (2 * Projects));
                 }
             }
         }
+
+        return rows;
     }
 
-    private IEnumerable<object?[]> Assignments()
+    private int Dependency(IRowWriter w, int item, int dependsOn)
     {
+        w.StartRow();
+        w.Uuid(WorkItemIds[item]);
+        w.Uuid(WorkItemIds[dependsOn]);
+        w.Time(Created(item));
+        w.EndRow();
+        return 1;
+    }
+
+    private long Assignments(IRowWriter w)
+    {
+        long rows = 0;
         for (var i = 0; i < Items; i++)
         {
             var status = Status(i);
@@ -155,75 +251,185 @@ internal sealed class ScaleShape
             var token = 1L;
             if (Reworked(i))
             {
-                yield return [Id(3, i), WorkItemIds[i], AgentIds[(i + 1) % AgentIds.Length], assigned.AddMinutes(-1), "cancelled", null, 1L, assigned, "lease expired", assigned.AddMinutes(-1), assigned];
+                // A fifth of the finished items were first held by another agent whose lease lapsed.
+                w.StartRow();
+                w.Uuid(Id(3, i));
+                w.Uuid(WorkItemIds[i]);
+                w.Uuid(AgentIds[(i + 1) % AgentIds.Length]);
+                w.Time(assigned.AddMinutes(-1));
+                w.Text("cancelled");
+                w.Null();
+                w.Long(1);
+                w.Time(assigned);
+                w.Text("lease expired");
+                w.Time(assigned.AddMinutes(-1));
+                w.Time(assigned);
+                w.EndRow();
+                rows++;
                 token = 2;
             }
 
-            var (assignmentStatus, lease, completed) = status switch
+            w.StartRow();
+            w.Uuid(Id(2, i));
+            w.Uuid(WorkItemIds[i]);
+            w.Uuid(Agent(i));
+            w.Time(assigned);
+            switch (status)
             {
-                "done" => ("completed", (object?)null, (object?)assigned.AddMinutes(29)),
-                "blocked" => ("paused", null, null),
-                _ => ("started", now.AddMinutes(10), null),
-            };
-            yield return [Id(2, i), WorkItemIds[i], Agent(i), assigned, assignmentStatus, lease, token, completed, null, assigned, assigned.AddMinutes(29)];
+                case "done":
+                    w.Text("completed");
+                    w.Null();
+                    break;
+                case "blocked":
+                    w.Text("paused");
+                    w.Null();
+                    break;
+                default:
+                    w.Text("started");
+                    w.Time(now.AddMinutes(10));
+                    break;
+            }
+
+            w.Long(token);
+            if (status == "done")
+            {
+                w.Time(assigned.AddMinutes(29));
+            }
+            else
+            {
+                w.Null();
+            }
+
+            w.Null();
+            w.Time(assigned);
+            w.Time(assigned.AddMinutes(29));
+            w.EndRow();
+            rows++;
         }
+
+        return rows;
     }
 
-    private IEnumerable<object?[]> Events()
+    private long Events(IRowWriter w)
     {
+        long rows = 0;
         for (var i = 0; i < Items; i++)
         {
             var status = Status(i);
-            var project = ProjectIds[Project(i)];
             var created = Created(i);
-            yield return [created, OrchestrationEventTypes.WorkItemCreated, project, "work_item", WorkItemIds[i], "scale", Payload(i, null, "unassigned", null)];
+            rows += Event(w, i, created, OrchestrationEventTypes.WorkItemCreated, null, "unassigned", null);
             if (Held(status))
             {
-                yield return [created.AddMinutes(1), OrchestrationEventTypes.WorkItemClaimed, project, "work_item", WorkItemIds[i], "scale", Payload(i, "unassigned", "assigned", Agent(i))];
+                rows += Event(w, i, created.AddMinutes(1), OrchestrationEventTypes.WorkItemClaimed, "unassigned", "assigned", Agent(i));
             }
 
             if (status == "done")
             {
-                yield return [created.AddMinutes(30), OrchestrationEventTypes.WorkItemCompleted, project, "work_item", WorkItemIds[i], "scale", Payload(i, "in_progress", "completed", Agent(i))];
+                rows += Event(w, i, created.AddMinutes(30), OrchestrationEventTypes.WorkItemCompleted, "in_progress", "completed", Agent(i));
             }
         }
+
+        return rows;
     }
 
-    private IEnumerable<object?[]> SessionRows()
+    private int Event(IRowWriter w, int i, DateTime at, string type, string? from, string to, Guid? agent)
+    {
+        w.StartRow();
+        w.Time(at);
+        w.Text(type);
+        w.Uuid(ProjectIds[Project(i)]);
+        w.Text("work_item");
+        w.Uuid(WorkItemIds[i]);
+        w.Text("scale");
+        w.Json($$"""{"from": {{(from is null ? "null" : $"\"{from}\"")}}, "to": "{{to}}", "agent_id": {{(agent is { } a ? $"\"{a}\"" : "null")}}, "session_id": null, "work_item_id": "{{WorkItemIds[i]}}", "reason": null, "data": []}""");
+        w.EndRow();
+        return 1;
+    }
+
+    private long SessionRows(IRowWriter w)
     {
         for (var s = 0; s < Sessions; s++)
         {
             var active = SessionActive(s);
             var start = origin.AddSeconds(s * ((double)Items / Sessions));
-            yield return [Id(4, s), SessionKey(s), ProjectIds[s % Projects], AgentIds[s % AgentIds.Length], "implementation", active ? "active" : "completed", active ? "implementing" : null, start, active ? null : start.AddHours(1), active ? now.AddSeconds(-(s % 60)) : start.AddHours(1), s % 5, "standard"];
+            w.StartRow();
+            w.Uuid(Id(4, s));
+            w.Text(SessionKey(s));
+            w.Uuid(ProjectIds[s % Projects]);
+            w.Uuid(AgentIds[s % AgentIds.Length]);
+            w.Text("implementation");
+            w.Text(active ? "active" : "completed");
+            if (active)
+            {
+                w.Text("implementing");
+                w.Time(start);
+                w.Null();
+                w.Time(now.AddSeconds(-(s % 60)));
+            }
+            else
+            {
+                w.Null();
+                w.Time(start);
+                w.Time(start.AddHours(1));
+                w.Time(start.AddHours(1));
+            }
+
+            w.Int(s % 5);
+            w.Text("standard");
+            w.EndRow();
         }
+
+        return Sessions;
     }
 
-    private IEnumerable<object?[]> Locks()
+    private long Locks(IRowWriter w)
     {
+        long rows = 0;
         for (var s = 0; s < Sessions; s += 50)
         {
             for (var k = 0; k < 3; k++)
             {
-                yield return [Id(5, (s * 3) + k), ProjectIds[s % Projects], k == 2 ? $"src/module{s}/**" : $"src/module{s}/file{k}.cs", SessionKey(s), "exclusive", now.AddMinutes(-5), now.AddMinutes(k == 1 ? -1 : 30)];
+                w.StartRow();
+                w.Uuid(Id(5, (s * 3) + k));
+                w.Uuid(ProjectIds[s % Projects]);
+                w.Text(k == 2 ? $"src/module{s}/**" : $"src/module{s}/file{k}.cs");
+                w.Text(SessionKey(s));
+                w.Text("exclusive");
+                w.Time(now.AddMinutes(-5));
+                w.Time(now.AddMinutes(k == 1 ? -1 : 30));
+                w.EndRow();
+                rows++;
             }
         }
+
+        return rows;
     }
 
-    private IEnumerable<object?[]> QaResults()
+    private static readonly string[] QaTypes = ["code_review", "functional_test", "mock_detection", "success_criteria"];
+
+    private long QaResults(IRowWriter w)
     {
-        string[] types = ["code_review", "functional_test", "mock_detection", "success_criteria"];
+        long rows = 0;
         for (var i = 0; i < Items; i++)
         {
             if (Status(i) == "done" && R(i, 9) < 0.2)
             {
-                yield return [Id(6, i), WorkItemIds[i], SessionKey(i % Sessions), types[i % types.Length], R(i, 10) < 0.75 ? "pass" : R(i, 10) < 0.9 ? "warning" : "fail", true, Created(i).AddMinutes(25)];
+                var r = R(i, 10);
+                w.StartRow();
+                w.Uuid(Id(6, i));
+                w.Uuid(WorkItemIds[i]);
+                w.Text(SessionKey(i % Sessions));
+                w.Text(QaTypes[i % QaTypes.Length]);
+                w.Text(r < 0.75 ? "pass" : r < 0.9 ? "warning" : "fail");
+                w.Bool(true);
+                w.Time(Created(i).AddMinutes(25));
+                w.EndRow();
+                rows++;
             }
         }
-    }
 
-    private JsonText Payload(int i, string? from, string to, Guid? agent) =>
-        new($$"""{"from": {{(from is null ? "null" : $"\"{from}\"")}}, "to": "{{to}}", "agent_id": {{(agent is { } a ? $"\"{a}\"" : "null")}}, "session_id": null, "work_item_id": "{{WorkItemIds[i]}}", "reason": null, "data": []}""");
+        return rows;
+    }
 
     private DateTime Created(int i) => origin.AddSeconds(i);
 

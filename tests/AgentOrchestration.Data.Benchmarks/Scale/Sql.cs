@@ -67,16 +67,30 @@ internal sealed partial class Sql(BenchDatabase database) : IAsyncDisposable
         return rows;
     }
 
-    /// <summary>The median time of <paramref name="runs"/> runs after one unmeasured run.</summary>
-    public static async Task<double> MedianAsync(int runs, Func<Task> run)
+    /// <summary>
+    /// The median time of <paramref name="runs"/> runs after one unmeasured run; with a <paramref name="budget"/>, no run
+    /// after the first <paramref name="minimum"/> starts once the measured ones took that long together (a query of a
+    /// second is as stable after five runs as after fifteen, and one of several seconds after one or two). When the
+    /// unmeasured run alone took longer than the budget (a scan of seconds, whose caches the run itself warmed), it
+    /// is the measurement.
+    /// </summary>
+    public static async Task<double> MedianAsync(int runs, Func<Task> run, TimeSpan? budget = null, int minimum = 1)
     {
+        var first = Stopwatch.GetTimestamp();
         await run();
+        if (budget is { } limit && minimum <= 1 && Stopwatch.GetElapsedTime(first) > limit)
+        {
+            return Stopwatch.GetElapsedTime(first).TotalMilliseconds;
+        }
+
         var times = new List<double>();
-        for (var i = 0; i < Math.Max(1, runs); i++)
+        var spent = 0.0;
+        for (var i = 0; i < Math.Max(1, runs) && (budget is null || i < Math.Max(1, minimum) || spent < budget.Value.TotalMilliseconds); i++)
         {
             var started = Stopwatch.GetTimestamp();
             await run();
             times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            spent += times[^1];
         }
 
         times.Sort();
