@@ -150,7 +150,7 @@ internal static class SqliteClaimStrategy
                       {readyInOrder}
                 ), lapsed AS (
                     -- Held work whose lease ran out, found from the expired leases (few: claims take them over) through
-                    -- ix_task_assignments_lease; CROSS JOIN keeps SQLite from reading every held item of the project
+                    -- ix_task_assignments_active_lease; CROSS JOIN keeps SQLite from reading every held item of the project
                     -- through ix_work_items_claim instead (what ANALYZE's statistics make it prefer) and sorting them.
                     SELECT {columns}, cur.{T("Id")} AS old_assignment
                     FROM {ta} cur CROSS JOIN {wi} w ON w.{W("CurrentAssignmentId")} = cur.{T("Id")}
