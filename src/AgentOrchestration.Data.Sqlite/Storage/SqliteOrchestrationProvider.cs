@@ -186,6 +186,18 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>In-process, the general path's statements cost no network round trips.</summary>
     public bool HasOneStatementLeases => false;
 
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<HeartbeatResult?> TryHeartbeatAsync(DbContext context, HeartbeatStatement request, CancellationToken cancellationToken) =>
+        Task.FromResult<HeartbeatResult?>(null);
+
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken) =>
+        Task.FromResult<FileLockGrant?>(null);
+
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken) =>
+        Task.FromResult<FileLockReleaseResult?>(null);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 
