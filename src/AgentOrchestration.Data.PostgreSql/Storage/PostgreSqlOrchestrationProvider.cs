@@ -9,6 +9,7 @@ using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.PostgreSql.Claims;
 using AgentOrchestration.Data.PostgreSql.EventLog;
 using AgentOrchestration.Data.PostgreSql.Locking;
+using AgentOrchestration.Data.PostgreSql.Sessions;
 using AgentOrchestration.Data.PostgreSql.Storage;
 using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -52,6 +53,15 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
 
     public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
         PostgreSqlLeaseStrategy.TryRenewAsync(context, lease, duration, clock, cancellationToken);
+
+    public Task<HeartbeatResult?> TryHeartbeatAsync(DbContext context, HeartbeatStatement request, CancellationToken cancellationToken) =>
+        PostgreSqlSessionStrategy.TryHeartbeatAsync(context, request, cancellationToken);
+
+    public Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken) =>
+        PostgreSqlFileLockStrategy.TryAcquireAsync(context, request, cancellationToken);
+
+    public Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken) =>
+        PostgreSqlFileLockStrategy.TryReleaseAsync(context, request, cancellationToken);
 
     /// <summary>
     /// READ COMMITTED only (READ UNCOMMITTED is the same in PostgreSQL): every library write takes a lock and then decides

@@ -187,6 +187,18 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>Completes and renews in a few plain statements, without EF Core's queries and change tracking.</summary>
     public bool HasOneStatementLeases => true;
 
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<HeartbeatResult?> TryHeartbeatAsync(DbContext context, HeartbeatStatement request, CancellationToken cancellationToken) =>
+        Task.FromResult<HeartbeatResult?>(null);
+
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken) =>
+        Task.FromResult<FileLockGrant?>(null);
+
+    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    public Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken) =>
+        Task.FromResult<FileLockReleaseResult?>(null);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

@@ -28,6 +28,11 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
 
         // Acquiring again what the session holds refreshes it: running this again after an unknown commit is harmless.
         Faults.FaultAttempt.MarkIdempotent();
+        if (await TryFastAcquireAsync(sessionId, requested, lockType, ttl, cancellationToken).ConfigureAwait(false) is { } fast)
+        {
+            return fast;
+        }
+
         const string operation = "acquire file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
@@ -135,6 +140,11 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default)
     {
         var requested = LockValidation.SessionPaths(sessionId, paths).ToHashSet(StringComparer.Ordinal);
+        if (await TryFastReleaseAsync(sessionId, requested, cancellationToken).ConfigureAwait(false) is { } fast)
+        {
+            return fast;
+        }
+
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
         return await InSerializedAsync("file_lock.release", session.ProjectId, async work =>
@@ -199,6 +209,65 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
                 .ThenBy(l => l.SessionId, StringComparer.Ordinal)
                 .ThenBy(l => l.Id),
         ];
+    }
+
+    /// <summary>
+    /// The provider's one-round-trip acquisition of the common case (see <see cref="IOrchestrationProvider.TryAcquireFileLocksAsync"/>):
+    /// the same locks, rows, events and session list the general path writes; <see langword="null"/> when it wrote
+    /// nothing, and the general path decides exactly.
+    /// </summary>
+    private async Task<IReadOnlyList<FileLockInfo>?> TryFastAcquireAsync(
+        string sessionId, List<string> requested, FileLockType lockType, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var provider = OrchestrationProviders.For(Db);
+        if (!provider.HasOneStatementLeases)
+        {
+            return null;
+        }
+
+        var ids = requested.Select(_ => UuidV7.NewGuid()).ToList();
+        var grant = await writes.RunStatementAsync(
+            "file_lock.acquire",
+            ct => provider.TryAcquireFileLocksAsync(Db, new FileLockAcquisition(sessionId, requested, ids, lockType, ttl, time.DecidingClock(Db)), ct),
+            granted => granted is null ? 0 : requested.Count,
+            cancellationToken).ConfigureAwait(false);
+        if (grant is null)
+        {
+            return null;
+        }
+
+        return
+        [
+            .. requested.Select((path, i) => new FileLockInfo(
+                new FileLock
+                {
+                    Id = ids[i],
+                    ProjectId = grant.ProjectId,
+                    FilePath = path,
+                    LockedBySession = sessionId,
+                    LockType = lockType,
+                    AcquiredAt = grant.Now,
+                    ExpiresAt = grant.Now + ttl,
+                },
+                grant.AgentId)),
+        ];
+    }
+
+    /// <summary>The provider's one-round-trip release, as <see cref="TryFastAcquireAsync"/>; only outside a caller's transaction.</summary>
+    private async Task<IReadOnlyList<FileLockInfo>?> TryFastReleaseAsync(string sessionId, HashSet<string> requested, CancellationToken cancellationToken)
+    {
+        var provider = OrchestrationProviders.For(Db);
+        if (Db.Database.CurrentTransaction is not null || !provider.HasOneStatementLeases)
+        {
+            return null;
+        }
+
+        var result = await writes.RunStatementAsync(
+            "file_lock.release",
+            ct => provider.TryReleaseFileLocksAsync(Db, new FileLockRelease(sessionId, [.. requested], time.DecidingClock(Db)), ct),
+            released => released?.Released.Count ?? 0,
+            cancellationToken).ConfigureAwait(false);
+        return result is null ? null : [.. result.Released.Select(r => new FileLockInfo(r, result.AgentId))];
     }
 
     private static string Stored(FileLockType type) => StoredEnum.ToStore(type);

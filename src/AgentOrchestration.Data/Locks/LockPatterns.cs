@@ -29,6 +29,30 @@ internal static class LockPatterns
     }
 
     /// <summary>
+    /// What every path a normalised pattern matches starts with: the text before its first wildcard, without a
+    /// <c>/</c> that ends it (a <c>**</c> segment may match no segment at all, so <c>src/**</c> matches <c>src</c>). A plain
+    /// path is its own prefix. So when two patterns overlap, the prefix of one starts with the prefix of the other: the
+    /// conservative test the PostgreSQL one-round-trip acquisition makes in SQL (LockPatternPrefixTests proves it).
+    /// </summary>
+    public static string LiteralPrefix(string normalized)
+    {
+        var wildcard = normalized.AsSpan().IndexOfAny('*', '?');
+        var literal = wildcard < 0 ? normalized : normalized[..wildcard];
+        return literal.EndsWith('/') ? literal[..^1] : literal;
+    }
+
+    /// <summary>
+    /// Whether two patterns may overlap by the prefix test of <see cref="LiteralPrefix"/>: <see langword="false"/> proves
+    /// they do not; <see langword="true"/> says nothing.
+    /// </summary>
+    public static bool MayOverlap(string a, string b)
+    {
+        var p = LiteralPrefix(a);
+        var q = LiteralPrefix(b);
+        return p.StartsWith(q, StringComparison.Ordinal) || q.StartsWith(p, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Whether the normalised <paramref name="pattern"/> certainly covers every file <paramref name="path"/> can name:
     /// exact for a plain path; for a pattern, only the cases a pre-commit check needs (the same pattern, <c>**</c>, or a
     /// literal directory followed by <c>/**</c> that the path lies under). Answers <see langword="false"/> when unsure.

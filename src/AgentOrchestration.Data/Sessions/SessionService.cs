@@ -66,6 +66,11 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
 
         // A second heartbeat only records the same liveness again.
         Faults.FaultAttempt.MarkIdempotent();
+        if (await TryFastHeartbeatAsync(sessionId, currentAction, duration, cancellationToken).ConfigureAwait(false) is { } beat)
+        {
+            return beat;
+        }
+
         return await ChangeAsync(sessionId, "heartbeat", async (session, now) =>
         {
             if (!SessionWork.IsLive(session.Status))
@@ -167,6 +172,27 @@ internal sealed class SessionService(OrchestrationContext orchestration, WriteTr
     {
         SessionIds.ValidLookup(sessionId, nameof(sessionId));
         return await db.Set<AgentSession>().AsNoTracking().SingleOrDefaultAsync(s => s.SessionId == sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The provider's one-round-trip heartbeat of a live session, only outside a caller's transaction (inside one, writes
+    /// join it under a savepoint). <see langword="null"/> when it wrote nothing: the general path then decides and refuses precisely.
+    /// </summary>
+    private async Task<AgentSession?> TryFastHeartbeatAsync(string sessionId, string? currentAction, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var provider = OrchestrationProviders.For(db);
+        if (db.Database.CurrentTransaction is not null || !provider.HasOneStatementLeases)
+        {
+            return null;
+        }
+
+        SessionIds.ValidLookup(sessionId, nameof(sessionId));
+        var result = await writes.RunStatementAsync(
+            "session.heartbeat",
+            ct => provider.TryHeartbeatAsync(db, new HeartbeatStatement(sessionId, currentAction, duration, clock.DecidingClock(db)), ct),
+            beat => beat?.Events ?? 0,
+            cancellationToken).ConfigureAwait(false);
+        return result?.Session;
     }
 
     private static InvalidStateTransitionException Refused(AgentSession session, string requested) =>

@@ -83,7 +83,9 @@ internal interface IOrchestrationProvider
 
     /// <summary>
     /// Gets a value indicating whether this database completes and renews leases in one statement
-    /// (<see cref="TryCompleteClaimsAsync"/>, <see cref="TryRenewAsync"/>); otherwise the general path does it all.
+    /// (<see cref="TryCompleteClaimsAsync"/>, <see cref="TryRenewAsync"/>), and has the one-round-trip heartbeat and file
+    /// lock writes (<see cref="TryHeartbeatAsync"/>, <see cref="TryAcquireFileLocksAsync"/>, <see cref="TryReleaseFileLocksAsync"/>);
+    /// otherwise the general path does it all.
     /// </summary>
     bool HasOneStatementLeases { get; }
 
@@ -109,6 +111,41 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The renewed work, or <see langword="null"/>.</returns>
     Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The fast path of a heartbeat: one round trip, under the same locks as the general path, when the session is live
+    /// (the heartbeat, the new current action with its event, the owned leases renewed); <see langword="null"/> (nothing
+    /// written) otherwise, and the caller takes the general path, which refuses precisely. Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statement.</param>
+    /// <param name="request">The heartbeat.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The session as written and how many events it appended, or <see langword="null"/>.</returns>
+    Task<HeartbeatResult?> TryHeartbeatAsync(DbContext context, HeartbeatStatement request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The fast path of acquiring file locks: one round trip, under the same locks as the general path, when the session is
+    /// active, holds none of the paths and no expired lock, and no live lock of another session in the project could
+    /// overlap a requested path (a conservative test, <see cref="Locks.LockPatterns.LiteralPrefix"/>); inserts the locks,
+    /// their events and the session's list. <see langword="null"/> (nothing written) otherwise: the general path decides
+    /// exactly. Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statement.</param>
+    /// <param name="request">The acquisition.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>What was granted, or <see langword="null"/>.</returns>
+    Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The fast path of releasing file locks: one round trip, under the same locks as the general path, when the session
+    /// exists and holds no expired lock; deletes the requested locks it holds, with their events and the session's list.
+    /// <see langword="null"/> (nothing written) otherwise. Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statement.</param>
+    /// <param name="request">The release.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>What was released, or <see langword="null"/>.</returns>
+    Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken);
 
     /// <summary>Whether <paramref name="exception"/> (or an inner one) is this database's unique-constraint violation.</summary>
     /// <param name="exception">The exception a write threw.</param>
@@ -157,6 +194,28 @@ internal interface IOrchestrationProvider
     /// <returns>The oldest writer, or <see langword="null"/>.</returns>
     Task<EventFeedWriter?> FindOldestEventFeedWriterAsync(DbContext context, CancellationToken cancellationToken);
 }
+
+/// <summary>A heartbeat for <see cref="IOrchestrationProvider.TryHeartbeatAsync"/>.</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="CurrentAction">The new current action, or <see langword="null"/> to keep it.</param>
+/// <param name="LeaseDuration">The owned leases' new duration, from now.</param>
+/// <param name="Clock">The deciding clock, or <see langword="null"/> for the server's.</param>
+internal sealed record HeartbeatStatement(string SessionId, string? CurrentAction, TimeSpan LeaseDuration, TimeProvider? Clock);
+
+/// <summary>A heartbeat's fast path result: the session as the general path returns it, and the events appended.</summary>
+internal sealed record HeartbeatResult(Entities.AgentSession Session, int Events);
+
+/// <summary>An acquisition for <see cref="IOrchestrationProvider.TryAcquireFileLocksAsync"/>: normalised distinct paths, each with the new lock's id.</summary>
+internal sealed record FileLockAcquisition(string SessionId, IReadOnlyList<string> Paths, IReadOnlyList<Guid> Ids, Entities.FileLockType LockType, TimeSpan Ttl, TimeProvider? Clock);
+
+/// <summary>A granted acquisition: the session's project and agent, and the time it was decided at (UTC, microseconds).</summary>
+internal sealed record FileLockGrant(Guid ProjectId, Guid? AgentId, DateTimeOffset Now);
+
+/// <summary>A release for <see cref="IOrchestrationProvider.TryReleaseFileLocksAsync"/>: normalised distinct paths.</summary>
+internal sealed record FileLockRelease(string SessionId, IReadOnlyList<string> Paths, TimeProvider? Clock);
+
+/// <summary>A release's fast path result: the session's agent and the locks deleted.</summary>
+internal sealed record FileLockReleaseResult(Guid? AgentId, IReadOnlyList<Entities.FileLock> Released);
 
 /// <summary>An open transaction holding the event feed back: its server process, application, state and age.</summary>
 internal sealed record EventFeedWriter(int Pid, string Application, string State, double Seconds);

@@ -79,15 +79,23 @@ public sealed class CrashTests(DatabaseProvider provider) : ProviderFixture(prov
                 await held.RollbackAsync();
                 await UntilIdleAsync();
             }
-            else if (step == "complete" && Provider == DatabaseProvider.PostgreSql)
+            else if (step is "complete" or "lock" && Provider == DatabaseProvider.PostgreSql)
             {
-                // The completion is one batch committing by itself: the test holds the item's row, the batch waits for it,
-                // the worker is killed, and its backend is ended before the row is let go, as a server that noticed the
-                // dead client would. (Had the batch run on, the completion would have landed whole: a worker dying just
-                // after completing, the claim case above.)
+                // The completion and the lock acquisition are one batch committing by itself: the test holds the item's
+                // row (the session's, for the lock), the batch waits for it, the worker is killed, and its backend is
+                // ended before the row is let go, as a server that noticed the dead client would. (Had the batch run on,
+                // the write would have landed whole: a worker dying just after it, the claim case above.)
                 await using var trap = CreateContext();
                 await using var held = await trap.Database.BeginTransactionAsync();
-                await trap.Database.ExecuteSqlAsync($"SELECT 1 FROM work_items WHERE id = {first.Id} FOR UPDATE");
+                if (step == "complete")
+                {
+                    await trap.Database.ExecuteSqlAsync($"SELECT 1 FROM work_items WHERE id = {first.Id} FOR UPDATE");
+                }
+                else
+                {
+                    await trap.Database.ExecuteSqlAsync($"SELECT 1 FROM agent_sessions WHERE session_id = {sessionId} FOR UPDATE");
+                }
+
                 await child.SendAsync("go");
                 await PostgresWaits.UntilBlockedAsync(Database);
                 before = await SnapshotAsync();
