@@ -1,8 +1,9 @@
 namespace AgentOrchestration.Data.Faults;
 
 /// <summary>
-/// Told about every fault the library retries or gives up on: the one place logs and metrics of retries hook in.
-/// Registered as a singleton; the library's logs, metrics and spans are its default (Diagnostics/TelemetryRetryObserver).
+/// A test's view of the retry policy's decisions (the order of retries, give-ups and resolved commits, and a point to act
+/// at between attempts). Hosts register none: <see cref="FaultPolicy"/> reports to the library's telemetry itself and
+/// tells an observer only when one is registered.
 /// </summary>
 internal interface IRetryObserver
 {
