@@ -64,6 +64,7 @@ internal sealed class FaultPolicy(RetryOptions options, OrchestrationTelemetry t
             for (var attempt = 1; ; attempt++)
             {
                 var attemptState = FaultAttempt.Begin();
+                observer?.Started(name);
                 Exception fault;
                 FaultKind kind;
                 try
@@ -111,7 +112,13 @@ internal sealed class FaultPolicy(RetryOptions options, OrchestrationTelemetry t
     }
 
     /// <summary>A stream is not retried (its items were already handed out): a fault while it is read is reported typed.</summary>
-    public async IAsyncEnumerable<T> Stream<T>(DbContext db, string name, IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<T> Stream<T>(DbContext db, string name, IAsyncEnumerable<T> items, CancellationToken cancellationToken)
+    {
+        observer?.Started(name);
+        return Typed(db, name, items, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<T> Typed<T>(DbContext db, string name, IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
         while (true)
