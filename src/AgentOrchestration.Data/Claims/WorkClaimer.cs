@@ -194,7 +194,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
             }
             catch (Exception exception) when (FaultPolicy.Classify(db, exception) is var kind && kind != FaultKind.None)
             {
-                // Retried here rather than by the fault boundary, so the retry keeps the key: it tells whether the claim
+                // Retried here rather than by the service boundary, so the retry keeps the key: it tells whether the claim
                 // committed before the connection broke, and the retry replays it first.
                 db.ChangeTracker.Clear();
                 var name = maxItems == 1 ? nameof(IWorkClaimer) + "." + nameof(ClaimNextAsync) : nameof(IWorkClaimer) + "." + nameof(ClaimBatchAsync);

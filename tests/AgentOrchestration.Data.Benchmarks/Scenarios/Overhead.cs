@@ -83,6 +83,7 @@ internal static class Overhead
                 + $"claim {m.ClaimKiB,6:N2} KiB ({m.ClaimKiB - outer.ClaimKiB,+6:N2})   complete {m.CompleteKiB,6:N2} KiB ({m.CompleteKiB - outer.CompleteKiB,+6:N2})");
         }
 
+        await MeasureScopesAsync(ctx, services, ctx.Sizes.IsQuick ? 100 : 5000);
         if (Sampling)
         {
             await SampleTypesAsync(ctx, outer, services, project);
@@ -90,6 +91,33 @@ internal static class Overhead
 
         var (done, wrong) = await pg.CheckNoDoubleAsync(project);
         ctx.Results.Check("overhead: every claimed item completed once", wrong == 0 && done == measured.Sum(m => m.Total), $"{done:N0} done once, {wrong:N0} wrong");
+    }
+
+    /// <summary>
+    /// What a scope per operation costs by itself: create a scope, resolve <see cref="IWorkClaimer"/> (its graph and the
+    /// pooled context's lease), dispose the scope (the context goes back to the pool), with no database call.
+    /// </summary>
+    private static async Task MeasureScopesAsync(BenchContext ctx, IServiceProvider services, int n)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            await using var warm = services.CreateAsyncScope();
+            warm.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        }
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < n; i++)
+        {
+            await using var scope = services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        }
+
+        var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds / n;
+        var kib = (GC.GetTotalAllocatedBytes(precise: true) - before) / 1024.0 / n;
+        ctx.Results.Measure(Section, "scope + resolve IWorkClaimer + dispose (no database call)", micros, "µs", $"{n} scopes; {kib:N2} KiB each");
+        ctx.Results.Measure(Section, "scope + resolve IWorkClaimer + dispose: allocated", kib, "KiB");
+        ctx.Log($"{"scope + resolve IWorkClaimer + dispose (no database call)",-52} {micros,8:N1} µs   {kib,6:N2} KiB");
     }
 
     /// <summary>
