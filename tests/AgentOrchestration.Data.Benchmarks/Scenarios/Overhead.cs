@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AgentOrchestration.Data.Claims;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Benchmarks.Scenarios;
@@ -83,7 +84,27 @@ internal static class Overhead
                 + $"claim {m.ClaimKiB,6:N2} KiB ({m.ClaimKiB - outer.ClaimKiB,+6:N2})   complete {m.CompleteKiB,6:N2} KiB ({m.CompleteKiB - outer.CompleteKiB,+6:N2})");
         }
 
-        await MeasureScopesAsync(ctx, services, ctx.Sizes.IsQuick ? 100 : 5000);
+        var scopes = ctx.Sizes.IsQuick ? 100 : 5000;
+        await MeasureScopesAsync(ctx, "turnkey (pooled context)", services, scopes);
+
+        // An embedded host registers its own context: per scope, AddDbContext builds a context and AddDbContextPool leases one.
+        foreach (var (label, pooled) in new[] { ("embedded, AddDbContext", false), ("embedded, AddDbContextPool", true) })
+        {
+            var host = new ServiceCollection();
+            if (pooled)
+            {
+                host.AddDbContextPool<AgentOrchestrationDbContext>(o => o.UseAgentOrchestrationPostgreSql(pg.ConnectionString));
+            }
+            else
+            {
+                host.AddDbContext<AgentOrchestrationDbContext>(o => o.UseAgentOrchestrationPostgreSql(pg.ConnectionString));
+            }
+
+            host.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>());
+            await using var hostServices = host.BuildServiceProvider();
+            await MeasureScopesAsync(ctx, label, hostServices, scopes);
+        }
+
         if (Sampling)
         {
             await SampleTypesAsync(ctx, outer, services, project);
@@ -97,7 +118,7 @@ internal static class Overhead
     /// What a scope per operation costs by itself: create a scope, resolve <see cref="IWorkClaimer"/> (its graph and the
     /// pooled context's lease), dispose the scope (the context goes back to the pool), with no database call.
     /// </summary>
-    private static async Task MeasureScopesAsync(BenchContext ctx, IServiceProvider services, int n)
+    private static async Task MeasureScopesAsync(BenchContext ctx, string registration, IServiceProvider services, int n)
     {
         for (var i = 0; i < 100; i++)
         {
@@ -115,9 +136,10 @@ internal static class Overhead
 
         var micros = Stopwatch.GetElapsedTime(started).TotalMicroseconds / n;
         var kib = (GC.GetTotalAllocatedBytes(precise: true) - before) / 1024.0 / n;
-        ctx.Results.Measure(Section, "scope + resolve IWorkClaimer + dispose (no database call)", micros, "µs", $"{n} scopes; {kib:N2} KiB each");
-        ctx.Results.Measure(Section, "scope + resolve IWorkClaimer + dispose: allocated", kib, "KiB");
-        ctx.Log($"{"scope + resolve IWorkClaimer + dispose (no database call)",-52} {micros,8:N1} µs   {kib,6:N2} KiB");
+        var name = $"{registration}: scope + resolve IWorkClaimer + dispose";
+        ctx.Results.Measure(Section, name, micros, "µs", $"{n} scopes, no database call; {kib:N2} KiB each");
+        ctx.Results.Measure(Section, $"{name}: allocated", kib, "KiB");
+        ctx.Log($"{name,-72} {micros,8:N1} µs   {kib,6:N2} KiB");
     }
 
     /// <summary>
