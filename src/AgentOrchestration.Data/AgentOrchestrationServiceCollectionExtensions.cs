@@ -52,12 +52,10 @@ public static class AgentOrchestrationServiceCollectionExtensions
         var retries = builder.Retries ?? new RetryOptions();
         retries.Validate();
         services.TryAddSingleton(retries);
-        services.TryAddSingleton<IRetryObserver, TelemetryRetryObserver>();
         services.TryAddSingleton<FaultPolicy>();
         services.TryAddScoped<IAgentOrchestrationMigrator, AgentOrchestrationMigrator>();
         services.TryAddSingleton<OrchestrationTelemetry>();
         services.TryAddScoped<WorkClaimer>();
-        services.TryAddScoped<InstrumentedWorkClaimer>();
         services.TryAddScoped<AgentRegistry>();
         services.TryAddScoped<WorkItemService>();
         services.TryAddScoped<SprintService>();
@@ -66,36 +64,31 @@ public static class AgentOrchestrationServiceCollectionExtensions
         services.TryAddScoped<DelegationService>();
         services.TryAddScoped<ILeaseDelegation>(sp => sp.GetRequiredService<DelegationService>());
         services.TryAddScoped<FileLockService>();
-        services.TryAddScoped<InstrumentedFileLockService>();
         services.TryAddScoped<SessionService>();
-        services.TryAddScoped<InstrumentedSessionService>();
         services.TryAddScoped<SessionReaper>();
-        services.TryAddScoped<InstrumentedSessionReaper>();
         services.TryAddScoped<QaService>();
-        services.TryAddScoped<InstrumentedQaService>();
         services.TryAddScoped<EventLog>();
-        services.TryAddScoped<InstrumentedEventLog>();
         services.TryAddScoped<OrchestrationDashboard>();
-
-        // Each public service behind the fault boundary, outside its instrumentation: faults of the connection or server
-        // are retried where safe (each attempt is a span of its own) and reach callers only as
-        // AgentOrchestrationTransientException.
-        TryAddBehindFaultBoundary<IWorkClaimer, InstrumentedWorkClaimer>(services);
-        TryAddBehindFaultBoundary<IAgentRegistry, AgentRegistry>(services);
-        TryAddBehindFaultBoundary<IWorkItemService, WorkItemService>(services);
-        TryAddBehindFaultBoundary<ISprintService, SprintService>(services);
-        TryAddBehindFaultBoundary<IBacklogService, BacklogService>(services);
         services.TryAddSingleton<IBacklogRiskStrategy, DefaultBacklogRiskStrategy>();
-        TryAddBehindFaultBoundary<IDelegationService, DelegationService>(services);
-        TryAddBehindFaultBoundary<IFileLockService, InstrumentedFileLockService>(services);
-        TryAddBehindFaultBoundary<ISessionService, InstrumentedSessionService>(services);
-        TryAddBehindFaultBoundary<ISessionReaper, InstrumentedSessionReaper>(services);
         services.TryAddSingleton(new SessionReaperOptions());
         services.TryAddSingleton(new QaPolicy());
-        TryAddBehindFaultBoundary<IQaService, InstrumentedQaService>(services);
-        TryAddBehindFaultBoundary<IEventLog, InstrumentedEventLog>(services);
         services.TryAddSingleton(new EventLogOptions());
-        TryAddBehindFaultBoundary<IOrchestrationDashboard, OrchestrationDashboard>(services);
+
+        // Each public service as one wrapper around the service that does the work: every call runs under the retry
+        // policy (faults of the connection or server are retried where safe and reach callers only as
+        // AgentOrchestrationTransientException), each attempt with its span, metrics and logs.
+        services.TryAddScoped<IWorkClaimer, InstrumentedWorkClaimer>();
+        services.TryAddScoped<IAgentRegistry, InstrumentedAgentRegistry>();
+        services.TryAddScoped<IWorkItemService, InstrumentedWorkItemService>();
+        services.TryAddScoped<ISprintService, InstrumentedSprintService>();
+        services.TryAddScoped<IBacklogService, InstrumentedBacklogService>();
+        services.TryAddScoped<IDelegationService, InstrumentedDelegationService>();
+        services.TryAddScoped<IFileLockService, InstrumentedFileLockService>();
+        services.TryAddScoped<ISessionService, InstrumentedSessionService>();
+        services.TryAddScoped<ISessionReaper, InstrumentedSessionReaper>();
+        services.TryAddScoped<IQaService, InstrumentedQaService>();
+        services.TryAddScoped<IEventLog, InstrumentedEventLog>();
+        services.TryAddScoped<IOrchestrationDashboard, InstrumentedDashboard>();
 
         // A generic host checks the options and the context when it starts (ValidateOnStart), not at the first call.
         var contextType = builder.ContextType;
@@ -104,10 +97,4 @@ public static class AgentOrchestrationServiceCollectionExtensions
             sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<EventLogOptions>(), sp.GetRequiredService<SessionReaperOptions>(), contextType)));
         return services;
     }
-
-    private static void TryAddBehindFaultBoundary<TService, TImplementation>(IServiceCollection services)
-        where TService : class
-        where TImplementation : class, TService =>
-        services.TryAddScoped(sp => FaultBoundary<TService>.Wrap(
-            sp.GetRequiredService<TImplementation>(), sp.GetRequiredService<FaultPolicy>(), sp.GetRequiredService<OrchestrationContext>()));
 }

@@ -21,6 +21,7 @@ var scenarios = new (string Name, Func<BenchContext, Task> Run)[]
     ("locks", LockContention.RunAsync),
     ("notify", NotifyCost.RunAsync),
     ("memory", Allocations.RunAsync),
+    ("overhead", Overhead.RunAsync),
     ("scale", Scale.RunAsync),
 };
 

@@ -76,7 +76,7 @@ public interface IWorkClaimer
     /// <param name="leases">The leases from the claims, each of a different work item; empty completes nothing.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when every item is done.</returns>
-    /// <exception cref="ArgumentException"><paramref name="leases"/> contains <see langword="null"/> or two leases of one work item; nothing was changed.</exception>
+    /// <exception cref="ArgumentException"><paramref name="leases"/> contains <see langword="null"/>, two leases of one work item, or a lease no claim returns (an empty id; a fencing token below 1, as <see cref="ArgumentOutOfRangeException"/> naming <c>leases[i].FencingToken</c>); nothing was changed.</exception>
     /// <exception cref="LeaseLostException">One of the leases is no longer held (see <see cref="CompleteAsync"/>); nothing was changed.</exception>
     /// <exception cref="QaGateException">One of the items does not pass the QA gate; nothing was changed.</exception>
     Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default);

@@ -18,6 +18,9 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
     /// <summary>Starts the idempotency key of a claim made without one (<c>#</c> never occurs in a caller's key).</summary>
     private const string GeneratedKeyPrefix = "#auto:";
+
+    /// <summary>The options of a claim made without any; only read, never handed out.</summary>
+    private static readonly ClaimOptions Defaults = new();
     private readonly DbContext db = orchestration.Context;
 
     public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -29,7 +32,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     public async Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
     {
         ClaimValidation.Renew(lease, leaseDuration);
-        var duration = leaseDuration ?? new ClaimOptions().LeaseDuration;
+        var duration = leaseDuration ?? Defaults.LeaseDuration;
 
         // Renewing twice only moves the expiry to the same distance from now again.
         FaultAttempt.MarkIdempotent();
@@ -72,16 +75,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
     public async Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(leases);
-        if (leases.Any(l => l is null))
-        {
-            throw new ArgumentException("The leases contain null: pass the lease of each claimed item.", nameof(leases));
-        }
-
-        if (leases.GroupBy(l => l.WorkItemId).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw new ArgumentException($"The leases contain the work item '{twice.Key}' {twice.Count()} times: complete each item once.", nameof(leases));
-        }
+        ClaimValidation.Leases(leases);
 
         // In work item order, the order the fast path locks them in: two batches never wait on each other crosswise.
         var ordered = leases.OrderBy(l => l.WorkItemId).ToList();
@@ -157,7 +151,7 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {
         ClaimValidation.Claim(agentId, projectId, maxItems, options);
-        options ??= new ClaimOptions();
+        options ??= Defaults;
         var duration = options.LeaseDuration;
         var key = options.IdempotencyKey;
 
@@ -166,7 +160,12 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
         var ownKey = key is null;
         key ??= $"{GeneratedKeyPrefix}{UuidV7.NewGuid():N}";
         var bound = new ClaimIdempotency.Request(projectId, maxItems, duration, options.SessionId);
-        var ids = Enumerable.Range(0, maxItems).Select(_ => UuidV7.NewGuid()).ToList();
+        var ids = new Guid[maxItems];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = UuidV7.NewGuid();
+        }
+
         var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId, bound.Format());
 
         Tracking.Reset(db);
@@ -195,10 +194,10 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
             }
             catch (Exception exception) when (FaultPolicy.Classify(db, exception) is var kind && kind != FaultKind.None)
             {
-                // Retried here rather than by the fault boundary, so the retry keeps the key: it tells whether the claim
+                // Retried here rather than by the service boundary, so the retry keeps the key: it tells whether the claim
                 // committed before the connection broke, and the retry replays it first.
                 db.ChangeTracker.Clear();
-                var name = $"{nameof(IWorkClaimer)}.{(maxItems == 1 ? nameof(ClaimNextAsync) : nameof(ClaimBatchAsync))}";
+                var name = maxItems == 1 ? nameof(IWorkClaimer) + "." + nameof(ClaimNextAsync) : nameof(IWorkClaimer) + "." + nameof(ClaimBatchAsync);
                 if (inCallersTransaction || kind != FaultKind.Transient || faulted >= faults.Options.MaxAttempts)
                 {
                     throw faults.GiveUp(name, faulted, !inCallersTransaction && FaultAttempt.Current is not { CommitStarted: false }, exception);
@@ -226,7 +225,14 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
         // What the claim's own statement wrote is now stale in any tracked copy.
         db.ChangeTracker.Clear();
-        return rows.Select(r => new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, r.LeaseExpiresAt)).ToList();
+        var claimed = new ClaimedWork[rows.Count];
+        for (var i = 0; i < claimed.Length; i++)
+        {
+            var r = rows[i];
+            claimed[i] = new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, r.LeaseExpiresAt);
+        }
+
+        return claimed;
     }
 
     /// <summary>

@@ -1,14 +1,41 @@
 using System.Diagnostics;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Storage;
 
 namespace AgentOrchestration.Data.Diagnostics;
 
-/// <summary><see cref="IFileLockService"/> as registered: spans, metrics and logs of acquire, renew and release around the service that does the work.</summary>
-internal sealed class InstrumentedFileLockService(FileLockService inner, OrchestrationTelemetry telemetry) : IFileLockService
+/// <summary>
+/// <see cref="IFileLockService"/> as registered: each operation under the retry policy (<see cref="ServiceBoundary{TService}"/>),
+/// with spans, metrics and logs of acquire, renew and release around the service that does the work.
+/// </summary>
+internal sealed class InstrumentedFileLockService(FileLockService inner, OrchestrationTelemetry telemetry, FaultPolicy policy, OrchestrationContext orchestration)
+    : ServiceBoundary<IFileLockService>(policy, orchestration), IFileLockService
 {
-    public async Task<IReadOnlyList<FileLockInfo>> AcquireAsync(
-        string sessionId, IReadOnlyCollection<string> paths, FileLockType lockType, TimeSpan ttl, CancellationToken cancellationToken = default)
+    private const string Prefix = nameof(IFileLockService) + ".";
+
+    public Task<IReadOnlyList<FileLockInfo>> AcquireAsync(
+        string sessionId, IReadOnlyCollection<string> paths, FileLockType lockType, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(AcquireAsync), (self: this, sessionId, paths, lockType, ttl), static (s, ct) => s.self.AcquireOnceAsync(s.sessionId, s.paths, s.lockType, s.ttl, ct), cancellationToken);
+
+    public Task<IReadOnlyList<FileLockInfo>> RenewAsync(string sessionId, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(RenewAsync), (self: this, sessionId, ttl), static (s, ct) => s.self.RenewOnceAsync(s.sessionId, s.ttl, ct), cancellationToken);
+
+    public Task<IReadOnlyList<FileLockInfo>> ReleaseAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(ReleaseAsync), (self: this, sessionId, paths), static (s, ct) => s.self.ReleaseOnceAsync(s.sessionId, s.paths, all: false, ct), cancellationToken);
+
+    public Task<IReadOnlyList<FileLockInfo>> ReleaseAllAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(ReleaseAllAsync), (self: this, sessionId), static (s, ct) => s.self.ReleaseOnceAsync(s.sessionId, null, all: true, ct), cancellationToken);
+
+    public Task<FileWriteCheck> CheckWriteAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(CheckWriteAsync), (inner, sessionId, paths), static (s, ct) => s.inner.CheckWriteAsync(s.sessionId, s.paths, ct), cancellationToken);
+
+    public Task<IReadOnlyList<FileLockInfo>> GetLocksAsync(Guid projectId, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(GetLocksAsync), (inner, projectId), static (s, ct) => s.inner.GetLocksAsync(s.projectId, ct), cancellationToken);
+
+    private async Task<IReadOnlyList<FileLockInfo>> AcquireOnceAsync(
+        string sessionId, IReadOnlyCollection<string> paths, FileLockType lockType, TimeSpan ttl, CancellationToken cancellationToken)
     {
         using var span = Span(SpanNames.LockAcquire, sessionId)?.SetTag(TagNames.PathCount, paths?.Count);
         try
@@ -34,7 +61,7 @@ internal sealed class InstrumentedFileLockService(FileLockService inner, Orchest
         }
     }
 
-    public async Task<IReadOnlyList<FileLockInfo>> RenewAsync(string sessionId, TimeSpan ttl, CancellationToken cancellationToken = default)
+    private async Task<IReadOnlyList<FileLockInfo>> RenewOnceAsync(string sessionId, TimeSpan ttl, CancellationToken cancellationToken)
     {
         using var span = Span(SpanNames.LockRenew, sessionId);
         try
@@ -51,24 +78,14 @@ internal sealed class InstrumentedFileLockService(FileLockService inner, Orchest
         }
     }
 
-    public Task<IReadOnlyList<FileLockInfo>> ReleaseAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default) =>
-        ReleaseCoreAsync(sessionId, paths?.Count, () => inner.ReleaseAsync(sessionId, paths!, cancellationToken));
-
-    public Task<IReadOnlyList<FileLockInfo>> ReleaseAllAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        ReleaseCoreAsync(sessionId, null, () => inner.ReleaseAllAsync(sessionId, cancellationToken));
-
-    public Task<FileWriteCheck> CheckWriteAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default) =>
-        inner.CheckWriteAsync(sessionId, paths, cancellationToken);
-
-    public Task<IReadOnlyList<FileLockInfo>> GetLocksAsync(Guid projectId, CancellationToken cancellationToken = default) =>
-        inner.GetLocksAsync(projectId, cancellationToken);
-
-    private async Task<IReadOnlyList<FileLockInfo>> ReleaseCoreAsync(string sessionId, int? pathCount, Func<Task<IReadOnlyList<FileLockInfo>>> release)
+    private async Task<IReadOnlyList<FileLockInfo>> ReleaseOnceAsync(string sessionId, IReadOnlyCollection<string>? paths, bool all, CancellationToken cancellationToken)
     {
-        using var span = Span(SpanNames.LockRelease, sessionId)?.SetTag(TagNames.PathCount, pathCount);
+        using var span = Span(SpanNames.LockRelease, sessionId)?.SetTag(TagNames.PathCount, all ? null : paths?.Count);
         try
         {
-            var released = await release().ConfigureAwait(false);
+            var released = all
+                ? await inner.ReleaseAllAsync(sessionId, cancellationToken).ConfigureAwait(false)
+                : await inner.ReleaseAsync(sessionId, paths!, cancellationToken).ConfigureAwait(false);
             Succeeded(span, released);
             OrchestrationLog.LocksReleased(telemetry.Locks, sessionId, released.Count);
             return released;

@@ -1,13 +1,33 @@
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Qa;
+using AgentOrchestration.Data.Storage;
 
 namespace AgentOrchestration.Data.Diagnostics;
 
-/// <summary><see cref="IQaService"/> as registered: the span and log of recording a result around the service that does the work.</summary>
-internal sealed class InstrumentedQaService(QaService inner, OrchestrationTelemetry telemetry) : IQaService
+/// <summary>
+/// <see cref="IQaService"/> as registered: each operation under the retry policy (<see cref="ServiceBoundary{TService}"/>),
+/// with the span and log of recording a result around the service that does the work.
+/// </summary>
+internal sealed class InstrumentedQaService(QaService inner, OrchestrationTelemetry telemetry, FaultPolicy policy, OrchestrationContext orchestration)
+    : ServiceBoundary<IQaService>(policy, orchestration), IQaService
 {
-    public async Task<QaResult> RecordResultAsync(NewQaResult result, CancellationToken cancellationToken = default)
+    private const string Prefix = nameof(IQaService) + ".";
+
+    public Task<QaResult> RecordResultAsync(NewQaResult result, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(RecordResultAsync), (self: this, result), static (s, ct) => s.self.RecordResultOnceAsync(s.result, ct), cancellationToken);
+
+    public Task<WorkItem> StartQaAsync(Guid taskId, string sessionId, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(StartQaAsync), (inner, taskId, sessionId), static (s, ct) => s.inner.StartQaAsync(s.taskId, s.sessionId, ct), cancellationToken);
+
+    public Task<QaState> GetStateAsync(Guid taskId, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(GetStateAsync), (inner, taskId), static (s, ct) => s.inner.GetStateAsync(s.taskId, ct), cancellationToken);
+
+    public Task<IReadOnlyList<QaResult>> ListResultsAsync(Guid taskId, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(ListResultsAsync), (inner, taskId), static (s, ct) => s.inner.ListResultsAsync(s.taskId, ct), cancellationToken);
+
+    private async Task<QaResult> RecordResultOnceAsync(NewQaResult result, CancellationToken cancellationToken)
     {
         using var span = OrchestrationTelemetry.StartSpan(SpanNames.QaRecord)?
             .SetTag(TagNames.WorkItemId, result?.TaskId)
@@ -38,10 +58,4 @@ internal sealed class InstrumentedQaService(QaService inner, OrchestrationTeleme
             throw;
         }
     }
-
-    public Task<WorkItem> StartQaAsync(Guid taskId, string sessionId, CancellationToken cancellationToken = default) => inner.StartQaAsync(taskId, sessionId, cancellationToken);
-
-    public Task<QaState> GetStateAsync(Guid taskId, CancellationToken cancellationToken = default) => inner.GetStateAsync(taskId, cancellationToken);
-
-    public Task<IReadOnlyList<QaResult>> ListResultsAsync(Guid taskId, CancellationToken cancellationToken = default) => inner.ListResultsAsync(taskId, cancellationToken);
 }

@@ -1,25 +1,83 @@
 using System.Diagnostics;
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Faults;
+using AgentOrchestration.Data.Storage;
 
 namespace AgentOrchestration.Data.Diagnostics;
 
 /// <summary>
-/// <see cref="IWorkClaimer"/> as registered: the span, metrics and logs of each operation around the claimer that does the
-/// work, so the claim path itself carries no telemetry code. Npgsql's and EF Core's spans nest under these.
+/// <see cref="IWorkClaimer"/> as registered: each operation under the retry policy (<see cref="ServiceBoundary{TService}"/>),
+/// each attempt with its span, metrics and logs around the claimer that does the work, so the claim path itself carries
+/// no telemetry code. Npgsql's and EF Core's spans nest under these.
 /// </summary>
-internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTelemetry telemetry) : IWorkClaimer
+internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTelemetry telemetry, FaultPolicy policy, OrchestrationContext orchestration)
+    : ServiceBoundary<IWorkClaimer>(policy, orchestration), IWorkClaimer
 {
-    public async Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var claimed = await ClaimAsync(agentId, projectId, 1, async () =>
-            await inner.ClaimNextAsync(agentId, projectId, options, cancellationToken).ConfigureAwait(false) is { } one ? [one] : []).ConfigureAwait(false);
-        return claimed.Count == 0 ? null : claimed[0];
-    }
+    private const string Prefix = nameof(IWorkClaimer) + ".";
+
+    public Task<ClaimedWork?> ClaimNextAsync(Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(ClaimNextAsync), (self: this, agentId, projectId, options), static (s, ct) => s.self.ClaimNextOnceAsync(s.agentId, s.projectId, s.options, ct), cancellationToken);
 
     public Task<IReadOnlyList<ClaimedWork>> ClaimBatchAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
-        ClaimAsync(agentId, projectId, maxItems, () => inner.ClaimBatchAsync(agentId, projectId, maxItems, options, cancellationToken));
+        Run(Prefix + nameof(ClaimBatchAsync), (self: this, agentId, projectId, maxItems, options), static (s, ct) => s.self.ClaimBatchOnceAsync(s.agentId, s.projectId, s.maxItems, s.options, ct), cancellationToken);
 
-    public async Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default)
+    public Task<ClaimedWork> RenewAsync(WorkLease lease, TimeSpan? leaseDuration = null, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(RenewAsync), (self: this, lease, leaseDuration), static (s, ct) => s.self.RenewOnceAsync(s.lease, s.leaseDuration, ct), cancellationToken);
+
+    public Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(ReleaseAsync), (self: this, lease, reason), static (s, ct) => s.self.ReleaseOnceAsync(s.lease, s.reason, ct), cancellationToken);
+
+    public Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(CompleteAsync), (self: this, lease), static (s, ct) => s.self.CompleteOnceAsync(s.lease, ct), cancellationToken);
+
+    public Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(CompleteBatchAsync), (self: this, leases), static (s, ct) => s.self.CompleteBatchOnceAsync(s.leases, ct), cancellationToken);
+
+    private async Task<ClaimedWork?> ClaimNextOnceAsync(Guid agentId, Guid projectId, ClaimOptions? options, CancellationToken cancellationToken)
+    {
+        using var span = ClaimSpan(agentId, projectId);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = Outcomes.Error;
+        try
+        {
+            var claimed = await inner.ClaimNextAsync(agentId, projectId, options, cancellationToken).ConfigureAwait(false);
+            outcome = Claimed(span, agentId, projectId, claimed is null ? 0 : 1, claimed);
+            return claimed;
+        }
+        catch (Exception exception)
+        {
+            outcome = ClaimFailed(span, agentId, projectId, exception);
+            throw;
+        }
+        finally
+        {
+            ClaimEnded(outcome, started);
+        }
+    }
+
+    private async Task<IReadOnlyList<ClaimedWork>> ClaimBatchOnceAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
+    {
+        using var span = ClaimSpan(agentId, projectId);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = Outcomes.Error;
+        try
+        {
+            var claimed = await inner.ClaimBatchAsync(agentId, projectId, maxItems, options, cancellationToken).ConfigureAwait(false);
+            outcome = Claimed(span, agentId, projectId, claimed.Count, claimed.Count == 0 ? null : claimed[0]);
+            return claimed;
+        }
+        catch (Exception exception)
+        {
+            outcome = ClaimFailed(span, agentId, projectId, exception);
+            throw;
+        }
+        finally
+        {
+            ClaimEnded(outcome, started);
+        }
+    }
+
+    private async Task<ClaimedWork> RenewOnceAsync(WorkLease lease, TimeSpan? leaseDuration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         using var span = LeaseSpan(SpanNames.Renew, lease);
@@ -37,7 +95,7 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
         }
     }
 
-    public async Task ReleaseAsync(WorkLease lease, string? reason = null, CancellationToken cancellationToken = default)
+    private async Task<bool> ReleaseOnceAsync(WorkLease lease, string? reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         using var span = LeaseSpan(SpanNames.Release, lease);
@@ -46,6 +104,7 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
             await inner.ReleaseAsync(lease, reason, cancellationToken).ConfigureAwait(false);
             span?.SetTag(TagNames.Outcome, Outcomes.Ok);
             OrchestrationLog.LeaseReleased(telemetry.Claims, lease.WorkItemId, lease.FencingToken);
+            return true;
         }
         catch (Exception exception)
         {
@@ -54,7 +113,7 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
         }
     }
 
-    public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
+    private async Task<bool> CompleteOnceAsync(WorkLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         using var span = LeaseSpan(SpanNames.Complete, lease);
@@ -65,6 +124,7 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
             span?.SetTag(TagNames.Outcome, Outcomes.Ok);
             telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, Outcomes.Ok));
             OrchestrationLog.WorkCompleted(telemetry.Claims, lease.WorkItemId, lease.FencingToken);
+            return true;
         }
         catch (Exception exception)
         {
@@ -74,7 +134,7 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
         }
     }
 
-    public async Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default)
+    private async Task<bool> CompleteBatchOnceAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(leases);
         using var span = OrchestrationTelemetry.StartSpan(SpanNames.Complete);
@@ -85,6 +145,7 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
             await inner.CompleteBatchAsync(leases, cancellationToken).ConfigureAwait(false);
             span?.SetTag(TagNames.Outcome, Outcomes.Ok);
             telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, Outcomes.Ok));
+            return true;
         }
         catch (Exception exception)
         {
@@ -94,51 +155,50 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
         }
     }
 
-    private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, Func<Task<IReadOnlyList<ClaimedWork>>> claim)
+    private static Activity? ClaimSpan(Guid agentId, Guid projectId) =>
+        OrchestrationTelemetry.StartSpan(SpanNames.Claim)?.SetTag(TagNames.AgentId, agentId).SetTag(TagNames.ProjectId, projectId);
+
+    private string Claimed(Activity? span, Guid agentId, Guid projectId, int count, ClaimedWork? first)
     {
-        using var span = OrchestrationTelemetry.StartSpan(SpanNames.Claim);
-        span?.SetTag(TagNames.AgentId, agentId).SetTag(TagNames.ProjectId, projectId);
-        var started = Stopwatch.GetTimestamp();
-        var outcome = Outcomes.Error;
-        try
+        var outcome = count == 0 ? Outcomes.Empty : Outcomes.Claimed;
+        span?.SetTag(TagNames.Outcome, outcome).SetTag(TagNames.WorkItemCount, count);
+        if (first is not null)
         {
-            var claimed = await claim().ConfigureAwait(false);
-            outcome = claimed.Count == 0 ? Outcomes.Empty : Outcomes.Claimed;
-            span?.SetTag(TagNames.Outcome, outcome).SetTag(TagNames.WorkItemCount, claimed.Count);
-            if (claimed.Count > 0)
-            {
-                var first = claimed[0].Lease;
-                span?.SetTag(TagNames.WorkItemId, first.WorkItemId).SetTag(TagNames.FencingToken, first.FencingToken);
-                telemetry.ClaimedItems.Add(claimed.Count);
-                OrchestrationLog.WorkClaimed(telemetry.Claims, agentId, claimed.Count, projectId, first.WorkItemId, first.FencingToken);
-            }
-            else
-            {
-                OrchestrationLog.NothingToClaim(telemetry.Claims, agentId, projectId);
-            }
-
-            return claimed;
+            span?.SetTag(TagNames.WorkItemId, first.Lease.WorkItemId).SetTag(TagNames.FencingToken, first.Lease.FencingToken);
+            telemetry.ClaimedItems.Add(count);
+            OrchestrationLog.WorkClaimed(telemetry.Claims, agentId, count, projectId, first.Lease.WorkItemId, first.Lease.FencingToken);
         }
-        catch (Exception exception)
+        else
         {
-            outcome = OrchestrationTelemetry.Fail(span, exception);
-            if (outcome == Outcomes.Error)
-            {
-                OrchestrationLog.OperationFailed(telemetry.Claims, exception, "Claim");
-            }
-            else if (outcome != Outcomes.Cancelled)
-            {
-                // Every claim refusal (not found, inactive agent, bad input, a reused key) counts as refused.
-                outcome = Outcomes.Refused;
-                OrchestrationLog.ClaimRefused(telemetry.Claims, agentId, projectId, exception);
-            }
-
-            throw;
+            OrchestrationLog.NothingToClaim(telemetry.Claims, agentId, projectId);
         }
-        finally
+
+        return outcome;
+    }
+
+    private string ClaimFailed(Activity? span, Guid agentId, Guid projectId, Exception exception)
+    {
+        var outcome = OrchestrationTelemetry.Fail(span, exception);
+        if (outcome == Outcomes.Error)
         {
-            var tag = new KeyValuePair<string, object?>(TagNames.Outcome, outcome);
-            telemetry.ClaimsCounter.Add(1, tag);
+            OrchestrationLog.OperationFailed(telemetry.Claims, exception, "Claim");
+        }
+        else if (outcome != Outcomes.Cancelled)
+        {
+            // Every claim refusal (not found, inactive agent, bad input, a reused key) counts as refused.
+            outcome = Outcomes.Refused;
+            OrchestrationLog.ClaimRefused(telemetry.Claims, agentId, projectId, exception);
+        }
+
+        return outcome;
+    }
+
+    private void ClaimEnded(string outcome, long started)
+    {
+        var tag = new KeyValuePair<string, object?>(TagNames.Outcome, outcome);
+        telemetry.ClaimsCounter.Add(1, tag);
+        if (telemetry.ClaimDuration.Enabled)
+        {
             telemetry.ClaimDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
         }
     }

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using AgentOrchestration.Data.Diagnostics;
 using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,13 +9,15 @@ namespace AgentOrchestration.Data.Faults;
 /// <summary>
 /// The one retry policy of the library: classifies what a database call threw, retries what is safe (see
 /// <see cref="RetryOptions"/>), resolves an unknown commit where the operation can check it, and turns every other fault
-/// of the connection or server into <see cref="AgentOrchestrationTransientException"/>.
+/// of the connection or server into <see cref="AgentOrchestrationTransientException"/>. Each retry and each give-up is
+/// logged, counted and marked on the current span (<see cref="OrchestrationTelemetry"/>).
 /// </summary>
-internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
+/// <param name="options">How often and how long to retry.</param>
+/// <param name="telemetry">Where retries and give-ups are reported.</param>
+/// <param name="observer">A test's hook, told after the telemetry; none is registered in a host.</param>
+internal sealed class FaultPolicy(RetryOptions options, OrchestrationTelemetry telemetry, IRetryObserver? observer = null)
 {
     public RetryOptions Options => options;
-
-    public IRetryObserver Observer => observer;
 
     /// <summary>What <paramref name="exception"/> (or an exception it wraps) is: a fault of the connection or server, or not.</summary>
     public static FaultKind Classify(DbContext db, Exception exception)
@@ -46,7 +50,9 @@ internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
     /// Runs <paramref name="operation"/> (the whole public operation), again where a retry is safe. Inside a transaction
     /// of the caller nothing is retried (the caller's transaction is broken with the connection).
     /// </summary>
-    public async Task<T> RunAsync<T>(DbContext db, string name, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    /// <typeparam name="TState">What the operation needs (its arguments), passed to each attempt so the attempt can be a static lambda (no closure per call).</typeparam>
+    /// <typeparam name="T">The operation's result.</typeparam>
+    public async Task<T> RunAsync<TState, T>(DbContext db, string name, TState state, Func<TState, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         var inCallersTransaction = db.Database.CurrentTransaction is not null;
 
@@ -57,12 +63,13 @@ internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
         {
             for (var attempt = 1; ; attempt++)
             {
-                var state = FaultAttempt.Begin();
+                var attemptState = FaultAttempt.Begin();
+                observer?.Started(name);
                 Exception fault;
                 FaultKind kind;
                 try
                 {
-                    return await operation(cancellationToken).ConfigureAwait(false);
+                    return await operation(state, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception exception) when ((kind = Classify(db, exception)) != FaultKind.None)
                 {
@@ -75,8 +82,8 @@ internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
                     db.ChangeTracker.Clear();
                 }
 
-                var mayHaveCommitted = state.CommitStarted && !inCallersTransaction;
-                if (mayHaveCommitted && state.Landed is { } landed && !state.Idempotent)
+                var mayHaveCommitted = attemptState.CommitStarted && !inCallersTransaction;
+                if (mayHaveCommitted && attemptState.Landed is { } landed && !attemptState.Idempotent)
                 {
                     var resolved = await ResolveAsync(db, name, landed, attempt, fault, cancellationToken).ConfigureAwait(false);
                     if (resolved == true)
@@ -89,7 +96,7 @@ internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
                 }
 
                 var retry = kind == FaultKind.Transient && !inCallersTransaction && attempt < options.MaxAttempts
-                    && (!mayHaveCommitted || state.Idempotent);
+                    && (!mayHaveCommitted || attemptState.Idempotent);
                 if (!retry)
                 {
                     throw GiveUp(name, attempt, mayHaveCommitted, fault);
@@ -104,18 +111,51 @@ internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
         }
     }
 
-    /// <summary>The exception that reports <paramref name="fault"/> to the caller, once the observer was told.</summary>
+    /// <summary>A stream is not retried (its items were already handed out): a fault while it is read is reported typed.</summary>
+    public IAsyncEnumerable<T> Stream<T>(DbContext db, string name, IAsyncEnumerable<T> items, CancellationToken cancellationToken)
+    {
+        observer?.Started(name);
+        return Typed(db, name, items, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<T> Typed<T>(DbContext db, string name, IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            T item;
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                item = enumerator.Current;
+            }
+            catch (Exception exception) when (Classify(db, exception) != FaultKind.None)
+            {
+                throw GiveUp(name, 1, mayHaveCommitted: false, exception);
+            }
+
+            yield return item;
+        }
+    }
+
+    /// <summary>The exception that reports <paramref name="fault"/> to the caller, once it was logged (event 6002).</summary>
     public AgentOrchestrationTransientException GiveUp(string name, int attempts, bool mayHaveCommitted, Exception fault)
     {
-        observer.GaveUp(name, attempts, mayHaveCommitted, fault);
+        telemetry.TransientFaultExhausted(name, fault, attempts);
+        observer?.GaveUp(name, attempts, mayHaveCommitted, fault);
         return new AgentOrchestrationTransientException(name, mayHaveCommitted, attempts, fault);
     }
 
-    /// <summary>Waits before the attempt after <paramref name="failedAttempt"/>, telling the observer; the token ends the wait.</summary>
+    /// <summary>Waits before the attempt after <paramref name="failedAttempt"/>, once the retry was reported (event 6001, the retry metric and span event); the token ends the wait.</summary>
     public Task BackoffAsync(string name, int failedAttempt, Exception fault, CancellationToken cancellationToken)
     {
         var delay = options.Backoff(failedAttempt);
-        observer.Retrying(name, failedAttempt, delay, fault);
+        telemetry.TransientFaultRetried(name, fault, failedAttempt, options.MaxAttempts, delay);
+        observer?.Retrying(name, failedAttempt, delay, fault);
         return Task.Delay(delay, cancellationToken);
     }
 
@@ -129,7 +169,8 @@ internal sealed class FaultPolicy(RetryOptions options, IRetryObserver observer)
             {
                 var result = await landed(cancellationToken).ConfigureAwait(false);
                 db.ChangeTracker.Clear();
-                observer.Resolved(name, result);
+                // A resolved commit is the normal end of a retried operation; its retries were reported already.
+                observer?.Resolved(name, result);
                 return result;
             }
             catch (Exception exception) when (Classify(db, exception) != FaultKind.None)

@@ -1,11 +1,15 @@
 namespace AgentOrchestration.Data.Faults;
 
 /// <summary>
-/// Told about every fault the library retries or gives up on: the one place logs and metrics of retries hook in.
-/// Registered as a singleton; the library's logs, metrics and spans are its default (Diagnostics/TelemetryRetryObserver).
+/// A test's view of the retry policy: which operations ran under it, the order of retries, give-ups and resolved commits,
+/// and a point to act at between attempts. Hosts register none: <see cref="FaultPolicy"/> reports to the library's telemetry itself and
+/// tells an observer only when one is registered.
 /// </summary>
 internal interface IRetryObserver
 {
+    /// <summary>An attempt of <paramref name="operation"/> starts under the policy (a stream: the call that opens it).</summary>
+    void Started(string operation);
+
     /// <summary>Attempt <paramref name="attempt"/> of <paramref name="operation"/> failed with <paramref name="fault"/>; the next runs after <paramref name="delay"/>.</summary>
     void Retrying(string operation, int attempt, TimeSpan delay, Exception fault);
 

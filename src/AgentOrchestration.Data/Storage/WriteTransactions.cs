@@ -16,7 +16,7 @@ namespace AgentOrchestration.Data.Storage;
 /// and can run again from the start: a failure before the commit leaves nothing behind (the transaction rolls back on
 /// dispose, tracking is cleared). That makes this the one place for what wraps every write, such as tracing and counting
 /// operations, each by the <c>operation</c> name. Transient faults are retried one level up, around the whole public
-/// call (<see cref="Faults.FaultBoundary{TService}"/>), so the reads before the write are retried too and nothing is
+/// call (<see cref="Faults.ServiceBoundary{TService}"/>), so the reads before the write are retried too and nothing is
 /// retried twice; the provider's transactions tell it when a commit was sent (<see cref="Faults.FaultAttempt.Committing"/>).
 /// </para>
 /// <para>

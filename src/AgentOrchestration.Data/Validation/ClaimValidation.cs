@@ -35,15 +35,45 @@ internal static class ClaimValidation
         }
     }
 
-    public static void Lease(WorkLease? lease)
+    public static void Lease(WorkLease? lease) => Lease(lease, index: -1);
+
+    /// <summary>The leases of one batch completion: each there and valid as <see cref="Lease(WorkLease?)"/> (named by its index), and each work item once.</summary>
+    public static void Leases(IReadOnlyCollection<WorkLease>? leases)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        var seen = leases.Count > 1 ? new HashSet<Guid>(leases.Count) : null;
+        var index = 0;
+        foreach (var lease in leases)
+        {
+            if (lease is null)
+            {
+                throw new ArgumentException($"leases[{index}] is null: pass the lease of each claimed item.", nameof(leases));
+            }
+
+            Lease(lease, index);
+            if (seen?.Add(lease.WorkItemId) == false)
+            {
+                var times = leases.Count(l => l?.WorkItemId == lease.WorkItemId);
+                throw new ArgumentException($"The leases contain the work item '{lease.WorkItemId}' {times} times: complete each item once.", nameof(leases));
+            }
+
+            index++;
+        }
+    }
+
+    /// <summary>One lease: <c>lease</c>, or <c>leases[i]</c> of a batch (the field names are built only for a refusal).</summary>
+    private static void Lease(WorkLease? lease, int index)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        Input.Id(lease.WorkItemId, "lease.WorkItemId");
-        Input.Id(lease.AssignmentId, "lease.AssignmentId");
-        if (lease.FencingToken < 1)
+        if (lease.WorkItemId != Guid.Empty && lease.AssignmentId != Guid.Empty && lease.FencingToken >= 1)
         {
-            throw new ArgumentOutOfRangeException("lease.FencingToken", lease.FencingToken, $"lease.FencingToken {lease.FencingToken} is out of range. Allowed: 1 or more (the token a claim returned).");
+            return;
         }
+
+        var field = index < 0 ? "lease" : $"leases[{index}]";
+        Input.Id(lease.WorkItemId, field + ".WorkItemId");
+        Input.Id(lease.AssignmentId, field + ".AssignmentId");
+        throw new ArgumentOutOfRangeException(field + ".FencingToken", lease.FencingToken, $"{field}.FencingToken {lease.FencingToken} is out of range. Allowed: 1 or more (the token a claim returned).");
     }
 
     public static void Renew(WorkLease? lease, TimeSpan? leaseDuration)

@@ -69,6 +69,23 @@ public sealed class BatchCompleteTests(DatabaseProvider provider) : ClaimFixture
     }
 
     [Test]
+    public async Task A_batch_with_one_malformed_lease_is_refused_naming_it_and_changes_nothing()
+    {
+        await AddItemAsync(1);
+        await AddItemAsync(2);
+        var claimed = await ClaimAsync(2);
+        var malformed = claimed[1].Lease with { FencingToken = 0 };
+
+        var refused = Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => WithClaimerAsync(claimer => claimer.CompleteBatchAsync([claimed[0].Lease, malformed])));
+        Assert.That(refused!.ParamName, Is.EqualTo("leases[1].FencingToken"));
+        Assert.That(refused.Message, Does.Contain("1 or more"));
+
+        await using var db = CreateContext();
+        Assert.That(await db.WorkItems.AsNoTracking().Where(w => w.ProjectId == Project.Id).Select(w => w.Status).ToListAsync(), Is.All.EqualTo(WorkItemStatus.Todo));
+        Assert.That(await db.Events.CountAsync(e => e.Type == "work_item.completed"), Is.Zero);
+    }
+
+    [Test]
     public async Task Completing_outside_and_inside_a_host_transaction_writes_the_same()
     {
         await AddItemAsync(1);

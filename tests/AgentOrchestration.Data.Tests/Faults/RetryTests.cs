@@ -289,6 +289,10 @@ public sealed class RetryTests(DatabaseProvider provider) : ProviderFixture(prov
 
         public Action? OnRetrying { get; set; }
 
+        public void Started(string operation)
+        {
+        }
+
         public void Retrying(string operation, int attempt, TimeSpan delay, Exception fault)
         {
             Retries.Add(operation);
