@@ -58,7 +58,8 @@ internal sealed class PostgreSqlEventListener : IEventWakeup
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        var opened = template.CloneWith(template.ConnectionString);
+        // Not from the pool: its LISTEN would outlive it on a pooled connection that is not reset on return.
+        var opened = template.CloneWith(new NpgsqlConnectionStringBuilder(template.ConnectionString) { Pooling = false }.ConnectionString);
         try
         {
             await opened.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -74,6 +74,55 @@ public sealed class EventWatchReconnectTests(DatabaseProvider provider) : Provid
         Assert.That(watch.Current.Type, Is.EqualTo("test.after_failover"));
     }
 
+    [Test]
+    public async Task A_finished_watch_leaves_no_listening_connection_behind()
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite wakes watches without a server connection.");
+        }
+
+        // The library's pool does not reset connections on return: a LISTEN left on a pooled connection would keep
+        // receiving every event's notification in whatever operation borrowed it next.
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var log = scope.ServiceProvider.GetRequiredService<IEventLog>();
+            using var cts = new CancellationTokenSource(Patience);
+            await using (var watch = log.WatchAsync(0, null, cts.Token).GetAsyncEnumerator(cts.Token))
+            {
+                Assert.That(await watch.MoveNextAsync(), Is.True, "the project's creation event");
+                // Nothing more to read: the watch now waits on its listening connection.
+                var next = watch.MoveNextAsync().AsTask();
+                var waitUntil = DateTime.UtcNow + Patience;
+                while (await ListeningAsync() == 0 && DateTime.UtcNow < waitUntil)
+                {
+                    await Task.Delay(20);
+                }
+
+                Assert.That(await ListeningAsync(), Is.EqualTo(1L), "the watch listens on one connection");
+                await cts.CancelAsync();
+                Assert.That(async () => await next, Throws.InstanceOf<OperationCanceledException>());
+            }
+        }
+
+        // Returned to the pool it would stay connected, idle, its last statement the LISTEN.
+        var deadline = DateTime.UtcNow + Patience;
+        while (await ListeningAsync() > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(await ListeningAsync(), Is.Zero, "the listening connection was closed, not returned to the pool");
+    }
+
+    private async Task<long> ListeningAsync()
+    {
+        await using var probe = await OpenUnpooledAsync();
+        await using var listening = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()", probe);
+        return (long)(await listening.ExecuteScalarAsync())!;
+    }
+
     private async Task<NpgsqlConnection> OpenUnpooledAsync()
     {
         var connection = new NpgsqlConnection(Database.ConnectionString + ";Pooling=false");

@@ -37,22 +37,23 @@ public sealed class ConnectionSetupTests
     }
 
     [Test]
-    public async Task The_turnkey_postgresql_context_prepares_statements_unless_the_connection_string_says()
+    public async Task The_turnkey_postgresql_context_prepares_statements_and_skips_the_pool_reset_unless_the_connection_string_says()
     {
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql);
-        Assert.That(Settings(database.ConnectionString), Is.EqualTo((64, 2)));
-        Assert.That(Settings(database.ConnectionString + ";Max Auto Prepare=0"), Is.EqualTo((0, 2)), "the host's choice stands");
-        Assert.That(Settings(database.ConnectionString + ";Auto Prepare Min Usages=7"), Is.EqualTo((64, 7)));
+        Assert.That(Settings(database.ConnectionString), Is.EqualTo((64, 2, true)));
+        Assert.That(Settings(database.ConnectionString + ";Max Auto Prepare=0"), Is.EqualTo((0, 2, true)), "the host's choice stands");
+        Assert.That(Settings(database.ConnectionString + ";Auto Prepare Min Usages=7"), Is.EqualTo((64, 7, true)));
+        Assert.That(Settings(database.ConnectionString + ";No Reset On Close=false"), Is.EqualTo((64, 2, false)));
     }
 
-    private static (int MaxAutoPrepare, int MinUsages) Settings(string connectionString)
+    private static (int MaxAutoPrepare, int MinUsages, bool NoResetOnClose) Settings(string connectionString)
     {
         var services = new ServiceCollection().AddAgentOrchestration(o => o.UsePostgreSql(connectionString)).BuildServiceProvider();
         using (services)
         {
             using var scope = services.CreateScope();
             var used = new NpgsqlConnectionStringBuilder(scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>().Database.GetConnectionString());
-            return (used.MaxAutoPrepare, used.AutoPrepareMinUsages);
+            return (used.MaxAutoPrepare, used.AutoPrepareMinUsages, used.NoResetOnClose);
         }
     }
 
