@@ -35,10 +35,10 @@ internal static class SqliteClaimStrategy
         var agent = Id(request.AgentId);
 
         var picked = new List<Picked>(request.AssignmentIds.Count);
-        await using (var insert = Command(db, sql.Assign)
+        var insert = Command(db, sql.Assign)
             .With("@agent", agent).With("@project", Id(request.ProjectId)).With("@max", request.AssignmentIds.Count).With("@now", at).With("@expires", At(expires))
             .With("@ids", JsonArray(request.AssignmentIds.Select(Id)))
-            .With("@key", request.IdempotencyKey).With("@session", request.SessionId).With("@request", request.IdempotencyRequest))
+            .With("@key", request.IdempotencyKey).With("@session", request.SessionId).With("@request", request.IdempotencyRequest);
         {
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -89,13 +89,8 @@ internal static class SqliteClaimStrategy
         return -1;
     }
 
-    private static async Task ExecuteAsync(Microsoft.Data.Sqlite.SqliteCommand command, CancellationToken cancellationToken)
-    {
-        await using (command.ConfigureAwait(false))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private static Task<int> ExecuteAsync(Microsoft.Data.Sqlite.SqliteCommand command, CancellationToken cancellationToken) =>
+        command.ExecuteNonQueryAsync(cancellationToken);
 
     /// <summary>What the assignment statement returns for one claimed item; <c>OldAssignment</c> is the item's current assignment while still active (lapsed work taken over), stored form.</summary>
     private sealed record Picked(Guid AssignmentId, Guid WorkItemId, long FencingToken, string Title, int Priority, string? OldAssignment);

@@ -47,9 +47,9 @@ internal static class SqliteLeaseStrategy
         EnsureWorkedHoursFunction((SqliteConnection)db.Database.GetDbConnection());
 
         int done;
-        await using (var complete = Command(db, sql.Complete).With("@leases", leaseJson).With("@now", at).With("@now_ticks", now.UtcTicks)
+        var complete = Command(db, sql.Complete).With("@leases", leaseJson).With("@now", at).With("@now_ticks", now.UtcTicks)
             .With("@unknown_level", StoredEnum.ToStore(policy.UnknownSessionLevel)).With("@required", "[" + string.Join(",", required) + "]")
-            .With("@warning_levels", JsonArray(levels.Where(policy.WarningsPass).Select(l => StoredEnum.ToStore(l)))))
+            .With("@warning_levels", JsonArray(levels.Where(policy.WarningsPass).Select(l => StoredEnum.ToStore(l))));
         {
             done = await complete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -60,12 +60,12 @@ internal static class SqliteLeaseStrategy
             return false;
         }
 
-        await using (var assignments = Command(db, sql.AssignmentsDone).With("@leases", leaseJson).With("@now", at))
+        var assignments = Command(db, sql.AssignmentsDone).With("@leases", leaseJson).With("@now", at);
         {
             await assignments.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var events = Command(db, sql.CompletedEvents).With("@leases", leaseJson).With("@now", at))
+        var events = Command(db, sql.CompletedEvents).With("@leases", leaseJson).With("@now", at);
         {
             await events.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -87,8 +87,8 @@ internal static class SqliteLeaseStrategy
         Guid projectId;
         string title;
         int priority;
-        await using (var renew = Command(db, sql.Renew)
-            .With("@item", item).With("@assignment", Id(lease.AssignmentId)).With("@token", lease.FencingToken).With("@now", at).With("@expires", At(expires)))
+        var renew = Command(db, sql.Renew)
+            .With("@item", item).With("@assignment", Id(lease.AssignmentId)).With("@token", lease.FencingToken).With("@now", at).With("@expires", At(expires));
         {
             await using var reader = await renew.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -99,7 +99,7 @@ internal static class SqliteLeaseStrategy
             (agentId, projectId, title, priority) = (reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt32(3));
         }
 
-        await using (var renewed = Command(db, sql.RenewedEvent).With("@item", item).With("@now", at).With("@agent", Id(agentId)).With("@actor", agentId.ToString()))
+        var renewed = Command(db, sql.RenewedEvent).With("@item", item).With("@now", at).With("@agent", Id(agentId)).With("@actor", agentId.ToString());
         {
             await renewed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -15,6 +15,9 @@ namespace AgentOrchestration.Data.Sqlite.Claims;
 /// </summary>
 internal static class SqliteStatements
 {
+    /// <summary>The commands of each open connection, by statement text (the per-model instances, so by reference).</summary>
+    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Commands = [];
+
     /// <summary>A <see cref="Guid"/> as EF Core stores it on SQLite: upper-case text, in columns and in JSON.</summary>
     public static string Id(Guid value) => value.ToString("D").ToUpperInvariant();
 
@@ -30,12 +33,38 @@ internal static class SqliteStatements
         where TSql : class =>
         cache.GetValue(db.Model, _ => build(new StoreNames(db)));
 
-    /// <summary>A command on the context's connection, in its current transaction (the one holding the write lock).</summary>
+    /// <summary>
+    /// The command for <paramref name="sql"/> on the context's connection, in its current transaction (the one holding the
+    /// write lock), with no parameters. One per statement and open connection, kept while the connection stays open, so
+    /// SQLite compiles each statement once per connection rather than at every call (the claim's costs more to compile
+    /// than to run); Microsoft.Data.Sqlite finalizes it when the connection closes, and the next open gets a new one.
+    /// The caller does not dispose it.
+    /// </summary>
     public static SqliteCommand Command(DbContext db, string sql)
     {
-        var command = ((SqliteConnection)db.Database.GetDbConnection()).CreateCommand();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        if (!Commands.TryGetValue(connection, out var commands))
+        {
+            commands = new Dictionary<string, SqliteCommand>(ReferenceEqualityComparer.Instance);
+            Commands.Add(connection, commands);
+            connection.StateChange += static (sender, e) =>
+            {
+                if (e.CurrentState != System.Data.ConnectionState.Open && sender is SqliteConnection closed)
+                {
+                    Commands.Remove(closed);
+                }
+            };
+        }
+
+        if (!commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            commands.Add(sql, command);
+        }
+
         command.Transaction = (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = sql;
+        command.Parameters.Clear();
         return command;
     }
 

@@ -4,8 +4,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Sqlite.Storage;
 
-/// <summary>A transaction that, when it ends, also closes the connection opened for it and lets the next writer (of any process, then of this one) in.</summary>
-internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn) : IDbContextTransaction
+/// <summary>
+/// A transaction that, when it ends, lets the next writer (of any process, then of this one) in, and closes the
+/// connection opened for it unless <paramref name="closeConnection"/> is <see langword="false"/> (the library's own
+/// context, which keeps it open, with its compiled statements, until it is disposed).
+/// </summary>
+internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn, bool closeConnection) : IDbContextTransaction
 {
     private bool disposed;
     private bool committed;
@@ -62,7 +66,10 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
                     turn.Dispose();
                 }
 
-                context.Database.CloseConnection();
+                if (closeConnection)
+                {
+                    context.Database.CloseConnection();
+                }
             }
             finally
             {
@@ -90,7 +97,10 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
                     turn.Dispose();
                 }
 
-                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                if (closeConnection)
+                {
+                    await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                }
             }
             finally
             {

@@ -69,9 +69,18 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         var file = DatabaseFile(context);
         var gate = Gates.GetOrAdd(file ?? context.Database.GetConnectionString() ?? string.Empty, static _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The library's own context keeps its connection open from its first write to its disposal, so the statements
+        // the connection compiled (SqliteStatements.Command) serve every later call; a host's context gets its
+        // connection back as it was.
+        var keepOpen = context.GetType() == typeof(AgentOrchestrationDbContext);
+        var open = !keepOpen || context.Database.GetDbConnection().State != ConnectionState.Open;
         try
         {
-            await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (open)
+            {
+                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -102,7 +111,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                         // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE.
                         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
                         Own.AddOrUpdate(transaction, transaction);
-                        return new ConnectionScopedTransaction(transaction, context, gate, turn);
+                        return new ConnectionScopedTransaction(transaction, context, gate, turn, closeConnection: !keepOpen);
                     }
                     catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteWriteLock.Busy or SqliteWriteLock.Locked)
                     {
@@ -130,7 +139,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
         catch
         {
-            await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            if (open)
+            {
+                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
+
             gate.Release();
             throw;
         }

@@ -106,11 +106,56 @@ public sealed class SqliteBusyTests
                 await transaction.CommitAsync();
             }
 
+            // The library's own context keeps its connection (and the statements compiled on it) until it is disposed;
+            // closed here, the handle goes back to the pool and is dropped with it.
+            Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Open));
+            await context.Database.CloseConnectionAsync();
             Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Closed));
             SqliteConnection.ClearAllPools();
         }
 
         Assert.That(handles[1], Is.Not.SameAs(handles[0]), "the second open got another physical connection");
+    }
+
+    [Test]
+    public async Task A_scope_compiles_its_claim_statements_once_and_runs_them_again()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var (project, agent) = await SeedAsync(database);
+        await using var services = database.Throwaway.CreateServices();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        var other = await scope.ServiceProvider.GetRequiredService<IAgentRegistry>().RegisterAsync(Fakes.Factory.Agent());
+
+        // Opened here only to switch on SQLite's list of the handle's live statements (off unless asked for at open).
+        await db.Database.OpenConnectionAsync();
+        var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
+        handle.enable_sqlite3_next_stmt(true);
+
+        Assert.That(await claimer.ClaimNextAsync(agent.Id, project.Id), Is.Not.Null);
+        var afterFirst = LiveStatements(handle);
+        Assert.That(await claimer.ClaimNextAsync(other.Id, project.Id), Is.Not.Null);
+        var afterSecond = LiveStatements(handle);
+
+        // Finalized after every call, each would be compiled again (the claim's costs more to compile than to run).
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterFirst.Values.Count(sql => sql.Contains("RETURNING", StringComparison.Ordinal) && sql.Contains("json_extract(@ids", StringComparison.Ordinal)), Is.EqualTo(1),
+                "the claim's statement is still compiled after the first claim");
+            Assert.That(afterSecond, Is.EquivalentTo(afterFirst), "the second claim ran the statements the first compiled, and compiled no others");
+        });
+    }
+
+    private static Dictionary<nint, string> LiveStatements(SQLitePCL.sqlite3 handle)
+    {
+        var live = new Dictionary<nint, string>();
+        for (var statement = SQLitePCL.raw.sqlite3_next_stmt(handle, null); statement is not null && !statement.IsInvalid; statement = SQLitePCL.raw.sqlite3_next_stmt(handle, statement))
+        {
+            live[statement.DangerousGetHandle()] = SQLitePCL.raw.sqlite3_sql(statement).utf8_to_string();
+        }
+
+        return live;
     }
 
     private static async Task<(Entities.Project Project, Entities.AgentProfile Agent)> SeedAsync(TestDatabase database)
