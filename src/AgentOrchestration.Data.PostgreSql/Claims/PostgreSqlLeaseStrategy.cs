@@ -5,6 +5,7 @@ using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
 using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Qa;
+using AgentOrchestration.Data.PostgreSql.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
@@ -76,31 +77,13 @@ internal static class PostgreSqlLeaseStrategy
                 : null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the lock and the write as one prepared batch (prepared once per physical connection) and reads the write's result.</summary>
-    private static async Task<T> RunAsync<T>(
+    /// <summary>Sends the lock and the write as one prepared batch and reads the write's result.</summary>
+    private static Task<T> RunAsync<T>(
         DbContext db, string lockItems, Guid[] items, NpgsqlBatchCommand write, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var batch = new NpgsqlBatch(connection);
-            var lockCommand = new NpgsqlBatchCommand(lockItems);
-            lockCommand.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = items });
-            batch.BatchCommands.Add(lockCommand);
-            batch.BatchCommands.Add(write);
-            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
-
-            // The batch commits by itself (only called outside a caller's transaction): a fault from here on may come after its commit.
-            Data.Faults.FaultAttempt.Committing();
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            return await read(reader, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
+        var lockCommand = new NpgsqlBatchCommand(lockItems);
+        lockCommand.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = items });
+        return OneTripBatch.RunAsync(db, [lockCommand, write], read, cancellationToken);
     }
 
     // Without an explicit clock the server's decides (null here), read once the item locks are held.
