@@ -49,7 +49,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         PostgreSqlClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
 
     public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) =>
-        PostgreSqlLeaseStrategy.TryCompleteAsync(context, request, cancellationToken);
+        CompletionCombiner.TryCompleteAsync(context, request, cancellationToken);
 
     public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
         PostgreSqlLeaseStrategy.TryRenewAsync(context, lease, duration, clock, cancellationToken);
