@@ -25,7 +25,7 @@ internal static class PostgreSqlClaimStrategy
 
     public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, IOrchestrationProvider provider, ClaimRequest request, CancellationToken cancellationToken)
     {
-        var sql = SqlFor(db);
+        var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -47,13 +47,29 @@ internal static class PostgreSqlClaimStrategy
             {
                 // Sessions lock their own row before the agent's (ending, reaping, heartbeats): the claim takes them in the
                 // same order, so it never deadlocks with them, and its snapshot sees a session that ended meanwhile.
-                batch.BatchCommands.Add(LockSessionCommand(sql, sessionId));
+                var lockSession = new NpgsqlBatchCommand(sql.LockSession);
+                lockSession.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = sessionId });
+                batch.BatchCommands.Add(lockSession);
             }
 
             // Outside a caller's transaction the lock also picks the claim's generic plan (see BuildSql); inside one, the
             // setting would outlive the claim, so there the plan cache decides as it does for the caller's own statements.
-            batch.BatchCommands.Add(LockAgentCommand(joined is null ? sql.LockAgentGenericPlan : sql.LockAgent, request.AgentId));
-            batch.BatchCommands.Add(ClaimCommand(sql, request));
+            var lockAgent = new NpgsqlBatchCommand(joined is null ? sql.LockAgentGenericPlan : sql.LockAgent);
+            lockAgent.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
+            var command = new NpgsqlBatchCommand(sql.Claim);
+            batch.BatchCommands.Add(lockAgent);
+            batch.BatchCommands.Add(command);
+            command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
+            command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Uuid) { Value = request.ProjectId });
+            command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Integer) { Value = request.AssignmentIds.Count });
+            // Without an explicit clock the server's decides (null here): clients' clocks never judge a lease.
+            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = request.Clock is { } clock ? UtcTimestampConverter.ToStore(clock.GetUtcNow()) : DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("duration_us", NpgsqlDbType.Bigint) { Value = request.LeaseDuration.Ticks / TimeSpan.TicksPerMicrosecond });
+            command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)request.SessionId ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("request", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyRequest ?? DBNull.Value });
 
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
             // Prepared whatever the connection string says (a no-op once this physical connection has it): planning the
@@ -70,7 +86,10 @@ internal static class PostgreSqlClaimStrategy
             {
                 await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             }
-            await ReadRowsAsync(reader, rows, cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4), UtcTimestampConverter.FromStore(reader.GetDateTime(5))));
+            }
 
             if (joined is not null)
             {
@@ -83,49 +102,6 @@ internal static class PostgreSqlClaimStrategy
         finally
         {
             await db.Database.CloseConnectionAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The statements of the claim, for <paramref name="db"/>'s model.</summary>
-    internal static ClaimSql SqlFor(DbContext db) => SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
-
-    internal static NpgsqlBatchCommand LockSessionCommand(ClaimSql sql, string sessionId)
-    {
-        var lockSession = new NpgsqlBatchCommand(sql.LockSession);
-        lockSession.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = sessionId });
-        return lockSession;
-    }
-
-    internal static NpgsqlBatchCommand LockAgentCommand(string lockSql, Guid agentId)
-    {
-        var lockAgent = new NpgsqlBatchCommand(lockSql);
-        lockAgent.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = agentId });
-        return lockAgent;
-    }
-
-    internal static NpgsqlBatchCommand ClaimCommand(ClaimSql sql, ClaimRequest request)
-    {
-        var command = new NpgsqlBatchCommand(sql.Claim);
-        command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
-        command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Uuid) { Value = request.ProjectId });
-        command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Integer) { Value = request.AssignmentIds.Count });
-        // Without an explicit clock the server's decides (null here): clients' clocks never judge a lease.
-        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = request.Clock is { } clock ? UtcTimestampConverter.ToStore(clock.GetUtcNow()) : DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("duration_us", NpgsqlDbType.Bigint) { Value = request.LeaseDuration.Ticks / TimeSpan.TicksPerMicrosecond });
-        command.Parameters.Add(new NpgsqlParameter("actor", NpgsqlDbType.Text) { Value = request.Actor });
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.AssignmentIds.ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyKey ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = (object?)request.SessionId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("request", NpgsqlDbType.Text) { Value = (object?)request.IdempotencyRequest ?? DBNull.Value });
-        return command;
-    }
-
-    /// <summary>Reads the claim statement's rows (the reader is at its result).</summary>
-    internal static async Task ReadRowsAsync(NpgsqlDataReader reader, List<ClaimRow> rows, CancellationToken cancellationToken)
-    {
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new ClaimRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4), UtcTimestampConverter.FromStore(reader.GetDateTime(5))));
         }
     }
 
@@ -151,7 +127,7 @@ internal static class PostgreSqlClaimStrategy
         return new ClaimSql(lockSession, lockAgent, lockAgentGenericPlan, claim);
     }
 
-    internal sealed record ClaimSql(string LockSession, string LockAgent, string LockAgentGenericPlan, string Claim);
+    private sealed record ClaimSql(string LockSession, string LockAgent, string LockAgentGenericPlan, string Claim);
 
     /// <summary>
     /// The claim statement in its three steps, each a run of CTEs: how many items the agent may take (<see cref="Limits"/>),
