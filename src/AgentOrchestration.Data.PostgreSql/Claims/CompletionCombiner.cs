@@ -5,6 +5,7 @@ using AgentOrchestration.Data.PostgreSql.Storage;
 using AgentOrchestration.Data.Qa;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Npgsql;
 
 namespace AgentOrchestration.Data.PostgreSql.Claims;
 
@@ -13,12 +14,18 @@ namespace AgentOrchestration.Data.PostgreSql.Claims;
 /// (<see cref="PostgreSqlLeaseStrategy.TryCompleteAsync"/>, which checks each lease on its own, whichever agent holds it):
 /// the statement's and the transaction's fixed costs (plan, locks, commit, NOTIFY, the round trip) are paid once for up
 /// to 64 leases. The statement is all or nothing, so when one lease fails it writes nothing and each caller completes alone.
+/// A combined execution waits for row locks at most <see cref="LockWait"/>: a completion stuck behind a lock (a host's
+/// transaction holding its item) would otherwise hold up every completion queued behind it; past that, nothing is
+/// written and each caller completes alone, waiting for its own locks as long as it always did.
 /// </summary>
 internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, bool>
 {
     // Per policy (a host's singleton, so this lives as long as its services), then per model, database and clock: only
     // completions the one statement decides alike share it.
     private static readonly ConditionalWeakTable<QaPolicy, ConcurrentDictionary<(IModel Model, string? Database, TimeProvider? Clock), CompletionCombiner>> ByPolicy = [];
+
+    /// <summary>How long a combined execution waits for a row lock before each of its callers completes alone.</summary>
+    internal const string LockWait = "50ms";
 
     private static readonly bool[][] AllCompleted = [.. Enumerable.Range(0, 65).Select(n => Enumerable.Repeat(true, n).ToArray())];
 
@@ -46,8 +53,19 @@ internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, 
         // Locked and written in item order, as every completion is, so combined ones never deadlock with single ones.
         leases.Sort((a, b) => a.WorkItemId.CompareTo(b.WorkItemId));
         var combined = new CompletionRequest(leases, requests[0].Clock, requests[0].QaPolicy);
-        return await PostgreSqlLeaseStrategy.TryCompleteAsync(db, combined, cancellationToken).ConfigureAwait(false)
-            ? AllCompleted[requests.Count]
-            : null;
+
+        // For the batch's own transaction only, as the lock statement's plan_cache_mode.
+        var lockWait = new NpgsqlBatchCommand($"SELECT set_config('lock_timeout', '{LockWait}', true)");
+        try
+        {
+            return await PostgreSqlLeaseStrategy.TryCompleteAsync(db, combined, cancellationToken, lockWait).ConfigureAwait(false)
+                ? AllCompleted[requests.Count]
+                : null;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            // The server rolled the batch back (nothing written) and the connection goes on.
+            return null;
+        }
     }
 }

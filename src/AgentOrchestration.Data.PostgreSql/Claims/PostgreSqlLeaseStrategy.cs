@@ -27,7 +27,13 @@ internal static class PostgreSqlLeaseStrategy
 
     private static readonly string[] Active = [Stored(AssignmentStatus.Assigned), Stored(AssignmentStatus.Started), Stored(AssignmentStatus.Paused)];
 
-    public static async Task<bool> TryCompleteAsync(DbContext db, CompletionRequest request, CancellationToken cancellationToken)
+    /// <summary>Completes every lease of <paramref name="request"/> in one round trip, or writes nothing.</summary>
+    /// <param name="db">The context whose connection runs the batch.</param>
+    /// <param name="request">The leases, the deciding clock and the QA policy.</param>
+    /// <param name="cancellationToken">A token to cancel the batch.</param>
+    /// <param name="first">A statement sent first in the same transaction (a combined completion's lock timeout), or none.</param>
+    /// <returns><see langword="true"/> when every lease was completed; <see langword="false"/> when nothing was written.</returns>
+    public static async Task<bool> TryCompleteAsync(DbContext db, CompletionRequest request, CancellationToken cancellationToken, NpgsqlBatchCommand? first = null)
     {
         var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
         var leases = request.Leases;
@@ -56,7 +62,7 @@ internal static class PostgreSqlLeaseStrategy
         complete.Parameters.Add(new NpgsqlParameter("active", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Active });
 
         var completed = await RunAsync(db, sql.LockItems, leases.Select(l => l.WorkItemId).ToArray(), complete, static async (reader, ct) =>
-            await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetInt32(0) : 0, cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetInt32(0) : 0, cancellationToken, first).ConfigureAwait(false);
         return completed == leases.Count;
     }
 
@@ -79,11 +85,12 @@ internal static class PostgreSqlLeaseStrategy
 
     /// <summary>Sends the lock and the write as one prepared batch and reads the write's result.</summary>
     private static Task<T> RunAsync<T>(
-        DbContext db, string lockItems, Guid[] items, NpgsqlBatchCommand write, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        DbContext db, string lockItems, Guid[] items, NpgsqlBatchCommand write, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken,
+        NpgsqlBatchCommand? first = null)
     {
         var lockCommand = new NpgsqlBatchCommand(lockItems);
         lockCommand.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = items });
-        return OneTripBatch.RunAsync(db, [lockCommand, write], read, cancellationToken);
+        return OneTripBatch.RunAsync(db, first is null ? [lockCommand, write] : [first, lockCommand, write], read, cancellationToken);
     }
 
     // Without an explicit clock the server's decides (null here), read once the item locks are held.

@@ -185,6 +185,34 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
     }
 
     [Test]
+    public async Task A_combined_batch_stuck_behind_a_row_lock_lets_the_others_complete_alone()
+    {
+        PostgreSqlOnly();
+        var leases = await ClaimAsync(4);
+        var first = await HoldAsync(leases[0]);
+        await using var stuck = await HoldAsync(leases[1]);
+        var leader = Start(c => c.CompleteAsync(leases[0]));
+        await PostgresWaits.UntilBlockedAsync(Database);
+        var blocked = Start(c => c.CompleteAsync(leases[1]));
+        var others = new[] { Start(c => c.CompleteAsync(leases[2])), Start(c => c.CompleteAsync(leases[3])) };
+        await first.DisposeAsync();
+        await leader;
+
+        // The combined batch of the three waits for the held row only briefly, then each completes alone: the two whose
+        // rows are free finish while the holder still holds the third's (without the bound they would wait for it).
+        var freed = Task.WhenAll(others);
+        Assert.That(await Task.WhenAny(freed, Task.Delay(TimeSpan.FromSeconds(60))), Is.SameAs(freed), "the free completions finished while the row was held");
+        await freed;
+        Assert.That(observer.Retries, Is.Empty, "no completion timed out and was retried");
+        await AssertCompletedOnceAsync([leases[2], leases[3]]);
+        Assert.That(blocked.IsCompleted, Is.False, "the held one still waits for its own lock, as alone");
+
+        await stuck.DisposeAsync();
+        await blocked;
+        await AssertCompletedOnceAsync(leases);
+    }
+
+    [Test]
     public async Task Two_completions_of_one_lease_queued_together_get_what_they_get_one_after_the_other()
     {
         var leases = await ClaimAsync(2);
@@ -418,16 +446,17 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
     private sealed class RecordingObserver : IRetryObserver
     {
         private readonly ConcurrentQueue<(string, bool)> resolutions = new();
+        private readonly ConcurrentQueue<string> retries = new();
 
         public IReadOnlyCollection<(string, bool)> Resolutions => resolutions;
+
+        public IReadOnlyCollection<string> Retries => retries;
 
         public void Started(string operation)
         {
         }
 
-        public void Retrying(string operation, int attempt, TimeSpan delay, Exception fault)
-        {
-        }
+        public void Retrying(string operation, int attempt, TimeSpan delay, Exception fault) => retries.Enqueue(operation);
 
         public void GaveUp(string operation, int attempts, bool mayHaveCommitted, Exception fault)
         {
