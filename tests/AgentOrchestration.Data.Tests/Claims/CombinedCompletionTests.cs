@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Faults;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Data.Tests.Claims;
@@ -19,6 +21,7 @@ namespace AgentOrchestration.Data.Tests.Claims;
 public sealed class CombinedCompletionTests(DatabaseProvider provider) : OrchestrationFixture(provider)
 {
     private ConnectionFaults faults = null!;
+    private OpenHook opens = null!;
     private RecordingObserver observer = null!;
     private Project project = null!;
     private AgentProfile[] agents = [];
@@ -165,22 +168,20 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
         PostgreSqlOnly();
         var leases = await ClaimAsync(4);
         using var cancel = new CancellationTokenSource();
-        var first = await HoldAsync(leases[0]);
-        await using var second = await HoldAsync(leases[1]);
+        await using var holder = await HoldAsync(leases[0]);
         var leader = Start(c => c.CompleteAsync(leases[0]));
         await PostgresWaits.UntilBlockedAsync(Database);
 
-        // The first queued caller runs the queue when the leader ends: its batch then waits for the second holder's lock.
+        // The first queued caller runs the queue when the leader ends; it is cancelled as its batch opens its connection.
         var batchLeader = Start(c => c.CompleteAsync(leases[1], cancel.Token));
         var others = new[] { Start(c => c.CompleteAsync(leases[2])), Start(c => c.CompleteAsync(leases[3])) };
-        await first.DisposeAsync();
+        opens.OnNextOpen(cancel.Cancel);
+        await holder.DisposeAsync();
         await leader;
-        await PostgresWaits.UntilBlockedAsync(Database);
-        await cancel.CancelAsync();
-        await second.DisposeAsync();
 
         // Its command was sent on the others' behalf too: it runs to the end, as a command past its cancellation point.
         await Task.WhenAll([batchLeader, .. others]);
+        Assert.That(cancel.IsCancellationRequested, Is.True);
         await AssertCompletedOnceAsync(leases);
     }
 
@@ -239,18 +240,16 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
     {
         PostgreSqlOnly();
         var leases = await ClaimAsync(4);
-        var first = await HoldAsync(leases[0]);
-        await using var second = await HoldAsync(leases[1]);
+        await using var holder = await HoldAsync(leases[0]);
         var leader = Start(c => c.CompleteAsync(leases[0]));
         await PostgresWaits.UntilBlockedAsync(Database);
         var queued = leases.Skip(1).Select(lease => Start(c => c.CompleteAsync(lease))).ToList();
-        await first.DisposeAsync();
-        await leader;
-        await PostgresWaits.UntilBlockedAsync(Database);
 
-        // The combined batch commits, and its connection breaks as it is handed back: the reply is lost for all three.
-        faults.AtClose();
-        await second.DisposeAsync();
+        // The next connection opened is the combined batch's (the leader's is open): it commits, and its connection breaks
+        // as it is handed back, so the reply is lost for all three.
+        opens.OnNextOpen(() => faults.AtClose());
+        await holder.DisposeAsync();
+        await leader;
         await Task.WhenAll(queued);
 
         Assert.That(faults.Injected, Is.EqualTo(1));
@@ -294,9 +293,10 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
     {
         faults = new ConnectionFaults(Provider, Database.ConnectionString);
         observer = new RecordingObserver();
+        opens = new OpenHook();
         var collection = new ServiceCollection();
         collection.AddSingleton<IRetryObserver>(observer);
-        collection.AddDbContext<AgentOrchestrationDbContext>(options => Database.Throwaway.ConfigureContext(options).AddInterceptors(faults));
+        collection.AddDbContext<AgentOrchestrationDbContext>(options => Database.Throwaway.ConfigureContext(options).AddInterceptors(faults, opens));
         collection.AddAgentOrchestration(o => o.UseDbContext<AgentOrchestrationDbContext>().UseClock(Clock).ConfigureQa(p => p.RequireNone())
             .ConfigureRetries(r =>
             {
@@ -440,6 +440,20 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
             await transaction.CommitAsync();
             await transaction.DisposeAsync();
             await db.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs an action once, as the next connection of the library's contexts opens.</summary>
+    private sealed class OpenHook : DbConnectionInterceptor
+    {
+        private Action? next;
+
+        public void OnNextOpen(Action action) => Volatile.Write(ref next, action);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Exchange(ref next, null)?.Invoke();
+            return Task.CompletedTask;
         }
     }
 
