@@ -136,7 +136,11 @@ internal static class PostgreSqlLeaseStrategy
         // Also picks the generic plan for the write that follows, in this batch's own transaction only (it never runs in a
         // caller's): the plan cache would plan it for its parameters on the first calls of each connection, and again
         // whenever its estimates came out the other way; its plan is the same for every lease (primary keys).
-        public string LockItems() => $"SELECT set_config('plan_cache_mode', 'force_generic_plan', true) FROM {Wi} WHERE {W("Id")} = ANY(@items) ORDER BY {W("Id")} FOR NO KEY UPDATE";
+        // The lock itself is planned before that setting applies. Given the array as a parameter, the plan cache plans it
+        // for each call's array (it knows its length, the generic plan guesses ten), finds that cheaper than the generic
+        // plan and so plans it on every call; read through a sub-select the array is unknown to both, the estimates are
+        // equal, and the generic plan is kept from the sixth call of a connection on.
+        public string LockItems() => $"SELECT set_config('plan_cache_mode', 'force_generic_plan', true) FROM {Wi} WHERE {W("Id")} = ANY((SELECT @items)::uuid[]) ORDER BY {W("Id")} FOR NO KEY UPDATE";
 
         public string Complete() => $"""
             WITH {Leased()}, {QaGated()}, {AllDone()}, {CompletionWrites()}

@@ -315,16 +315,20 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .HasName("ux_agent_sessions_session_id");
 
                     b.HasIndex("AgentId")
-                        .HasDatabaseName("ix_agent_sessions_agent_id");
+                        .HasDatabaseName("ix_agent_sessions_agent_id")
+                        .HasFilter("\"agent_id\" IS NOT NULL");
 
                     b.HasIndex("BacklogId")
-                        .HasDatabaseName("ix_agent_sessions_backlog_id");
+                        .HasDatabaseName("ix_agent_sessions_backlog_id")
+                        .HasFilter("\"backlog_id\" IS NOT NULL");
 
                     b.HasIndex("ParentStoryId")
-                        .HasDatabaseName("ix_agent_sessions_parent_story_id");
+                        .HasDatabaseName("ix_agent_sessions_parent_story_id")
+                        .HasFilter("\"parent_story_id\" IS NOT NULL");
 
                     b.HasIndex("TaskId")
-                        .HasDatabaseName("ix_agent_sessions_task_id");
+                        .HasDatabaseName("ix_agent_sessions_task_id")
+                        .HasFilter("\"task_id\" IS NOT NULL");
 
                     b.HasIndex("ProjectId", "Status")
                         .HasDatabaseName("ix_agent_sessions_project_status");
@@ -938,7 +942,8 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.HasIndex("AgentId", "IdempotencyKey")
                         .IsUnique()
-                        .HasDatabaseName("ux_task_assignments_agent_idempotency_key");
+                        .HasDatabaseName("ux_task_assignments_agent_idempotency_key")
+                        .HasFilter("\"idempotency_key\" IS NOT NULL");
 
                     b.HasIndex("AgentId", "Status")
                         .HasDatabaseName("ix_task_assignments_agent_status");
@@ -1155,22 +1160,27 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .HasName("pk_work_items");
 
                     b.HasIndex("AssignedAgentSession")
-                        .HasDatabaseName("ix_work_items_assigned_agent_session");
+                        .HasDatabaseName("ix_work_items_assigned_agent_session")
+                        .HasFilter("\"assigned_agent_session\" IS NOT NULL");
 
                     b.HasIndex("CreatedFromBacklogId")
-                        .HasDatabaseName("ix_work_items_created_from_backlog_id");
+                        .HasDatabaseName("ix_work_items_created_from_backlog_id")
+                        .HasFilter("\"created_from_backlog_id\" IS NOT NULL");
 
                     b.HasIndex("CurrentAssignmentId")
-                        .HasDatabaseName("ix_work_items_current_assignment_id");
+                        .HasDatabaseName("ix_work_items_current_assignment_id")
+                        .HasFilter("\"current_assignment_id\" IS NOT NULL");
 
                     b.HasIndex("DelegationStatus")
                         .HasDatabaseName("work_items_delegation_status");
 
                     b.HasIndex("ParentId")
-                        .HasDatabaseName("ix_work_items_parent_id");
+                        .HasDatabaseName("ix_work_items_parent_id")
+                        .HasFilter("\"parent_id\" IS NOT NULL");
 
                     b.HasIndex("AssignedAgentId", "DelegationStatus")
-                        .HasDatabaseName("ix_work_items_assigned_agent");
+                        .HasDatabaseName("ix_work_items_assigned_agent")
+                        .HasFilter("\"assigned_agent_id\" IS NOT NULL");
 
                     b.HasIndex("AssigneeType", "AssigneeId")
                         .HasDatabaseName("work_items_assignee");
@@ -1179,7 +1189,8 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .HasDatabaseName("work_items_project_status");
 
                     b.HasIndex("SprintId", "Status")
-                        .HasDatabaseName("ix_work_items_sprint_status");
+                        .HasDatabaseName("ix_work_items_sprint_status")
+                        .HasFilter("\"sprint_id\" IS NOT NULL");
 
                     b.HasIndex("Status", "UpdatedAt")
                         .HasDatabaseName("ix_work_items_status_updated_at");

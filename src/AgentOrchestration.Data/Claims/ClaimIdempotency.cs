@@ -60,8 +60,11 @@ internal static class ClaimIdempotency
     public static async Task<List<Earlier>> FindAsync(DbContext db, Guid agentId, string key, CancellationToken cancellationToken)
     {
         var batchPrefix = key + "#";
+
+        // The key index holds only assignments with a key: SQLite searches it for this OR of key tests only when the query
+        // states the index's own predicate; without it SQLite reads every assignment of the agent.
         var rows = await db.Set<TaskAssignment>().AsNoTracking()
-            .Where(a => a.AgentId == agentId && (a.IdempotencyKey == key || a.IdempotencyKey!.StartsWith(batchPrefix)))
+            .Where(a => a.AgentId == agentId && a.IdempotencyKey != null && (a.IdempotencyKey == key || a.IdempotencyKey.StartsWith(batchPrefix)))
             .Select(a => new Earlier(a.Id, a.WorkItemId, a.FencingToken, a.LeaseExpiresAt, a.AssignedAt, a.WorkItem!.ProjectId, a.WorkItem.Title,
                 a.WorkItem.Priority, a.IdempotencyKey!, EF.Property<string?>(a, RequestProperty)))
             .ToListAsync(cancellationToken).ConfigureAwait(false);

@@ -43,9 +43,10 @@ internal sealed class AgentSessionConfiguration(SchemaNames names) : IEntityType
         // The reaper looks for active sessions with an old heartbeat; dashboards list a project's active sessions.
         builder.HasIndex(x => new { x.Status, x.LastHeartbeatAt }).HasDatabaseName(names.Index("ix_agent_sessions_status_heartbeat"));
         builder.HasIndex(x => new { x.ProjectId, x.Status }).HasDatabaseName(names.Index("ix_agent_sessions_project_status"));
-        builder.HasIndex(x => x.AgentId).HasDatabaseName(names.Index("ix_agent_sessions_agent_id"));
-        builder.HasIndex(x => x.ParentStoryId).HasDatabaseName(names.Index("ix_agent_sessions_parent_story_id"));
-        builder.HasIndex(x => x.BacklogId).HasDatabaseName(names.Index("ix_agent_sessions_backlog_id"));
-        builder.HasIndex(x => x.TaskId).HasDatabaseName(names.Index("ix_agent_sessions_task_id"));
+        // Heartbeats rewrite the session in all its indexes; the nullable keys' ones hold only rows with a value.
+        builder.HasIndex(x => x.AgentId).HasFilter(IndexFilters.NotNull("agent_id")).HasDatabaseName(names.Index("ix_agent_sessions_agent_id"));
+        builder.HasIndex(x => x.ParentStoryId).HasFilter(IndexFilters.NotNull("parent_story_id")).HasDatabaseName(names.Index("ix_agent_sessions_parent_story_id"));
+        builder.HasIndex(x => x.BacklogId).HasFilter(IndexFilters.NotNull("backlog_id")).HasDatabaseName(names.Index("ix_agent_sessions_backlog_id"));
+        builder.HasIndex(x => x.TaskId).HasFilter(IndexFilters.NotNull("task_id")).HasDatabaseName(names.Index("ix_agent_sessions_task_id"));
     }
 }

@@ -51,7 +51,8 @@ internal sealed class TaskAssignmentConfiguration(SchemaNames names) : IEntityTy
         // A fencing token names one assignment of its work item: a claim that raced to the same number fails and retries.
         builder.HasIndex(x => new { x.WorkItemId, x.FencingToken }).IsUnique().HasDatabaseName(names.Index("ux_task_assignments_work_item_fencing_token"));
 
-        // A retried claim finds the first one's assignments; two racing retries cannot both insert.
-        builder.HasIndex(x => new { x.AgentId, x.IdempotencyKey }).IsUnique().HasDatabaseName(names.Index("ux_task_assignments_agent_idempotency_key"));
+        // A retried claim finds the first one's assignments; two racing retries cannot both insert. Claims without a key
+        // (most) have no entry: keys are only ever looked up by value, and rows without one never conflict.
+        builder.HasIndex(x => new { x.AgentId, x.IdempotencyKey }).IsUnique().HasFilter(IndexFilters.NotNull("idempotency_key")).HasDatabaseName(names.Index("ux_task_assignments_agent_idempotency_key"));
     }
 }

@@ -60,13 +60,15 @@ internal sealed class WorkItemConfiguration(SchemaNames names) : IEntityTypeConf
         builder.HasIndex(x => new { x.ProjectId, x.Status }).HasDatabaseName(names.Index("work_items_project_status"));
 
         // Claim-next scans a project's unassigned items in priority order.
+        // The indexes on nullable foreign keys and on the holder hold only rows with a value (IndexFilters.NotNull): every
+        // claim and completion rewrites the item in all its indexes, and most items have no sprint, parent or session.
         builder.HasIndex(x => new { x.ProjectId, x.DelegationStatus, x.Priority, x.CreatedAt }).HasDatabaseName(names.Index("ix_work_items_claim"));
-        builder.HasIndex(x => new { x.SprintId, x.Status }).HasDatabaseName(names.Index("ix_work_items_sprint_status"));
-        builder.HasIndex(x => x.ParentId).HasDatabaseName(names.Index("ix_work_items_parent_id"));
-        builder.HasIndex(x => x.CreatedFromBacklogId).HasDatabaseName(names.Index("ix_work_items_created_from_backlog_id"));
-        builder.HasIndex(x => x.AssignedAgentSession).HasDatabaseName(names.Index("ix_work_items_assigned_agent_session"));
-        builder.HasIndex(x => new { x.AssignedAgentId, x.DelegationStatus }).HasDatabaseName(names.Index("ix_work_items_assigned_agent"));
-        builder.HasIndex(x => x.CurrentAssignmentId).HasDatabaseName(names.Index("ix_work_items_current_assignment_id"));
+        builder.HasIndex(x => new { x.SprintId, x.Status }).HasFilter(IndexFilters.NotNull("sprint_id")).HasDatabaseName(names.Index("ix_work_items_sprint_status"));
+        builder.HasIndex(x => x.ParentId).HasFilter(IndexFilters.NotNull("parent_id")).HasDatabaseName(names.Index("ix_work_items_parent_id"));
+        builder.HasIndex(x => x.CreatedFromBacklogId).HasFilter(IndexFilters.NotNull("created_from_backlog_id")).HasDatabaseName(names.Index("ix_work_items_created_from_backlog_id"));
+        builder.HasIndex(x => x.AssignedAgentSession).HasFilter(IndexFilters.NotNull("assigned_agent_session")).HasDatabaseName(names.Index("ix_work_items_assigned_agent_session"));
+        builder.HasIndex(x => new { x.AssignedAgentId, x.DelegationStatus }).HasFilter(IndexFilters.NotNull("assigned_agent_id")).HasDatabaseName(names.Index("ix_work_items_assigned_agent"));
+        builder.HasIndex(x => x.CurrentAssignmentId).HasFilter(IndexFilters.NotNull("current_assignment_id")).HasDatabaseName(names.Index("ix_work_items_current_assignment_id"));
         builder.HasIndex(x => new { x.Status, x.UpdatedAt }).HasDatabaseName(names.Index("ix_work_items_status_updated_at"));
     }
 }

@@ -1,5 +1,8 @@
 using System.Data.Common;
 using AgentOrchestration.Data.Claims;
+using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Locks;
+using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -85,6 +88,65 @@ public sealed class ClaimPlanTests(DatabaseProvider provider) : ClaimFixture(pro
     }
 
     [Test]
+    public async Task The_lock_before_a_completion_keeps_its_generic_plan()
+    {
+        const int completions = 12;
+        await AddFillerAsync();
+        for (var i = 0; i < completions; i++)
+        {
+            await AddItemAsync(priority: 1 + (i % 5));
+        }
+
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        await db.Database.OpenConnectionAsync();
+        for (var i = 0; i < completions; i++)
+        {
+            var claimed = await claimer.ClaimNextAsync(Agent.Id, Project.Id);
+            await claimer.CompleteAsync(claimed!.Lease);
+        }
+
+        // The lock runs before its own setting applies, so the plan cache decides: it plans the first five calls of a
+        // connection for their parameters and, given the array as a parameter, would go on doing so on every call.
+        var (generic, custom) = await PlansAsync(db.Database.GetDbConnection(), "SELECT set_config(%) FROM work_items WHERE id = ANY%");
+        Assert.Multiple(() =>
+        {
+            Assert.That(custom, Is.LessThanOrEqualTo(FirstCustomPlans), "calls planned for their own parameters");
+            Assert.That(generic + custom, Is.EqualTo(completions));
+        });
+    }
+
+    [Test]
+    public async Task Renewals_heartbeats_and_file_locks_keep_their_generic_plans()
+    {
+        const int calls = 12;
+        await AddFillerAsync();
+        await AddItemAsync(priority: 1);
+        var session = await StartSessionAsync(Project, Agent.Id);
+
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+        var sessions = scope.ServiceProvider.GetRequiredService<ISessionService>();
+        var locks = scope.ServiceProvider.GetRequiredService<IFileLockService>();
+        await db.Database.OpenConnectionAsync();
+        var lease = (await claimer.ClaimNextAsync(Agent.Id, Project.Id))!.Lease;
+        for (var i = 0; i < calls; i++)
+        {
+            lease = (await claimer.RenewAsync(lease)).Lease;
+            await sessions.HeartbeatAsync(session.SessionId, $"step {i}");
+            await locks.AcquireAsync(session.SessionId, [$"src/file{i}.cs"], FileLockType.Exclusive, TimeSpan.FromMinutes(10));
+            await locks.ReleaseAsync(session.SessionId, [$"src/file{i}.cs"]);
+        }
+
+        var planned = await AllPlansAsync(db.Database.GetDbConnection());
+        Assert.That(planned.Where(p => p.Generic + p.Custom >= calls).Select(p => p.Statement), Is.Not.Empty, "the hot statements ran on this connection");
+        Assert.That(planned.Where(p => p.Custom > FirstCustomPlans).Select(p => $"{p.Custom} custom plans: {p.Statement}"), Is.Empty,
+            "statements planned for their own parameters beyond the plan cache's first five calls");
+    }
+
+    [Test]
     public async Task A_claim_in_a_callers_transaction_leaves_the_plan_setting_of_that_transaction_alone()
     {
         await AddItemAsync(priority: 1);
@@ -98,6 +160,40 @@ public sealed class ClaimPlanTests(DatabaseProvider provider) : ClaimFixture(pro
         // A transaction-local setting would last until the caller's transaction ends, planning the caller's own statements.
         Assert.That(await SettingAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction()), Is.EqualTo("auto"));
         await transaction.CommitAsync();
+    }
+
+    // Left to itself (plan_cache_mode = auto), the plan cache plans the first five calls of a prepared statement on a
+    // connection for their parameters before it compares them with the generic plan.
+    private const int FirstCustomPlans = 5;
+
+    /// <summary>
+    /// Adds 2,000 finished items to the project in one statement, analysed: with a few rows every plan is a sequential
+    /// scan that costs the same whatever the parameters, and the plan cache never has a reason to plan per call.
+    /// </summary>
+    private async Task AddFillerAsync()
+    {
+        await using var db = CreateContext();
+        await RawSql.ScalarAsync(db, $"""
+            INSERT INTO work_items (id, project_id, type, title, status, priority, created_at, updated_at, delegation_status, prime_approved, qa_status, success_criteria_met)
+            SELECT gen_random_uuid(), '{Project.Id}', 'task', 'filler ' || g, 'done', 3, now(), now(), 'completed', false, 'not_started', false
+            FROM generate_series(1, 2000) g
+            """);
+        await RawSql.ScalarAsync(db, "ANALYZE");
+    }
+
+    /// <summary>Every statement prepared on the connection, with how often it ran on its generic plan and on custom ones.</summary>
+    private static async Task<List<(string Statement, long Generic, long Custom)>> AllPlansAsync(DbConnection connection)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements";
+        await using var reader = await command.ExecuteReaderAsync();
+        var plans = new List<(string, long, long)>();
+        while (await reader.ReadAsync())
+        {
+            plans.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return plans;
     }
 
     private static Task<(long Generic, long Custom)> ClaimPlansAsync(DbConnection connection) =>

@@ -64,6 +64,48 @@ public sealed class IdempotencyKeyTests(DatabaseProvider provider) : ClaimFixtur
     }
 
     [Test]
+    public async Task The_lookup_of_a_keys_earlier_claims_searches_the_key_index()
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            Assert.Ignore("PostgreSQL's planner proves a partial index's predicate from the key tests themselves; SQLite needs it stated.");
+        }
+
+        await AddItemAsync(priority: 1);
+        await ClaimerAsync(c => c.ClaimNextAsync(Agent.Id, Project.Id, new ClaimOptions { IdempotencyKey = "run-1" }));
+
+        var log = new CommandLog();
+        await using var db = new AgentOrchestrationDbContext(Database.Options<AgentOrchestrationDbContext>(o => o.AddInterceptors(log)));
+        await db.Database.OpenConnectionAsync();
+        Assert.That(await ClaimIdempotency.FindAsync(db, Agent.Id, "run-1", CancellationToken.None), Has.Count.EqualTo(1));
+
+        // The key index holds only assignments with a key (PartialForeignKeyIndexes): read without it, the lookup would
+        // go through every assignment of the agent, row by row.
+        var (sql, parameters) = log.CommandsWithParameters.Single();
+        var connection = db.Database.GetDbConnection();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = explain.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            explain.Parameters.Add(parameter);
+        }
+
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(reader.FieldCount - 1));
+            }
+        }
+
+        Assert.That(plan, Has.Some.Contains("INDEX ux_task_assignments_agent_idempotency_key"), string.Join("\n", plan));
+    }
+
+    [Test]
     public async Task Keys_that_differ_only_in_case_are_different_keys()
     {
         for (var i = 0; i < 5; i++)

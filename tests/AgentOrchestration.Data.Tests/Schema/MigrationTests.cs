@@ -23,7 +23,7 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     private static readonly string[] PostgreSqlSteps = ["EventFeedWriterHorizon"];
 
     // Shared steps added after the PostgreSQL-only ones.
-    private static readonly string[] LaterSharedSteps = ["ActiveLeaseIndex"];
+    private static readonly string[] LaterSharedSteps = ["ActiveLeaseIndex", "PartialForeignKeyIndexes"];
 
     private string[] Steps => Provider == DatabaseProvider.PostgreSql ? [.. SharedSteps, .. PostgreSqlSteps, .. LaterSharedSteps] : [.. SharedSteps, .. LaterSharedSteps];
 

@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Scaffolding.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Tests.Schema;
 
@@ -186,6 +187,77 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
             // The unfiltered (status, lease_expires_at) index it replaces is gone: every assignment was in it.
             Assert.That(assignments.Indexes.Select(i => i.Name), Does.Not.Contain("ix_task_assignments_lease"));
         });
+    }
+
+    // The indexes on nullable keys: only rows with a value are in them (PartialForeignKeyIndexes).
+    private static readonly (string Table, string Index, string Column)[] NotNullIndexes =
+    [
+        ("work_items", "ix_work_items_sprint_status", "sprint_id"),
+        ("work_items", "ix_work_items_parent_id", "parent_id"),
+        ("work_items", "ix_work_items_created_from_backlog_id", "created_from_backlog_id"),
+        ("work_items", "ix_work_items_assigned_agent_session", "assigned_agent_session"),
+        ("work_items", "ix_work_items_assigned_agent", "assigned_agent_id"),
+        ("work_items", "ix_work_items_current_assignment_id", "current_assignment_id"),
+        ("task_assignments", "ux_task_assignments_agent_idempotency_key", "idempotency_key"),
+        ("agent_sessions", "ix_agent_sessions_agent_id", "agent_id"),
+        ("agent_sessions", "ix_agent_sessions_parent_story_id", "parent_story_id"),
+        ("agent_sessions", "ix_agent_sessions_backlog_id", "backlog_id"),
+        ("agent_sessions", "ix_agent_sessions_task_id", "task_id"),
+    ];
+
+    [Test]
+    public async Task Indexes_on_nullable_keys_hold_only_rows_with_a_value_and_serve_lookups_by_value()
+    {
+        await using var db = CreateContext();
+        await db.Database.OpenConnectionAsync();
+        await using var transaction = Provider == DatabaseProvider.PostgreSql ? await db.Database.BeginTransactionAsync() : null;
+        if (transaction is not null)
+        {
+            // The tables are nearly empty, so a scan would win: without scans, a plan shows whether the index can serve.
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_seqscan = off");
+        }
+
+        Assert.Multiple(() =>
+        {
+            foreach (var (table, index, column) in NotNullIndexes)
+            {
+                Assert.That(Table(table).Indexes.SingleOrDefault(i => i.Name == index)?.Columns.Select(c => c.Name), Does.Contain(column), $"{index} on {column}");
+            }
+        });
+
+        foreach (var (table, index, column) in NotNullIndexes)
+        {
+            // SQLite's schema reader does not read index predicates: the CREATE INDEX statement holds it.
+            var filter = Provider == DatabaseProvider.PostgreSql
+                ? (string?)await RawSql.ScalarAsync(db, $"SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i WHERE i.indexrelid = '{index}'::regclass")
+                : (string?)await RawSql.ScalarAsync(db, $"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '{index}'");
+            Assert.That(filter, Does.Contain($"{column} IS NOT NULL").Or.Contain($"\"{column}\" IS NOT NULL"), $"{index} holds only rows with a {column}");
+
+            // A lookup by value (what the library's queries and the foreign keys' cascades and checks do) still uses it.
+            var plan = await PlanAsync(db, $"SELECT 1 FROM \"{table}\" WHERE \"{column}\" = '00000000-0000-0000-0000-000000000000'");
+            Assert.That(plan, Does.Contain(index), $"a lookup by {column} uses {index}");
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.RollbackAsync();
+        }
+    }
+
+    private async Task<string> PlanAsync(DbContext db, string query)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = (Provider == DatabaseProvider.PostgreSql ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + query;
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetValue(reader.FieldCount - 1)?.ToString() ?? string.Empty);
+        }
+
+        return string.Join("\n", lines);
     }
 
     [Test]
