@@ -12,7 +12,8 @@ public class QaResult
     /// <summary>
     /// Gets or sets the project of the checked task (a copy of its work item's <see cref="WorkItem.ProjectId"/>, so the
     /// project's QA pass rates read one index range). <see cref="Qa.IQaService.RecordResultAsync"/> fills it; a result
-    /// added directly must carry its task's project.
+    /// added directly must carry its task's project. The library never moves a work item to another project; code that
+    /// does must move the item's results with it.
     /// </summary>
     public Guid ProjectId { get; set; }
 
