@@ -103,6 +103,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         if (modelBuilder.Model.GetAnnotations().Any(a => a.Name.StartsWith("Npgsql:", StringComparison.Ordinal)))
         {
             EventFeedSchema.Configure(modelBuilder, names);
+            CoveringIndexes.Configure(modelBuilder, names);
         }
     }
 

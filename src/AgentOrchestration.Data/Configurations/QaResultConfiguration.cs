@@ -23,11 +23,15 @@ internal sealed class QaResultConfiguration(SchemaNames names) : IEntityTypeConf
 
         builder.HasOne(x => x.Task).WithMany(t => t.QaResults).HasForeignKey(x => x.TaskId)
             .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "task_id"));
+        builder.HasOne(x => x.Project).WithMany().HasForeignKey(x => x.ProjectId)
+            .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "project_id"));
         builder.HasOne(x => x.Session).WithMany(s => s.QaResults).HasForeignKey(x => x.AgentSessionId).HasPrincipalKey(s => s.SessionId)
             .OnDelete(DeleteBehavior.Cascade).HasConstraintName(names.ForeignKey(Table, "agent_session_id"));
 
         // The QA gate reads the latest result of each type for a task.
         builder.HasIndex(x => new { x.TaskId, x.QaType, x.RecordedAt }).HasDatabaseName(names.Index("ix_qa_results_task_type_timestamp"));
+        // The dashboard's QA pass rates per project: an ordered, index-only scan of the project's results by type.
+        builder.HasIndex(x => new { x.ProjectId, x.QaType, x.Status }).HasDatabaseName(names.Index("ix_qa_results_project_type_status"));
         builder.HasIndex(x => x.AgentSessionId).HasDatabaseName(names.Index("ix_qa_results_agent_session_id"));
     }
 }

@@ -67,9 +67,16 @@ internal sealed class OrchestrationDashboard(OrchestrationContext orchestration,
 
     public async Task<IReadOnlyList<QaPassRate>> GetQaPassRatesAsync(Guid projectId, Guid? sprintId = null, CancellationToken cancellationToken = default)
     {
+        // A project's results are one range of ix_qa_results_project_type_status (project_id is a copy of the task's),
+        // read in type order; a sprint's are those of its items within that range.
+        var results = db.Set<QaResult>().Where(r => r.ProjectId == projectId);
+        if (sprintId is { } sprint)
+        {
+            results = results.Where(r => db.Set<WorkItem>().Any(t => t.Id == r.TaskId && t.SprintId == sprint));
+        }
+
         var rows = await (
-                from r in db.Set<QaResult>()
-                join t in InScope(db.Set<WorkItem>(), projectId, sprintId) on r.TaskId equals t.Id
+                from r in results
                 group r by r.QaType into g
                 select new
                 {

@@ -9,6 +9,14 @@ public class QaResult
     /// <summary>Gets or sets the checked task's identifier.</summary>
     public Guid TaskId { get; set; }
 
+    /// <summary>
+    /// Gets or sets the project of the checked task (a copy of its work item's <see cref="WorkItem.ProjectId"/>, so the
+    /// project's QA pass rates read one index range). <see cref="Qa.IQaService.RecordResultAsync"/> fills it; a result
+    /// added directly must carry its task's project. The library never moves a work item to another project; code that
+    /// does must move the item's results with it.
+    /// </summary>
+    public Guid ProjectId { get; set; }
+
     /// <summary>Gets or sets the <see cref="AgentSession.SessionId"/> of the session that ran the check.</summary>
     public string AgentSessionId { get; set; } = null!;
 
@@ -35,6 +43,9 @@ public class QaResult
 
     /// <summary>Gets or sets the task.</summary>
     public WorkItem? Task { get; set; }
+
+    /// <summary>Gets or sets the project.</summary>
+    public Project? Project { get; set; }
 
     /// <summary>Gets or sets the session.</summary>
     public AgentSession? Session { get; set; }

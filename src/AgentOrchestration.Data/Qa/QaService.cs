@@ -33,6 +33,7 @@ internal sealed class QaService(OrchestrationContext orchestration, WriteTransac
             {
                 Id = UuidV7.NewGuid(),
                 TaskId = item.Id,
+                ProjectId = item.ProjectId,
                 AgentSessionId = result.SessionId,
                 QaType = result.QaType,
                 Status = result.Status,

@@ -99,7 +99,7 @@ internal sealed class ScaleShape
             ["id", "work_item_id", "agent_id", "assigned_at", "status", "lease_expires_at", "fencing_token", "completed_at", "notes", "created_at", "updated_at"],
             Assignments);
         yield return new BulkTable("work_item_dependencies", ["work_item_id", "depends_on_id", "created_at"], Dependencies);
-        yield return new BulkTable("qa_results", ["id", "task_id", "agent_session_id", "qa_type", "status", "success_criteria_met", "timestamp"], QaResults);
+        yield return new BulkTable("qa_results", ["id", "task_id", "project_id", "agent_session_id", "qa_type", "status", "success_criteria_met", "timestamp"], QaResults);
         yield return new BulkTable("agent_sessions",
             ["id", "session_id", "project_id", "agent_id", "agent_type", "status", "current_action", "start_time", "end_time", "last_heartbeat_at", "risk_level", "oversight_level"],
             SessionRows);
@@ -418,6 +418,7 @@ internal sealed class ScaleShape
                 w.StartRow();
                 w.Uuid(Id(6, i));
                 w.Uuid(WorkItemIds[i]);
+                w.Uuid(ProjectIds[Project(i)]);
                 w.Text(SessionKey(i % Sessions));
                 w.Text(QaTypes[i % QaTypes.Length]);
                 w.Text(r < 0.75 ? "pass" : r < 0.9 ? "warning" : "fail");

@@ -186,6 +186,13 @@ internal static class Scale
         var snapshot = await CaptureAsync(Snapshot);
         var queries = KeyQueries(sql, shape);
 
+        // The two snapshot queries the schema's dashboard indexes serve, each timed and explained on its own.
+        (string Name, (string Text, DbParameter[] Parameters) Command)[] dashboardQueries =
+        [
+            ("dashboard work by status (library's GetWorkByStatusAsync)", (await CaptureAsync(s => s.GetRequiredService<IOrchestrationDashboard>().GetWorkByStatusAsync(project)))[^1]),
+            ("dashboard QA pass rates (library's GetQaPassRatesAsync)", (await CaptureAsync(s => s.GetRequiredService<IOrchestrationDashboard>().GetQaPassRatesAsync(project)))[^1]),
+        ];
+
         async Task<Dictionary<string, double>> QueriesAsync(bool indexed)
         {
             var times = new Dictionary<string, double>();
@@ -198,6 +205,14 @@ internal static class Scale
                 {
                     results.Holds($"{provider} at {items:N0}: '{name}' plan uses an index", usesIndex, "uses an index");
                 }
+            }
+
+            foreach (var (name, (text, parameters)) in dashboardQueries)
+            {
+                var time = await TimeAsync(indexed, () => sql.RunAsync(text, parameters));
+                var (plan, usesIndex) = await sql.PlanAsync(text, parameters);
+                results.AddPlan(new Results.Plan(provider, items, indexed, name, usesIndex, time, text, plan));
+                results.Measure(Section, $"{label}{(indexed ? "" : ", secondary indexes dropped")}: {name}, its SQL", time, "ms");
             }
 
             var readyTime = await LibraryMedianAsync("ready work", ReadyWork, indexed);

@@ -242,8 +242,8 @@ public sealed class DashboardPlanTests(DatabaseProvider provider) : ProviderFixt
         FROM agent_sessions s, generate_series(1, 3) k WHERE s.status IN ('active', 'paused') OR s.session_id LIKE '%7'
         """,
         """
-        INSERT INTO qa_results (id, task_id, agent_session_id, qa_type, status, success_criteria_met, timestamp)
-        SELECT gen_random_uuid(), w.id, 's-' || (1 + abs(hashtext(w.id::text)) % 20000),
+        INSERT INTO qa_results (id, task_id, project_id, agent_session_id, qa_type, status, success_criteria_met, timestamp)
+        SELECT gen_random_uuid(), w.id, w.project_id, 's-' || (1 + abs(hashtext(w.id::text)) % 20000),
             (ARRAY['code_review', 'functional_test', 'mock_detection', 'success_criteria'])[1 + abs(hashtext(w.id::text)) % 4],
             CASE WHEN random() < 0.7 THEN 'pass' WHEN random() < 0.5 THEN 'warning' ELSE 'fail' END, true, w.updated_at
         FROM work_items w WHERE w.status = 'done' AND random() < 0.45

@@ -278,6 +278,7 @@ public sealed class DashboardSeed
                 QaResults.Add(new QaResult
                 {
                     TaskId = task.Id,
+                    ProjectId = task.ProjectId,
                     AgentSessionId = f.PickRandom(sessions).SessionId,
                     QaType = f.PickRandom<QaType>(),
                     Status = f.Random.WeightedRandom([QaResultStatus.Pass, QaResultStatus.Warning, QaResultStatus.Fail], [0.6f, 0.15f, 0.25f]),

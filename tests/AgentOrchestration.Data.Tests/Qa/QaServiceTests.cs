@@ -58,6 +58,19 @@ public sealed class QaServiceTests(DatabaseProvider provider) : QaFixture(provid
     }
 
     [Test]
+    public async Task A_recorded_result_carries_its_tasks_project_for_the_pass_rate_index()
+    {
+        var recorded = await RecordAsync(task.Id, reviewer.SessionId, QaType.CodeReview, QaResultStatus.Warning);
+
+        Assert.That(recorded.ProjectId, Is.EqualTo(Project.Id));
+        await using var db = CreateContext();
+        var stored = await db.Set<QaResult>().AsNoTracking().Where(r => r.Id == recorded.Id).Select(r => r.ProjectId).SingleAsync();
+        var taskProject = await db.WorkItems.AsNoTracking().Where(w => w.Id == task.Id).Select(w => w.ProjectId).SingleAsync();
+        Assert.That(stored, Is.EqualTo(taskProject));
+        Assert.That(stored, Is.EqualTo(Project.Id));
+    }
+
+    [Test]
     public async Task A_failing_result_sends_the_work_back_to_its_holder_with_the_remediation_and_a_new_pass_reenters_qa()
     {
         await Delegate(d => d.StartAsync(task.Id, new DelegationOptions { FencingToken = claimed.Lease.FencingToken }));

@@ -121,7 +121,7 @@ public sealed class ConstraintTests(DatabaseProvider provider) : ProviderFixture
         context.Add(task);
         await context.SaveChangesAsync();
 
-        context.Add(new QaResult { TaskId = task.Id, AgentSessionId = "no-such-session", QaType = QaType.CodeReview, Status = QaResultStatus.Pass, RecordedAt = Fakes.Now });
+        context.Add(new QaResult { TaskId = task.Id, ProjectId = task.ProjectId, AgentSessionId = "no-such-session", QaType = QaType.CodeReview, Status = QaResultStatus.Pass, RecordedAt = Fakes.Now });
         await AssertRefusedAsync("qa_results");
     }
 
@@ -151,7 +151,7 @@ public sealed class ConstraintTests(DatabaseProvider provider) : ProviderFixture
         session.Backlog = backlog;
         var qaSession = Fakes.Session(project);
         context.AddRange(agent, story, task, backlog, session, qaSession, Fakes.Assignment(task, agent));
-        context.Add(new QaResult { Task = task, Session = qaSession, QaType = QaType.FunctionalTest, Status = QaResultStatus.Fail, RecordedAt = Fakes.Now });
+        context.Add(new QaResult { Task = task, Project = project, Session = qaSession, QaType = QaType.FunctionalTest, Status = QaResultStatus.Fail, RecordedAt = Fakes.Now });
         context.Add(new FileLock { Project = project, FilePath = "src/a.cs", Session = session, AcquiredAt = Fakes.Now });
         await context.SaveChangesAsync();
 

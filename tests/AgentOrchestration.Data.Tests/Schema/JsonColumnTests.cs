@@ -32,6 +32,7 @@ public sealed class JsonColumnTests(DatabaseProvider provider) : ProviderFixture
             context.Add(new QaResult
             {
                 Task = task,
+                Project = project,
                 Session = session,
                 QaType = QaType.MockDetection,
                 Status = QaResultStatus.Fail,

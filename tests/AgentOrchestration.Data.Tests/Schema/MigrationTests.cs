@@ -23,7 +23,11 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     private static readonly string[] PostgreSqlSteps = ["EventFeedWriterHorizon"];
 
     // Shared steps added after the PostgreSQL-only ones.
-    private static readonly string[] LaterSharedSteps = ["ActiveLeaseIndex", "PartialForeignKeyIndexes"];
+    private static readonly string[] LaterSharedSteps = ["ActiveLeaseIndex", "PartialForeignKeyIndexes", QaResultProjectStep];
+
+    // The step that adds qa_results.project_id (backfilled from each result's work item) and the covering
+    // work_items_project_status.
+    private const string QaResultProjectStep = "QaResultProjectAndCoveringIndex";
 
     private string[] Steps => Provider == DatabaseProvider.PostgreSql ? [.. SharedSteps, .. PostgreSqlSteps, .. LaterSharedSteps] : [.. SharedSteps, .. LaterSharedSteps];
 
@@ -145,6 +149,62 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
     }
 
     [Test]
+    public async Task Qa_results_recorded_before_their_project_column_take_their_tasks_project()
+    {
+        await using var context = CreateContext();
+        var migrator = context.GetService<IMigrator>();
+        var before = Steps[Array.IndexOf(Steps, QaResultProjectStep) - 1];
+        await migrator.MigrateAsync(Full(before, context));
+
+        // Two projects, each with a task reviewed twice: every result must end up in its own task's project.
+        var now = DateTimeOffset.UtcNow;
+        var results = new List<(Guid Id, Guid Project)>();
+        for (var n = 0; n < 2; n++)
+        {
+            var projectId = Guid.CreateVersion7();
+            var taskId = Guid.CreateVersion7();
+            await RawSql.InsertAsync(context, "projects", new Dictionary<string, object?>
+            {
+                ["id"] = projectId, ["key"] = $"legacy-{n}", ["name"] = $"Legacy {n}", ["created_at"] = now, ["updated_at"] = now,
+            });
+            await RawSql.InsertAsync(context, "work_items", new Dictionary<string, object?>
+            {
+                ["id"] = taskId, ["project_id"] = projectId, ["type"] = "task", ["title"] = $"Task {n}", ["status"] = "in_review",
+                ["priority"] = 3, ["created_at"] = now, ["updated_at"] = now,
+            });
+            await RawSql.InsertAsync(context, "agent_sessions", new Dictionary<string, object?>
+            {
+                ["id"] = Guid.CreateVersion7(), ["session_id"] = $"qa-{n}", ["project_id"] = projectId, ["agent_type"] = "qa", ["start_time"] = now,
+            });
+            foreach (var (type, status) in new[] { ("code_review", "pass"), ("functional_test", "fail") })
+            {
+                var id = Guid.CreateVersion7();
+                await RawSql.InsertAsync(context, "qa_results", new Dictionary<string, object?>
+                {
+                    ["id"] = id, ["task_id"] = taskId, ["agent_session_id"] = $"qa-{n}", ["qa_type"] = type, ["status"] = status,
+                    ["success_criteria_met"] = false, ["timestamp"] = now,
+                });
+                results.Add((id, projectId));
+            }
+        }
+
+        await migrator.MigrateAsync(Full(QaResultProjectStep, context));
+
+        context.ChangeTracker.Clear();
+        var stored = await context.Set<QaResult>().AsNoTracking().Select(r => new { r.Id, r.ProjectId }).ToListAsync();
+        Assert.That(stored.Select(r => (r.Id, r.ProjectId)), Is.EquivalentTo(results));
+        foreach (var project in results.Select(r => r.Project).Distinct())
+        {
+            Assert.That(await RawSql.CountAsync(context, "qa_results", $"project_id = {RawSql.Literal(context, project)}"), Is.EqualTo(2));
+        }
+
+        // Down again: the column goes, the results stay.
+        await migrator.MigrateAsync(Full(before, context));
+        Assert.That(await RawSql.CountAsync(context, "qa_results"), Is.EqualTo(4));
+        Assert.CatchAsync(() => RawSql.ScalarAsync(context, "SELECT project_id FROM qa_results"));
+    }
+
+    [Test]
     public async Task The_migrator_service_migrates_to_a_named_step_and_refuses_unknown_ones()
     {
         var services = new ServiceCollection()
@@ -194,7 +254,7 @@ public sealed class MigrationTests(DatabaseProvider provider) : ProviderFixture(
         context.Add(backlog);
         var session = new AgentSession { SessionId = "s-1", ProjectId = projectId, ParentStoryId = storyId, TaskId = taskId, Backlog = backlog, AgentType = SessionAgentType.Implementation };
         context.Add(session);
-        context.Add(new QaResult { TaskId = taskId, Session = session, QaType = QaType.CodeReview, Status = QaResultStatus.Pass });
+        context.Add(new QaResult { TaskId = taskId, ProjectId = projectId, Session = session, QaType = QaType.CodeReview, Status = QaResultStatus.Pass });
         context.Add(new FileLock { ProjectId = projectId, FilePath = "src/app.cs", Session = session });
         context.Add(new OrchestrationEvent { OccurredAt = now, Type = "test.seeded", EntityType = "project", EntityId = projectId });
         await context.SaveChangesAsync();

@@ -28,7 +28,7 @@ public sealed class NavigationTests(DatabaseProvider provider) : ProviderFixture
             var session = Fakes.Session(project, story, task);
             var reviewer = Fakes.Session(project, story);
             context.AddRange(project, sprint, story, task, bug, agent, done, active, session, reviewer);
-            context.Add(new QaResult { Task = task, Session = reviewer, QaType = QaType.CodeReview, Status = QaResultStatus.Pass, RecordedAt = Fakes.Now });
+            context.Add(new QaResult { Task = task, Project = project, Session = reviewer, QaType = QaType.CodeReview, Status = QaResultStatus.Pass, RecordedAt = Fakes.Now });
             context.Add(new FileLock { Project = project, FilePath = "src/a.cs", Session = session, AcquiredAt = Fakes.Now });
             await context.SaveChangesAsync();
 

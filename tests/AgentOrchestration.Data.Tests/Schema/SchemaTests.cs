@@ -62,7 +62,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("agent_sessions", "risk_level", false, "integer", "0"), ("agent_sessions", "oversight_level", false, "character varying(32)", "standard"),
         ("agent_sessions", "agent_id", true, "uuid", null), ("agent_sessions", "last_heartbeat_at", true, "timestamp with time zone", null),
 
-        ("qa_results", "task_id", false, "uuid", null), ("qa_results", "agent_session_id", false, "character varying(200)", null),
+        ("qa_results", "task_id", false, "uuid", null), ("qa_results", "project_id", false, "uuid", null), ("qa_results", "agent_session_id", false, "character varying(200)", null),
         ("qa_results", "qa_type", false, "character varying(32)", null), ("qa_results", "status", false, "character varying(32)", null),
         ("qa_results", "findings", true, "jsonb", null), ("qa_results", "mock_violations", true, "jsonb", null),
         ("qa_results", "success_criteria_met", false, "boolean", null), ("qa_results", "remediation_needed", true, "text", null),
@@ -84,7 +84,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("agent_profiles", "agent_profiles_slug", ["slug"], true),
         ("work_items", "work_items_assignee", ["assignee_type", "assignee_id"], false),
         ("work_items", "work_items_delegation_status", ["delegation_status"], false),
-        ("work_items", "work_items_project_status", ["project_id", "status"], false),
+        // work_items_project_status covers the dashboard's work by status, differently per provider: its own test below.
         ("task_assignments", "task_assignments_work_item", ["work_item_id"], false),
         ("task_assignments", "task_assignments_agent", ["agent_id"], false),
         ("task_assignments", "task_assignments_status", ["status"], false),
@@ -97,6 +97,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
         ("file_locks", "ix_file_locks_project_path", ["project_id", "file_path"], false),
         ("agent_capabilities", "ux_agent_capabilities_agent_capability", ["agent_id", "capability"], true),
         ("qa_results", "ix_qa_results_task_type_timestamp", ["task_id", "qa_type", "timestamp"], false),
+        ("qa_results", "ix_qa_results_project_type_status", ["project_id", "qa_type", "status"], false),
         ("projects", "ux_projects_key", ["key"], true),
         ("sprints", "ux_sprints_project_active", ["project_id"], true),
     ];
@@ -155,6 +156,38 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
                 Assert.That(actualColumns?.Select(c => c.Name), Is.EqualTo(columns), $"columns of {name}");
                 Assert.That(index?.IsUnique ?? true, Is.EqualTo(unique), $"uniqueness of {name}");
             }
+        });
+    }
+
+    [Test]
+    public async Task Work_items_by_project_and_status_is_one_index_that_also_covers_the_work_by_status()
+    {
+        var workItems = Table("work_items");
+        var index = workItems.Indexes.SingleOrDefault(i => i.Name == "work_items_project_status");
+        Assert.That(index, Is.Not.Null);
+
+        await using var db = CreateContext();
+        var definition = Provider == DatabaseProvider.PostgreSql
+            ? (string?)await RawSql.ScalarAsync(db, "SELECT pg_get_indexdef('work_items_project_status'::regclass)")
+            : (string?)await RawSql.ScalarAsync(db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'work_items_project_status'");
+        Assert.Multiple(() =>
+        {
+            Assert.That(index!.IsUnique, Is.False);
+            if (Provider == DatabaseProvider.PostgreSql)
+            {
+                // The hours are only read: INCLUDE columns, outside the key.
+                Assert.That(index.Columns.Select(c => c.Name), Is.EqualTo(new[] { "project_id", "status", "delegation_status" }));
+                Assert.That(definition, Does.Contain("(project_id, status, delegation_status) INCLUDE (estimated_hours, actual_hours)"));
+            }
+            else
+            {
+                // SQLite has no INCLUDE: the hours trail the key, so the index alone answers the query.
+                Assert.That(index.Columns.Select(c => c.Name), Is.EqualTo(new[] { "project_id", "status", "delegation_status", "estimated_hours", "actual_hours" }));
+                Assert.That(definition, Does.Contain("work_items_project_status"));
+            }
+
+            // It replaced the plain (project_id, status) index: one index of work_items starts with those columns, not two.
+            Assert.That(workItems.Indexes.Count(i => i.Columns.Select(c => c.Name).Take(2).SequenceEqual(["project_id", "status"])), Is.EqualTo(1));
         });
     }
 
@@ -271,6 +304,7 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
             AssertForeignKey("qa_results", "agent_session_id", "agent_sessions", ReferentialAction.Cascade);
             AssertForeignKey("file_locks", "locked_by_session", "agent_sessions", ReferentialAction.Cascade);
             AssertForeignKey("qa_results", "task_id", "work_items", ReferentialAction.Cascade);
+            AssertForeignKey("qa_results", "project_id", "projects", ReferentialAction.Cascade);
             AssertForeignKey("agent_sessions", "parent_story_id", "work_items", ReferentialAction.Cascade);
             AssertForeignKey("agent_sessions", "backlog_id", "backlog", ReferentialAction.SetNull);
             AssertForeignKey("agent_sessions", "task_id", "work_items", ReferentialAction.SetNull);
