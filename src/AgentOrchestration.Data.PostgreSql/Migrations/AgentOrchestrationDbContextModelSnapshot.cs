@@ -673,6 +673,10 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("agent_session_id");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("QaType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -747,6 +751,9 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.HasIndex("AgentSessionId")
                         .HasDatabaseName("ix_qa_results_agent_session_id");
+
+                    b.HasIndex("ProjectId", "QaType", "Status")
+                        .HasDatabaseName("ix_qa_results_project_type_status");
 
                     b.HasIndex("TaskId", "QaType", "RecordedAt")
                         .HasDatabaseName("ix_qa_results_task_type_timestamp");
@@ -1185,15 +1192,17 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                     b.HasIndex("AssigneeType", "AssigneeId")
                         .HasDatabaseName("work_items_assignee");
 
-                    b.HasIndex("ProjectId", "Status")
-                        .HasDatabaseName("work_items_project_status");
-
                     b.HasIndex("SprintId", "Status")
                         .HasDatabaseName("ix_work_items_sprint_status")
                         .HasFilter("\"sprint_id\" IS NOT NULL");
 
                     b.HasIndex("Status", "UpdatedAt")
                         .HasDatabaseName("ix_work_items_status_updated_at");
+
+                    b.HasIndex("ProjectId", "Status", "DelegationStatus")
+                        .HasDatabaseName("work_items_project_status");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("ProjectId", "Status", "DelegationStatus"), new[] { "EstimatedHours", "ActualHours" });
 
                     b.HasIndex("ProjectId", "DelegationStatus", "Priority", "CreatedAt")
                         .HasDatabaseName("ix_work_items_claim");
@@ -1346,12 +1355,21 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_qa_results_agent_session_id");
 
+                    b.HasOne("AgentOrchestration.Data.Entities.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_qa_results_project_id");
+
                     b.HasOne("AgentOrchestration.Data.Entities.WorkItem", "Task")
                         .WithMany("QaResults")
                         .HasForeignKey("TaskId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_qa_results_task_id");
+
+                    b.Navigation("Project");
 
                     b.Navigation("Session");
 

@@ -651,6 +651,10 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("agent_session_id");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("QaType")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -725,6 +729,9 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
 
                     b.HasIndex("AgentSessionId")
                         .HasDatabaseName("ix_qa_results_agent_session_id");
+
+                    b.HasIndex("ProjectId", "QaType", "Status")
+                        .HasDatabaseName("ix_qa_results_project_type_status");
 
                     b.HasIndex("TaskId", "QaType", "RecordedAt")
                         .HasDatabaseName("ix_qa_results_task_type_timestamp");
@@ -1163,9 +1170,6 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                     b.HasIndex("AssigneeType", "AssigneeId")
                         .HasDatabaseName("work_items_assignee");
 
-                    b.HasIndex("ProjectId", "Status")
-                        .HasDatabaseName("work_items_project_status");
-
                     b.HasIndex("SprintId", "Status")
                         .HasDatabaseName("ix_work_items_sprint_status")
                         .HasFilter("\"sprint_id\" IS NOT NULL");
@@ -1175,6 +1179,9 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
 
                     b.HasIndex("ProjectId", "DelegationStatus", "Priority", "CreatedAt")
                         .HasDatabaseName("ix_work_items_claim");
+
+                    b.HasIndex("ProjectId", "Status", "DelegationStatus", "EstimatedHours", "ActualHours")
+                        .HasDatabaseName("work_items_project_status");
 
                     b.ToTable("work_items", null, t =>
                         {
@@ -1324,12 +1331,21 @@ namespace AgentOrchestration.Data.Sqlite.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_qa_results_agent_session_id");
 
+                    b.HasOne("AgentOrchestration.Data.Entities.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_qa_results_project_id");
+
                     b.HasOne("AgentOrchestration.Data.Entities.WorkItem", "Task")
                         .WithMany("QaResults")
                         .HasForeignKey("TaskId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_qa_results_task_id");
+
+                    b.Navigation("Project");
 
                     b.Navigation("Session");
 
