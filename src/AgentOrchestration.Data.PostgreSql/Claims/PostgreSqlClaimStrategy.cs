@@ -3,6 +3,7 @@ using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.EventLog;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.PostgreSql.Storage;
 using AgentOrchestration.Data.Sessions;
 using AgentOrchestration.Data.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -39,17 +40,14 @@ internal static class PostgreSqlClaimStrategy
             // Two statements, one round trip, one implicit transaction: the first waits for the agent's row lock, so the
             // claim statement's snapshot is taken after any concurrent claim of the same agent has committed, and its
             // count of held assignments (the concurrency limit) is current.
-            await using var batch = new NpgsqlBatch(connection)
-            {
-                Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
-            };
+            var commands = new List<NpgsqlBatchCommand>(3);
             if (request.SessionId is { } sessionId)
             {
                 // Sessions lock their own row before the agent's (ending, reaping, heartbeats): the claim takes them in the
                 // same order, so it never deadlocks with them, and its snapshot sees a session that ended meanwhile.
                 var lockSession = new NpgsqlBatchCommand(sql.LockSession);
                 lockSession.Parameters.Add(new NpgsqlParameter("session", NpgsqlDbType.Text) { Value = sessionId });
-                batch.BatchCommands.Add(lockSession);
+                commands.Add(lockSession);
             }
 
             // Outside a caller's transaction the lock also picks the claim's generic plan (see BuildSql); inside one, the
@@ -57,8 +55,8 @@ internal static class PostgreSqlClaimStrategy
             var lockAgent = new NpgsqlBatchCommand(joined is null ? sql.LockAgentGenericPlan : sql.LockAgent);
             lockAgent.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
             var command = new NpgsqlBatchCommand(sql.Claim);
-            batch.BatchCommands.Add(lockAgent);
-            batch.BatchCommands.Add(command);
+            commands.Add(lockAgent);
+            commands.Add(command);
             command.Parameters.Add(new NpgsqlParameter("agent", NpgsqlDbType.Uuid) { Value = request.AgentId });
             command.Parameters.Add(new NpgsqlParameter("project", NpgsqlDbType.Uuid) { Value = request.ProjectId });
             command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Integer) { Value = request.AssignmentIds.Count });
@@ -74,7 +72,7 @@ internal static class PostgreSqlClaimStrategy
             var rows = new List<ClaimRow>(request.AssignmentIds.Count);
             // Prepared whatever the connection string says (a no-op once this physical connection has it): planning the
             // claim costs more than running it.
-            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var batch = await PreparedBatches.BindAsync(connection, commands, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(), cancellationToken).ConfigureAwait(false);
             if (joined is null)
             {
                 // The batch commits by itself: a fault from here on may come after its commit.

@@ -10,7 +10,7 @@ namespace AgentOrchestration.Data.PostgreSql.Storage;
 /// </summary>
 internal static class OneTripBatch
 {
-    /// <summary>Runs <paramref name="commands"/> (prepared once per physical connection) and reads the last one's result.</summary>
+    /// <summary>Runs <paramref name="commands"/> (prepared once per physical connection, see <see cref="PreparedBatches"/>) and reads the last one's result.</summary>
     public static async Task<T> RunAsync<T>(
         DbContext db, IReadOnlyList<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
@@ -18,13 +18,7 @@ internal static class OneTripBatch
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var batch = new NpgsqlBatch(connection);
-            foreach (var command in commands)
-            {
-                batch.BatchCommands.Add(command);
-            }
-
-            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var batch = await PreparedBatches.BindAsync(connection, commands, transaction: null, cancellationToken).ConfigureAwait(false);
 
             // The batch commits by itself (only called outside a caller's transaction): a fault from here on may come after its commit.
             Data.Faults.FaultAttempt.Committing();

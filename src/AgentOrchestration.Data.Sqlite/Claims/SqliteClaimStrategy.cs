@@ -118,7 +118,8 @@ internal static class SqliteClaimStrategy
 
             // How many the agent may take (0 when refused: inactive, its key already bound while this claim waited for the
             // write lock, its session unfit), the best that many claimable items in claim order, and their assignments,
-            // each with the next fencing token of its item. RETURNING reads the items before the next statement claims them.
+            // each with the next fencing token of its item. RETURNING reads the items before the next statement claims them
+            // (the old assignment by its key: +status keeps SQLite from reading every active assignment by status instead).
             Assign = $"""
                 WITH limits AS (
                     SELECT CASE
@@ -167,8 +168,8 @@ internal static class SqliteClaimStrategy
                 RETURNING {T("Id")}, {T("WorkItemId")}, {T("FencingToken")},
                     (SELECT i.{W("Title")} FROM {wi} i WHERE i.{W("Id")} = {ta}.{T("WorkItemId")}),
                     (SELECT i.{W("Priority")} FROM {wi} i WHERE i.{W("Id")} = {ta}.{T("WorkItemId")}),
-                    (SELECT o.{T("Id")} FROM {wi} i JOIN {ta} o ON o.{T("Id")} = i.{W("CurrentAssignmentId")}
-                     WHERE i.{W("Id")} = {ta}.{T("WorkItemId")} AND o.{T("Status")} IN {ReadyWorkRule.Sql.ActiveAssignmentList})
+                    (SELECT o.{T("Id")} FROM {wi} i CROSS JOIN {ta} o ON o.{T("Id")} = i.{W("CurrentAssignmentId")}
+                     WHERE i.{W("Id")} = {ta}.{T("WorkItemId")} AND +o.{T("Status")} IN {ReadyWorkRule.Sql.ActiveAssignmentList})
                 """;
 
             ExpireOld = $"""
@@ -191,13 +192,18 @@ internal static class SqliteClaimStrategy
                 WHERE t.{T("Id")} IN (SELECT value FROM json_each(@assigned)) AND {wi}.{W("Id")} = t.{T("WorkItemId")}
                 """;
 
-            // One work_item.claimed event per item, in claim order; the status it left is the last history entry's.
+            // One work_item.claimed event per item, in claim order; the status it left is the last history entry's. The
+            // items are reached by primary keys (the new assignment's, then its item's), in that order (CROSS JOIN):
+            // through ix_work_items_current_assignment_id, a plan compiled while most items had no assignment (a fresh
+            // backlog, analyzed) scanned the whole table for each claim.
             Events = $"""
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {n.ComplexColumn<OrchestrationEvent>("Payload")})
                 SELECT @now, '{OrchestrationEventTypes.WorkItemClaimed}', w.{W("ProjectId")}, 'work_item', w.{W("Id")}, @actor,
                        json_object('agent_id', @agent, 'from', json_extract(w.{history}, '$[#-1].from_status'), 'reason', NULL, 'session_id', @session,
                            'to', {ReadyWorkRule.Literal(DelegationStatus.Assigned)}, 'work_item_id', w.{W("Id")}, 'data', json_array())
-                FROM json_each(@assigned) a JOIN {wi} w ON w.{W("CurrentAssignmentId")} = a.value
+                FROM json_each(@assigned) a
+                CROSS JOIN {ta} t ON t.{T("Id")} = a.value
+                CROSS JOIN {wi} w ON w.{W("Id")} = t.{T("WorkItemId")} AND w.{W("CurrentAssignmentId")} = t.{T("Id")}
                 ORDER BY a.key
                 """;
 

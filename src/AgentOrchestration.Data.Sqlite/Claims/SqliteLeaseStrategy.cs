@@ -165,7 +165,9 @@ internal static class SqliteLeaseStrategy
             // held by that assignment's agent; the assignment is active and its lease, if any, not expired) and the state
             // check (held work completes). The QA gate (QaGate.EvaluateAsync): the level is the implementing session's
             // (the policy's unknown-session level without one), and each type the policy requires at that level needs a
-            // latest result (newest recorded, then highest id) that passes. SET reads the row as it was.
+            // latest result (newest recorded, then highest id) that passes. SET reads the row as it was. The leases lead
+            // the join (CROSS JOIN) and the assignment is found by its key (+status is no index): otherwise SQLite read
+            // every active assignment through its status index and parsed the leases' JSON again for each.
             Complete = $"""
                 UPDATE {wi} SET {W("Status")} = {ReadyWorkRule.Literal(WorkItemStatus.Done)}, {W("DelegationStatus")} = {completed}, {W("UpdatedAt")} = @now,
                     {W("ActualHours")} = CASE WHEN l.assignment_status IN ({ReadyWorkRule.Literal(AssignmentStatus.Assigned)}, {ReadyWorkRule.Literal(AssignmentStatus.Started)})
@@ -182,11 +184,11 @@ internal static class SqliteLeaseStrategy
                            coalesce((SELECT s.{n.Column<AgentSession>("OversightLevel")} FROM {n.Table<AgentSession>()} s
                                      WHERE s.{n.Column<AgentSession>("SessionId")} = w.{W("AssignedAgentSession")}), @unknown_level) AS level
                     FROM json_each(@leases) r
-                    JOIN {wi} w ON w.{W("Id")} = json_extract(r.value, '$[0]')
-                    JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
+                    CROSS JOIN {wi} w ON w.{W("Id")} = json_extract(r.value, '$[0]')
+                    CROSS JOIN {ta} cur ON cur.{T("Id")} = w.{W("CurrentAssignmentId")}
                     WHERE cur.{T("Id")} = json_extract(r.value, '$[1]') AND cur.{T("FencingToken")} = json_extract(r.value, '$[2]')
                       AND w.{W("AssigneeType")} = {agent} AND w.{W("AssignedAgentId")} = cur.{T("AgentId")}
-                      AND cur.{T("Status")} IN {active} AND (cur.{T("LeaseExpiresAt")} IS NULL OR cur.{T("LeaseExpiresAt")} > @now)
+                      AND +cur.{T("Status")} IN {active} AND (cur.{T("LeaseExpiresAt")} IS NULL OR cur.{T("LeaseExpiresAt")} > @now)
                       AND w.{W("DelegationStatus")} IN {ReadyWorkRule.Sql.HeldList}
                 ) l
                 WHERE {wi}.{W("Id")} = l.item_id

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AgentOrchestration.Data.Storage;
 
@@ -18,11 +21,23 @@ internal static class OrchestrationProviders
 
     private static readonly ConcurrentDictionary<string, IOrchestrationProvider> Cache = new(StringComparer.Ordinal);
 
+    /// <summary>By EF Core's provider instance (one per internal service provider): its name is read once, not per call.</summary>
+    private static readonly ConditionalWeakTable<IDatabaseProvider, IOrchestrationProvider> ByEfProvider = [];
+
     public static IOrchestrationProvider For(DbContext context)
     {
-        var efProvider = context.Database.ProviderName
+        // What DatabaseFacade.ProviderName reads (the first provider), without its per-call cost: it reads the provider
+        // assembly's name again each time, and every library call asks several times.
+        var efProviders = context.GetService<IEnumerable<IDatabaseProvider>>();
+        var efProvider = (efProviders is IReadOnlyList<IDatabaseProvider> list ? (list.Count > 0 ? list[0] : null) : efProviders.FirstOrDefault())
             ?? throw new InvalidOperationException("The context has no database provider configured.");
-        return Cache.GetOrAdd(efProvider, Load);
+        if (!ByEfProvider.TryGetValue(efProvider, out var provider))
+        {
+            provider = Cache.GetOrAdd(efProvider.Name, Load);
+            ByEfProvider.AddOrUpdate(efProvider, provider);
+        }
+
+        return provider;
     }
 
     /// <summary>

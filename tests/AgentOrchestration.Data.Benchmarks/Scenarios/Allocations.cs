@@ -55,5 +55,33 @@ internal static class Allocations
         ctx.Results.Measure(Section, $"{provider}: allocated per claim", claims / 1024.0 / n, "KiB", $"{n} claims, one caller");
         ctx.Results.Measure(Section, $"{provider}: allocated per complete", completes / 1024.0 / n, "KiB", $"{n} completes, one caller");
         ctx.Log($"{provider}: {claims / 1024.0 / n:N1} KiB per claim, {completes / 1024.0 / n:N1} KiB per complete");
+
+        if (ProfileSeconds is { } seconds)
+        {
+            await ProfileAsync(ctx, database, claimer, provider, seconds);
+        }
+    }
+
+    /// <summary>How long to run claim + complete after the measurement for an outside profiler (AO_BENCH_PROFILE_SECONDS), or <see langword="null"/>.</summary>
+    private static int? ProfileSeconds => int.TryParse(Environment.GetEnvironmentVariable("AO_BENCH_PROFILE_SECONDS"), out var s) && s > 0 ? s : null;
+
+    /// <summary>
+    /// A steady loop of claim + complete for a profiler attached from outside (perf with DOTNET_PerfMapEnabled=1,
+    /// dotnet-trace): the log names the process and the window; it reports nothing into the results.
+    /// </summary>
+    private static async Task ProfileAsync(BenchContext ctx, BenchDatabase database, IWorkClaimer claimer, string provider, int seconds)
+    {
+        var (project, agents) = await database.SeedAsync("profile", 2_000 * seconds, 1);
+        ctx.Log($"{provider}: profile window starts, process {Environment.ProcessId}, {seconds} s of claim + complete");
+        var until = System.Diagnostics.Stopwatch.GetTimestamp() + (seconds * System.Diagnostics.Stopwatch.Frequency);
+        var count = 0;
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+        {
+            var claimed = await claimer.ClaimNextAsync(agents[0], project) ?? throw new InvalidOperationException("The profile loop ran out of items.");
+            await claimer.CompleteAsync(claimed.Lease);
+            count++;
+        }
+
+        ctx.Log($"{provider}: profile window ends, {count:N0} claim + complete ({count / (double)seconds:N0}/s)");
     }
 }
