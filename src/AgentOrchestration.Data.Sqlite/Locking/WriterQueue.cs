@@ -41,6 +41,9 @@ internal sealed class WriterQueue : IDisposable
     /// <summary>How long even a beating holder may keep its turn (far beyond any library transaction; a turn leaked by a bug).</summary>
     internal static readonly TimeSpan LiveTurnLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a waiter sleeps in the kernel (<see cref="TurnSignal"/>) before it looks at the holder again.</summary>
+    internal static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(50);
+
     /// <summary>One slot per ticket modulo this: more than this many processes waiting at once share slots (and degrade).</summary>
     private const int Slots = 256;
     private const int NextOffset = 0;
@@ -59,11 +62,13 @@ internal sealed class WriterQueue : IDisposable
     private readonly MemoryMappedFile file;
     private readonly MemoryMappedViewAccessor view;
     private readonly nint memory;
+    private readonly TurnSignal? signal;
 
-    private unsafe WriterQueue(MemoryMappedFile file, MemoryMappedViewAccessor view)
+    private unsafe WriterQueue(MemoryMappedFile file, MemoryMappedViewAccessor view, TurnSignal? signal)
     {
         this.file = file;
         this.view = view;
+        this.signal = signal;
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         memory = (nint)(pointer + view.PointerOffset);
@@ -77,10 +82,16 @@ internal sealed class WriterQueue : IDisposable
     public async ValueTask<Turn> EnterAsync(CancellationToken cancellationToken)
     {
         var ticket = Interlocked.Increment(ref Next) - 1;
+
+        // Locked before the slot is filled in, so a writer behind that sees it filled in can wait on the lock.
+        signal?.Hold(ticket);
         Volatile.Write(ref OwnerOf(ticket), ProcessId);
         Volatile.Write(ref SlotOf(ticket), ticket);
         Beating.Hold(this, ticket);
         var head = new Head(long.MinValue, 0, 0, 0);
+        Task<bool>? sleeping = null;
+        var sleepingOn = long.MinValue;
+        var unlocked = long.MinValue;
         try
         {
             while (true)
@@ -112,6 +123,38 @@ internal sealed class WriterQueue : IDisposable
                     }
                 }
 
+                // Woken by the kernel when the ticket just before ours passes its turn on (or is given up, or its process
+                // dies); every wake and every Recheck looks again, so the skip rules above still decide.
+                if (signal is not null)
+                {
+                    if (sleeping is null && Predecessor(serving, ticket) is var before && before >= 0 && before != unlocked)
+                    {
+                        sleepingOn = before;
+                        sleeping = signal.WaitAsync(before);
+                    }
+
+                    if (sleeping is not null)
+                    {
+                        try
+                        {
+                            var wasLocked = await sleeping.WaitAsync(Recheck, cancellationToken).ConfigureAwait(false);
+                            sleeping = null;
+                            if (!wasLocked)
+                            {
+                                // Its holder holds no lock (an older library version, or its process died): look by timer.
+                                unlocked = sleepingOn;
+                            }
+
+                            continue;
+                        }
+                        catch (TimeoutException)
+                        {
+                            // A slow holder: the skip rules look at it, then this wait goes on.
+                            continue;
+                        }
+                    }
+                }
+
                 // The next in line looks often so the hand-over is quick; the rest of the queue needs less.
                 await Task.Delay(ticket - serving <= 2 ? 1 : 4, cancellationToken).ConfigureAwait(false);
             }
@@ -122,12 +165,14 @@ internal sealed class WriterQueue : IDisposable
             Beating.Drop(this, ticket);
             Volatile.Write(ref OwnerOf(ticket), Abandoned);
             Interlocked.CompareExchange(ref Serving, ticket + 1, ticket);
+            signal?.Release(ticket);
             throw;
         }
     }
 
     public void Dispose()
     {
+        signal?.Dispose();
         view.SafeMemoryMappedViewHandle.ReleasePointer();
         view.Dispose();
         file.Dispose();
@@ -142,7 +187,7 @@ internal sealed class WriterQueue : IDisposable
             {
                 // A new file grows to its size with zeros: ticket 0 is next and is being served, an empty queue.
                 var file = MemoryMappedFile.CreateFromFile(stream, null, Size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-                return new WriterQueue(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite));
+                return new WriterQueue(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite), TurnSignal.Open(path, Slots));
             }
             catch
             {
@@ -213,6 +258,29 @@ internal sealed class WriterQueue : IDisposable
         // Killed (SIGKILL): skipped within a few missed beats. A process the id check cannot see (another PID namespace)
         // but that beats is alive and keeps its turn.
         return beatlessMilliseconds >= DeadBeatLimit.TotalMilliseconds && !IsRunning(owner & uint.MaxValue);
+    }
+
+    /// <summary>
+    /// The ticket a waiter with <paramref name="ticket"/> waits for: the nearest one before it, back to the one being
+    /// served, that is filled in and not given up (whose lock is held from then on); -1 if the one just before is still
+    /// being filled in (an instant) or every one before was given up.
+    /// </summary>
+    private long Predecessor(long serving, long ticket)
+    {
+        for (var before = ticket - 1; before >= serving; before--)
+        {
+            if (Volatile.Read(ref SlotOf(before)) != before)
+            {
+                return -1;
+            }
+
+            if (Volatile.Read(ref OwnerOf(before)) != Abandoned)
+            {
+                return before;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Whether this process still holds (waits for or is served) <paramref name="ticket"/>, so its slot should beat.</summary>
@@ -305,6 +373,7 @@ internal sealed class WriterQueue : IDisposable
             {
                 Beating.Drop(queue, ticket);
                 Interlocked.CompareExchange(ref queue.Serving, ticket + 1, ticket);
+                queue.signal?.Release(ticket);
             }
         }
     }

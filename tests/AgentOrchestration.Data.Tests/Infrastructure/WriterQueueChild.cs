@@ -22,6 +22,7 @@ public static class WriterQueueChild
         "turns" => TurnsAsync(WriterQueue.For(args[1])!, args[2], int.Parse(args[3], CultureInfo.InvariantCulture)),
         "hold" => HoldAsync(WriterQueue.For(args[1])!, args[2]),
         "wait" => WaitAsync(WriterQueue.For(args[1])!, args[2]),
+        "rate" => RateAsync(WriterQueue.For(args[1])!, int.Parse(args[2], CultureInfo.InvariantCulture)),
         _ => Task.FromResult(2),
     };
 
@@ -55,6 +56,31 @@ public static class WriterQueueChild
         }
 
         Console.WriteLine($"done {mine}");
+        return 0;
+    }
+
+    private static async Task<int> RateAsync(WriterQueue queue, int milliseconds)
+    {
+        Console.WriteLine("ready");
+        if (await Console.In.ReadLineAsync() != "go")
+        {
+            return 1;
+        }
+
+        var mine = 0;
+        var until = Environment.TickCount64 + milliseconds;
+        var waits = new List<double>();
+        while (Environment.TickCount64 < until)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var turn = await queue.EnterAsync(CancellationToken.None);
+            waits.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            mine++;
+            Thread.SpinWait(3_000);
+        }
+
+        waits.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {mine} p50 {waits[waits.Count / 2]:N3} p99 {waits[waits.Count * 99 / 100]:N3}"));
         return 0;
     }
 
