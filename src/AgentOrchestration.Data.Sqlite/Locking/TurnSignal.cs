@@ -52,7 +52,7 @@ internal sealed partial class TurnSignal : IDisposable
     /// <summary>The signal of the queue file at <paramref name="path"/>, or <see langword="null"/> where there is none (not Linux, or no lock support): then waiters look by timer.</summary>
     public static TurnSignal? Open(string path, int slots)
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("AO_EXP_NOSIGNAL") is not null)
+        if (!OperatingSystem.IsLinux())
         {
             return null;
         }

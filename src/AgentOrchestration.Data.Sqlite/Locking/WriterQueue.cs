@@ -58,6 +58,8 @@ internal sealed class WriterQueue : IDisposable
 
     private static readonly ConcurrentDictionary<string, Lazy<WriterQueue?>> Queues = new(StringComparer.Ordinal);
     private static readonly long ProcessId = Environment.ProcessId;
+    private static long polls;
+    private static long wakes;
 
     private readonly MemoryMappedFile file;
     private readonly MemoryMappedViewAccessor view;
@@ -76,7 +78,16 @@ internal sealed class WriterQueue : IDisposable
 
     /// <summary>The queue of the database file at <paramref name="databasePath"/>, or <see langword="null"/> when no queue file can be shared there (then writers wait on SQLite's lock alone).</summary>
     public static WriterQueue? For(string databasePath) =>
-        Queues.GetOrAdd(databasePath, static path => new Lazy<WriterQueue?>(() => Open(path + "-writers"))).Value;
+        Queues.GetOrAdd(databasePath, static path => new Lazy<WriterQueue?>(() => Open(path + "-writers", signalled: true))).Value;
+
+    /// <summary>Gets how many times the waiters of this process looked at the queue again after a timer (not woken by the kernel).</summary>
+    internal static long Polls => Volatile.Read(ref polls);
+
+    /// <summary>Gets how many times the waiters of this process were woken by the kernel when the ticket before theirs passed on.</summary>
+    internal static long Wakes => Volatile.Read(ref wakes);
+
+    /// <summary>A queue of <paramref name="databasePath"/> that neither takes nor waits on slot locks, as an older library version (or another OS) does; for tests.</summary>
+    internal static WriterQueue? Unsignalled(string databasePath) => Open(databasePath + "-writers", signalled: false);
 
     /// <summary>Waits for this process's turn; dispose the result when the write transaction has ended.</summary>
     public async ValueTask<Turn> EnterAsync(CancellationToken cancellationToken)
@@ -104,6 +115,13 @@ internal sealed class WriterQueue : IDisposable
                 }
 
                 var now = Environment.TickCount64;
+                if (Volatile.Read(ref SlotOf(serving)) == serving && Volatile.Read(ref OwnerOf(serving)) == Abandoned)
+                {
+                    // Given up while queued: nobody to wait for (the writer behind it was woken when it gave up).
+                    Interlocked.CompareExchange(ref Serving, serving + 1, serving);
+                    continue;
+                }
+
                 var owner = Volatile.Read(ref OwnerOf(serving));
                 if (serving != head.Ticket)
                 {
@@ -139,7 +157,11 @@ internal sealed class WriterQueue : IDisposable
                         {
                             var wasLocked = await sleeping.WaitAsync(Recheck, cancellationToken).ConfigureAwait(false);
                             sleeping = null;
-                            if (!wasLocked)
+                            if (wasLocked)
+                            {
+                                Interlocked.Increment(ref wakes);
+                            }
+                            else
                             {
                                 // Its holder holds no lock (an older library version, or its process died): look by timer.
                                 unlocked = sleepingOn;
@@ -156,6 +178,7 @@ internal sealed class WriterQueue : IDisposable
                 }
 
                 // The next in line looks often so the hand-over is quick; the rest of the queue needs less.
+                Interlocked.Increment(ref polls);
                 await Task.Delay(ticket - serving <= 2 ? 1 : 4, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -178,7 +201,7 @@ internal sealed class WriterQueue : IDisposable
         file.Dispose();
     }
 
-    private static WriterQueue? Open(string path)
+    private static WriterQueue? Open(string path, bool signalled)
     {
         try
         {
@@ -187,7 +210,7 @@ internal sealed class WriterQueue : IDisposable
             {
                 // A new file grows to its size with zeros: ticket 0 is next and is being served, an empty queue.
                 var file = MemoryMappedFile.CreateFromFile(stream, null, Size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-                return new WriterQueue(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite), TurnSignal.Open(path, Slots));
+                return new WriterQueue(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite), signalled ? TurnSignal.Open(path, Slots) : null);
             }
             catch
             {
