@@ -11,8 +11,10 @@ namespace AgentOrchestration.Data.Sqlite.Locking;
 /// just committed takes the lock again before any sleeper wakes, so with six processes one waited 14 s while another
 /// never waited. Here a writer takes a ticket (an atomic increment in a small memory-mapped file beside the database,
 /// <c>&lt;database&gt;-writers</c>, shared by every process as WAL's <c>-shm</c> file is) and begins once the tickets before
-/// it are done. OS file locks would not do: Linux <c>fcntl</c>/<c>flock</c> wake every waiter on release and the
-/// releasing process usually wins the race again, and .NET's <see cref="FileStream.Lock"/> cannot wait at all.
+/// it are done. OS file locks alone would not do: Linux <c>fcntl</c>/<c>flock</c> wake every waiter on release and the
+/// releasing process usually wins the race again, and .NET's <see cref="FileStream.Lock"/> cannot wait at all. On Linux
+/// they are the doorbell instead (<see cref="TurnSignal"/>): the writer next in line sleeps in the kernel on its
+/// predecessor's slot lock and wakes at the hand-over; elsewhere, or behind a holder without that lock, it looks by timer.
 /// <para>
 /// The queue only orders writers; SQLite's lock still excludes them, so every way the queue can fail degrades to
 /// SQLite's unfair waiting, never to two writers at once. A process beats the slots of the tickets it holds from a
