@@ -154,6 +154,27 @@ public sealed class WriterQueueTests
     }
 
     [Test]
+    public async Task A_waiter_whose_queued_predecessor_is_killed_gets_its_turn_after_the_holder()
+    {
+        // The waiter sleeps on the ticket just before its own; the kernel wakes it when that process dies, and the dead
+        // ticket is skipped once it comes up, without a turn.
+        await using var holder = LiveChild.Start("writer-queue", "hold", database, log);
+        await holder.WaitForAsync("holding");
+        await using var victim = LiveChild.Start("writer-queue", "wait", database, log);
+        await victim.WaitForAsync("queued");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+        await victim.KillAsync();
+        await Task.Delay(WriterQueue.Recheck * 4);
+        await holder.SendAsync("release");
+        await holder.WaitForAsync("released");
+        await waiter.WaitForAsync("turn");
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("leave", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the killed process never had a turn; the waiter's came after the holder's");
+    }
+
+    [Test]
     public async Task A_waiter_behind_a_holder_that_takes_no_slot_lock_looks_by_timer_and_gets_its_turn()
     {
         // An older library version on the same file (or a queue where the lock could not be taken) holds its turn
