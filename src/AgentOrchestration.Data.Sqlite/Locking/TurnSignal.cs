@@ -209,19 +209,27 @@ internal sealed partial class TurnSignal : IDisposable
                 }
 
                 var waiting = done;
-                var locked = !Try(handle, ReadLock, slot);
-                if (locked)
-                {
-                    var region = new Region { Type = ReadLock, Start = LockBase + slot, Length = 1 };
-                    while (Fcntl(handle, SetLockWait, ref region) != 0 && Marshal.GetLastPInvokeError() == Interrupted)
-                    {
-                    }
-                }
+                var locked = !Try(handle, ReadLock, slot) && Block(slot);
 
                 Try(handle, Unlock, slot);
                 signal.idle.Add(this);
                 waiting.TrySetResult(locked);
             }
+        }
+
+        /// <summary>Blocks until the slot's holder unlocks it; <see langword="false"/> if the kernel refused to wait (then the waiter looks by timer rather than waking again at once).</summary>
+        private bool Block(int slotToWaitFor)
+        {
+            var region = new Region { Type = ReadLock, Start = LockBase + slotToWaitFor, Length = 1 };
+            while (Fcntl(handle, SetLockWait, ref region) != 0)
+            {
+                if (Marshal.GetLastPInvokeError() != Interrupted)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 }
