@@ -32,6 +32,8 @@ internal sealed record Sizes(
     int SqliteItems,
     int SqliteContentionClaims,
     TimeSpan ContentionTimeLimit,
+    int IssueContentionClaims,
+    TimeSpan IssueContentionTimeLimit,
     int[] ContentionProcesses,
     int[] ScaleItems,
     int QueryRuns,
@@ -55,6 +57,11 @@ internal sealed record Sizes(
         SqliteItems: 3000,
         SqliteContentionClaims: 4000,
         ContentionTimeLimit: TimeSpan.FromSeconds(60),
+
+        // The issue's 100k claims in its two modes (8 workers in one process, 4 processes × 2 workers), each stopped at
+        // its time limit if the claims are slower than ~450/s: within the 15 minutes, with the note saying how far it got.
+        IssueContentionClaims: 100_000,
+        IssueContentionTimeLimit: TimeSpan.FromSeconds(220),
         ContentionProcesses: [4, 6, 8],
         ScaleItems: [10_000, 100_000, 1_000_000],
         QueryRuns: 15,
@@ -76,6 +83,8 @@ internal sealed record Sizes(
         SqliteItems: 40,
         SqliteContentionClaims: 80,
         ContentionTimeLimit: TimeSpan.FromSeconds(10),
+        IssueContentionClaims: 80,
+        IssueContentionTimeLimit: TimeSpan.FromSeconds(10),
         ContentionProcesses: [4],
         ScaleItems: [2_000, 5_000],
         QueryRuns: 2,

@@ -72,7 +72,7 @@ await using (var server = new Npgsql.NpgsqlConnection(admin))
 var sizes = quick ? Sizes.Quick : Sizes.Full;
 sizes = scaleItems is null ? sizes : sizes with { ScaleItems = scaleItems };
 sizes = contentionProcesses is null ? sizes : sizes with { ContentionProcesses = contentionProcesses };
-sizes = contentionClaims is null ? sizes : sizes with { SqliteContentionClaims = contentionClaims.Value };
+sizes = contentionClaims is null ? sizes : sizes with { SqliteContentionClaims = contentionClaims.Value, IssueContentionClaims = contentionClaims.Value };
 var ctx = new BenchContext(sizes, admin, results);
 var started = DateTimeOffset.UtcNow;
 foreach (var (name, run) in scenarios.Where(s => only is null || only.Contains(s.Name)))

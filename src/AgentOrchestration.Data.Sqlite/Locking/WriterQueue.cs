@@ -11,8 +11,10 @@ namespace AgentOrchestration.Data.Sqlite.Locking;
 /// just committed takes the lock again before any sleeper wakes, so with six processes one waited 14 s while another
 /// never waited. Here a writer takes a ticket (an atomic increment in a small memory-mapped file beside the database,
 /// <c>&lt;database&gt;-writers</c>, shared by every process as WAL's <c>-shm</c> file is) and begins once the tickets before
-/// it are done. OS file locks would not do: Linux <c>fcntl</c>/<c>flock</c> wake every waiter on release and the
-/// releasing process usually wins the race again, and .NET's <see cref="FileStream.Lock"/> cannot wait at all.
+/// it are done. OS file locks alone would not do: Linux <c>fcntl</c>/<c>flock</c> wake every waiter on release and the
+/// releasing process usually wins the race again, and .NET's <see cref="FileStream.Lock"/> cannot wait at all. On Linux
+/// they are the doorbell instead (<see cref="TurnSignal"/>): the writer next in line sleeps in the kernel on its
+/// predecessor's slot lock and wakes at the hand-over; elsewhere, or behind a holder without that lock, it looks by timer.
 /// <para>
 /// The queue only orders writers; SQLite's lock still excludes them, so every way the queue can fail degrades to
 /// SQLite's unfair waiting, never to two writers at once. A process beats the slots of the tickets it holds from a
@@ -41,6 +43,9 @@ internal sealed class WriterQueue : IDisposable
     /// <summary>How long even a beating holder may keep its turn (far beyond any library transaction; a turn leaked by a bug).</summary>
     internal static readonly TimeSpan LiveTurnLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a waiter sleeps in the kernel (<see cref="TurnSignal"/>) before it looks at the holder again.</summary>
+    internal static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(50);
+
     /// <summary>One slot per ticket modulo this: more than this many processes waiting at once share slots (and degrade).</summary>
     private const int Slots = 256;
     private const int NextOffset = 0;
@@ -55,15 +60,19 @@ internal sealed class WriterQueue : IDisposable
 
     private static readonly ConcurrentDictionary<string, Lazy<WriterQueue?>> Queues = new(StringComparer.Ordinal);
     private static readonly long ProcessId = Environment.ProcessId;
+    private static long polls;
+    private static long wakes;
 
     private readonly MemoryMappedFile file;
     private readonly MemoryMappedViewAccessor view;
     private readonly nint memory;
+    private readonly TurnSignal? signal;
 
-    private unsafe WriterQueue(MemoryMappedFile file, MemoryMappedViewAccessor view)
+    private unsafe WriterQueue(MemoryMappedFile file, MemoryMappedViewAccessor view, TurnSignal? signal)
     {
         this.file = file;
         this.view = view;
+        this.signal = signal;
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         memory = (nint)(pointer + view.PointerOffset);
@@ -71,16 +80,31 @@ internal sealed class WriterQueue : IDisposable
 
     /// <summary>The queue of the database file at <paramref name="databasePath"/>, or <see langword="null"/> when no queue file can be shared there (then writers wait on SQLite's lock alone).</summary>
     public static WriterQueue? For(string databasePath) =>
-        Queues.GetOrAdd(databasePath, static path => new Lazy<WriterQueue?>(() => Open(path + "-writers"))).Value;
+        Queues.GetOrAdd(databasePath, static path => new Lazy<WriterQueue?>(() => Open(path + "-writers", signalled: true))).Value;
+
+    /// <summary>Gets how many times the waiters of this process looked at the queue again after a timer (not woken by the kernel).</summary>
+    internal static long Polls => Volatile.Read(ref polls);
+
+    /// <summary>Gets how many times the waiters of this process were woken by the kernel when the ticket before theirs passed on.</summary>
+    internal static long Wakes => Volatile.Read(ref wakes);
+
+    /// <summary>A queue of <paramref name="databasePath"/> that neither takes nor waits on slot locks, as an older library version (or another OS) does; for tests.</summary>
+    internal static WriterQueue? Unsignalled(string databasePath) => Open(databasePath + "-writers", signalled: false);
 
     /// <summary>Waits for this process's turn; dispose the result when the write transaction has ended.</summary>
     public async ValueTask<Turn> EnterAsync(CancellationToken cancellationToken)
     {
         var ticket = Interlocked.Increment(ref Next) - 1;
+
+        // Locked before the slot is filled in, so a writer behind that sees it filled in can wait on the lock.
+        signal?.Hold(ticket);
         Volatile.Write(ref OwnerOf(ticket), ProcessId);
         Volatile.Write(ref SlotOf(ticket), ticket);
         Beating.Hold(this, ticket);
         var head = new Head(long.MinValue, 0, 0, 0);
+        Task<bool>? sleeping = null;
+        var sleepingOn = long.MinValue;
+        var unlocked = long.MinValue;
         try
         {
             while (true)
@@ -93,6 +117,13 @@ internal sealed class WriterQueue : IDisposable
                 }
 
                 var now = Environment.TickCount64;
+                if (Volatile.Read(ref SlotOf(serving)) == serving && Volatile.Read(ref OwnerOf(serving)) == Abandoned)
+                {
+                    // Given up while queued: nobody to wait for (the writer behind it was woken when it gave up).
+                    Interlocked.CompareExchange(ref Serving, serving + 1, serving);
+                    continue;
+                }
+
                 var owner = Volatile.Read(ref OwnerOf(serving));
                 if (serving != head.Ticket)
                 {
@@ -112,7 +143,44 @@ internal sealed class WriterQueue : IDisposable
                     }
                 }
 
+                // Woken by the kernel when the ticket just before ours passes its turn on (or is given up, or its process
+                // dies); every wake and every Recheck looks again, so the skip rules above still decide.
+                if (signal is not null)
+                {
+                    if (sleeping is null && Predecessor(serving, ticket) is var before && before >= 0 && before != unlocked)
+                    {
+                        sleepingOn = before;
+                        sleeping = signal.WaitAsync(before);
+                    }
+
+                    if (sleeping is not null)
+                    {
+                        try
+                        {
+                            var wasLocked = await sleeping.WaitAsync(Recheck, cancellationToken).ConfigureAwait(false);
+                            sleeping = null;
+                            if (wasLocked)
+                            {
+                                Interlocked.Increment(ref wakes);
+                            }
+                            else
+                            {
+                                // Its holder holds no lock (an older library version, or its process died): look by timer.
+                                unlocked = sleepingOn;
+                            }
+
+                            continue;
+                        }
+                        catch (TimeoutException)
+                        {
+                            // A slow holder: the skip rules look at it, then this wait goes on.
+                            continue;
+                        }
+                    }
+                }
+
                 // The next in line looks often so the hand-over is quick; the rest of the queue needs less.
+                Interlocked.Increment(ref polls);
                 await Task.Delay(ticket - serving <= 2 ? 1 : 4, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -122,18 +190,20 @@ internal sealed class WriterQueue : IDisposable
             Beating.Drop(this, ticket);
             Volatile.Write(ref OwnerOf(ticket), Abandoned);
             Interlocked.CompareExchange(ref Serving, ticket + 1, ticket);
+            signal?.Release(ticket);
             throw;
         }
     }
 
     public void Dispose()
     {
+        signal?.Dispose();
         view.SafeMemoryMappedViewHandle.ReleasePointer();
         view.Dispose();
         file.Dispose();
     }
 
-    private static WriterQueue? Open(string path)
+    private static WriterQueue? Open(string path, bool signalled)
     {
         try
         {
@@ -142,7 +212,7 @@ internal sealed class WriterQueue : IDisposable
             {
                 // A new file grows to its size with zeros: ticket 0 is next and is being served, an empty queue.
                 var file = MemoryMappedFile.CreateFromFile(stream, null, Size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-                return new WriterQueue(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite));
+                return new WriterQueue(file, file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite), signalled ? TurnSignal.Open(path, Slots) : null);
             }
             catch
             {
@@ -213,6 +283,29 @@ internal sealed class WriterQueue : IDisposable
         // Killed (SIGKILL): skipped within a few missed beats. A process the id check cannot see (another PID namespace)
         // but that beats is alive and keeps its turn.
         return beatlessMilliseconds >= DeadBeatLimit.TotalMilliseconds && !IsRunning(owner & uint.MaxValue);
+    }
+
+    /// <summary>
+    /// The ticket a waiter with <paramref name="ticket"/> waits for: the nearest one before it, back to the one being
+    /// served, that is filled in and not given up (whose lock is held from then on); -1 if the one just before is still
+    /// being filled in (an instant) or every one before was given up.
+    /// </summary>
+    private long Predecessor(long serving, long ticket)
+    {
+        for (var before = ticket - 1; before >= serving; before--)
+        {
+            if (Volatile.Read(ref SlotOf(before)) != before)
+            {
+                return -1;
+            }
+
+            if (Volatile.Read(ref OwnerOf(before)) != Abandoned)
+            {
+                return before;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Whether this process still holds (waits for or is served) <paramref name="ticket"/>, so its slot should beat.</summary>
@@ -305,6 +398,7 @@ internal sealed class WriterQueue : IDisposable
             {
                 Beating.Drop(queue, ticket);
                 Interlocked.CompareExchange(ref queue.Serving, ticket + 1, ticket);
+                queue.signal?.Release(ticket);
             }
         }
     }

@@ -12,7 +12,15 @@ namespace AgentOrchestration.Data.Tests.Infrastructure;
 /// holds TOTAL turns; prints <c>done N</c> (its own turns).</item>
 /// <item><c>writer-queue hold DATABASE LOG</c>: takes one turn, prints <c>holding</c> and keeps it until it reads
 /// <c>release</c>; prints <c>released</c>.</item>
-/// <item><c>writer-queue wait DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, and prints <c>turn</c> when its turn has come and gone.</item>
+/// <item><c>writer-queue hold-unsignalled DATABASE LOG</c>: as <c>hold</c>, through a queue that takes no slot lock (as an
+/// older library version, or another OS, does).</item>
+/// <item><c>writer-queue wait DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, and prints <c>turn POLLS WAKES</c> when
+/// its turn has come and gone: how many times it looked again after a timer, and how many times the kernel woke it.</item>
+/// <item><c>writer-queue cancel DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, gives it up when it reads
+/// <c>cancel</c> and prints <c>cancelled</c>.</item>
+/// <item><c>writer-queue rate DATABASE MILLISECONDS</c>: prints <c>ready</c>, waits for <c>go</c>, then takes turns (a
+/// little work in each) for that long; prints <c>done N p50 P p99 Q</c> (its turns, and its waits for them in ms). A probe
+/// for measuring the hand-over by hand, not used by the tests.</item>
 /// </list>
 /// </summary>
 public static class WriterQueueChild
@@ -21,7 +29,10 @@ public static class WriterQueueChild
     {
         "turns" => TurnsAsync(WriterQueue.For(args[1])!, args[2], int.Parse(args[3], CultureInfo.InvariantCulture)),
         "hold" => HoldAsync(WriterQueue.For(args[1])!, args[2]),
+        "hold-unsignalled" => HoldAsync(WriterQueue.Unsignalled(args[1])!, args[2]),
         "wait" => WaitAsync(WriterQueue.For(args[1])!, args[2]),
+        "cancel" => CancelAsync(WriterQueue.For(args[1])!),
+        "rate" => RateAsync(WriterQueue.For(args[1])!, int.Parse(args[2], CultureInfo.InvariantCulture)),
         _ => Task.FromResult(2),
     };
 
@@ -58,6 +69,31 @@ public static class WriterQueueChild
         return 0;
     }
 
+    private static async Task<int> RateAsync(WriterQueue queue, int milliseconds)
+    {
+        Console.WriteLine("ready");
+        if (await Console.In.ReadLineAsync() != "go")
+        {
+            return 1;
+        }
+
+        var mine = 0;
+        var until = Environment.TickCount64 + milliseconds;
+        var waits = new List<double>();
+        while (Environment.TickCount64 < until)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var turn = await queue.EnterAsync(CancellationToken.None);
+            waits.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            mine++;
+            Thread.SpinWait(3_000);
+        }
+
+        waits.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {mine} p50 {waits[waits.Count / 2]:N3} p99 {waits[waits.Count * 99 / 100]:N3}"));
+        return 0;
+    }
+
     private static async Task<int> HoldAsync(WriterQueue queue, string log)
     {
         var turn = await queue.EnterAsync(CancellationToken.None);
@@ -78,8 +114,31 @@ public static class WriterQueueChild
         using var turn = await entering;
         Append(log, "enter", turn.Ticket);
         Append(log, "leave", turn.Ticket);
-        Console.WriteLine("turn");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"turn {WriterQueue.Polls} {WriterQueue.Wakes}"));
         return 0;
+    }
+
+    private static async Task<int> CancelAsync(WriterQueue queue)
+    {
+        using var cancel = new CancellationTokenSource();
+        var entering = queue.EnterAsync(cancel.Token);
+        Console.WriteLine("queued");
+        if (await Console.In.ReadLineAsync() != "cancel")
+        {
+            return 1;
+        }
+
+        await cancel.CancelAsync();
+        try
+        {
+            (await entering).Dispose();
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("cancelled");
+            return 0;
+        }
     }
 
     private static void Append(string log, string what, long ticket)

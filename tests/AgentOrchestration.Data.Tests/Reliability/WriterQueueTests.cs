@@ -109,4 +109,103 @@ public sealed class WriterQueueTests
         var turns = WriterQueueChild.Read(log);
         Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the killed holder never left; the waiter had its turn");
     }
+
+    [Test]
+    public async Task A_waiter_behind_a_live_holder_sleeps_until_the_holder_passes_the_turn_on()
+    {
+        RequireTurnSignal();
+        await using var holder = LiveChild.Start("writer-queue", "hold", database, log);
+        await holder.WaitForAsync("holding");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+
+        // Long enough for many of the waiter's rechecks, each of which could have fallen back to looking by timer.
+        await Task.Delay(WriterQueue.Recheck * 10);
+        await holder.SendAsync("release");
+        await holder.WaitForAsync("released");
+        var (polls, wakes) = Counts(await waiter.WaitForAsync("turn"));
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("leave", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the waiter's turn came after the holder had left its own");
+        Assert.That((polls, wakes), Is.EqualTo((0L, 1L)), "the waiter never looked by timer: the kernel woke it once, when the holder passed its turn on");
+    }
+
+    [Test]
+    public async Task A_waiter_whose_predecessor_gives_up_its_ticket_sleeps_on_the_one_before_it()
+    {
+        RequireTurnSignal();
+        await using var holder = LiveChild.Start("writer-queue", "hold", database, log);
+        await holder.WaitForAsync("holding");
+        await using var quitter = LiveChild.Start("writer-queue", "cancel", database, log);
+        await quitter.WaitForAsync("queued");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+
+        await quitter.SendAsync("cancel");
+        await quitter.WaitForAsync("cancelled");
+        await Task.Delay(WriterQueue.Recheck * 4);
+        await holder.SendAsync("release");
+        await holder.WaitForAsync("released");
+        var (polls, wakes) = Counts(await waiter.WaitForAsync("turn"));
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("leave", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the given-up ticket never had a turn; the waiter's came after the holder's");
+        Assert.That((polls, wakes), Is.EqualTo((0L, 2L)), "woken when the ticket before it was given up, then slept on the holder's until it passed the turn on");
+    }
+
+    [Test]
+    public async Task A_waiter_whose_queued_predecessor_is_killed_gets_its_turn_after_the_holder()
+    {
+        // The waiter sleeps on the ticket just before its own; the kernel wakes it when that process dies, and the dead
+        // ticket is skipped once it comes up, without a turn.
+        await using var holder = LiveChild.Start("writer-queue", "hold", database, log);
+        await holder.WaitForAsync("holding");
+        await using var victim = LiveChild.Start("writer-queue", "wait", database, log);
+        await victim.WaitForAsync("queued");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+        await victim.KillAsync();
+        await Task.Delay(WriterQueue.Recheck * 4);
+        await holder.SendAsync("release");
+        await holder.WaitForAsync("released");
+        await waiter.WaitForAsync("turn");
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("leave", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the killed process never had a turn; the waiter's came after the holder's");
+    }
+
+    [Test]
+    public async Task A_waiter_behind_a_holder_that_takes_no_slot_lock_looks_by_timer_and_gets_its_turn()
+    {
+        // An older library version on the same file (or a queue where the lock could not be taken) holds its turn
+        // without the lock: the waiter finds nothing to sleep on and must not take that for the hand-over.
+        await using var holder = LiveChild.Start("writer-queue", "hold-unsignalled", database, log);
+        await holder.WaitForAsync("holding");
+        await using var waiter = LiveChild.Start("writer-queue", "wait", database, log);
+        await waiter.WaitForAsync("queued");
+        await Task.Delay(WriterQueue.Recheck * 4);
+        await holder.SendAsync("release");
+        await holder.WaitForAsync("released");
+        var (polls, wakes) = Counts(await waiter.WaitForAsync("turn"));
+
+        var turns = WriterQueueChild.Read(log);
+        Assert.That(turns.Select(t => (t.What, t.Process)), Is.EqualTo(new[] { ("enter", holder.Id), ("leave", holder.Id), ("enter", waiter.Id), ("leave", waiter.Id) }), "the waiter's turn came after the holder had left its own");
+        Assert.That(polls, Is.Positive, "it looked by timer");
+        Assert.That(wakes, Is.Zero, "nothing woke it");
+    }
+
+    private static void RequireTurnSignal()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("Waiters sleep in the kernel only on Linux (open-file-description locks); elsewhere they look by timer.");
+        }
+    }
+
+    /// <summary>The waiter's <c>turn POLLS WAKES</c> line.</summary>
+    private static (long Polls, long Wakes) Counts(string line)
+    {
+        var parts = line.Split(' ');
+        return (long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
