@@ -24,6 +24,9 @@ namespace AgentOrchestration.Data.PostgreSql.Claims;
 /// </summary>
 internal sealed class ClaimCombiner(IOrchestrationProvider provider) : StatementCombiner<ClaimRequest, IReadOnlyList<ClaimRow>?>
 {
+    /// <summary>The most items a request may ask for and still be combined.</summary>
+    private const int MaxCombinedItems = 16;
+
     // Per model, then per database, clock and project: only claims the one statement decides alike share it.
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(string? Database, TimeProvider? Clock, Guid Project), ClaimCombiner>> ByModel = [];
 
@@ -45,7 +48,9 @@ internal sealed class ClaimCombiner(IOrchestrationProvider provider) : Statement
             ?? await PostgreSqlClaimStrategy.ClaimAsync(db, provider, request, cancellationToken).ConfigureAwait(false);
     }
 
-    protected override int Size(ClaimRequest request) => request.AssignmentIds.Count;
+    // A large batch claim already pays its fixed costs over many items; queued, it would only wait for the one in flight
+    // (two never fit in one execution), so it runs alone at once, never queued.
+    protected override int Size(ClaimRequest request) => request.AssignmentIds.Count <= MaxCombinedItems ? request.AssignmentIds.Count : MaxSize;
 
     // One request per agent (its limits are decided once per statement) and per session (whose task one request sets).
     protected override IEnumerable<Guid> Keys(ClaimRequest request) =>

@@ -186,6 +186,26 @@ public sealed class CombinedClaimTests(DatabaseProvider provider) : Orchestratio
     }
 
     [Test]
+    public async Task A_large_batch_claim_never_queues_behind_a_claim_in_flight()
+    {
+        var agents = await AgentsAsync(2, maxConcurrentTasks: 30);
+        await ItemsAsync(30);
+        await using var holder = await HoldAgentAsync(agents[0]);
+        var leader = Claim(c => c.ClaimNextAsync(agents[0].Id, project.Id));
+        await PostgresWaits.UntilBlockedAsync(Database);
+
+        // The leader stays blocked until the holder ends (or its command times out, after 30 s); a queued claim would wait
+        // as long. The bound, under that timeout, only ends a broken test.
+        var batch = Claim(c => c.ClaimBatchAsync(agents[1].Id, project.Id, 20));
+        await Task.WhenAny(batch, Task.Delay(TimeSpan.FromSeconds(15)));
+        Assert.That(batch.IsCompletedSuccessfully, "the batch claim ran alone while the leader was still in flight");
+        Assert.That(await batch, Has.Count.EqualTo(20));
+        Assert.That(leader.IsCompleted, Is.False);
+        await holder.DisposeAsync();
+        Assert.That(await leader, Is.Not.Null);
+    }
+
+    [Test]
     public async Task Many_agents_claiming_at_once_hand_out_every_item_exactly_once()
     {
         const int count = 80;
