@@ -46,7 +46,7 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
         BeginLockedAsync(context, ct => PostgreSqlLocks.WorkItemAsync(context, workItemId, ct), cancellationToken);
 
     public Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext context, ClaimRequest request, CancellationToken cancellationToken) =>
-        PostgreSqlClaimStrategy.ClaimAsync(context, this, request, cancellationToken);
+        ClaimCombiner.ClaimAsync(context, this, request, cancellationToken);
 
     public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) =>
         CompletionCombiner.TryCompleteAsync(context, request, cancellationToken);
