@@ -35,7 +35,9 @@ internal sealed class ClaimCombiner(IOrchestrationProvider provider) : Statement
     /// <summary>Claims as <see cref="PostgreSqlClaimStrategy.ClaimAsync"/> does, sharing one execution with concurrent claims of other agents.</summary>
     public static async Task<IReadOnlyList<ClaimRow>> ClaimAsync(DbContext db, IOrchestrationProvider provider, ClaimRequest request, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
+        // Inside a caller's transaction, or an ambient TransactionScope Npgsql would enlist the connection in, a combined
+        // execution would commit or roll back other callers' claims with this caller's: such a claim never combines.
+        if (db.Database.CurrentTransaction is not null || System.Transactions.Transaction.Current is not null)
         {
             return await PostgreSqlClaimStrategy.ClaimAsync(db, provider, request, cancellationToken).ConfigureAwait(false);
         }
@@ -88,15 +90,19 @@ internal sealed class ClaimCombiner(IOrchestrationProvider provider) : Statement
         p.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids.ToArray() });
         p.Add(new NpgsqlParameter("id_requests", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = idRequests.ToArray() });
 
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        // For the batch's own transaction only: the combined execution waits for a session or agent lock (a host's
+        // transaction holding one) at most this long, so one held row never stalls the other requests, their sessions'
+        // heartbeats (whose rows it holds) and every claim queued behind it in this process.
+        var lockWait = new NpgsqlBatchCommand($"SELECT set_config('lock_timeout', '{CompletionCombiner.LockWait}', true)");
         try
         {
-            return await OneTripBatch.RunAsync(db, [lockRows, claim], (reader, ct) => ReadAsync(reader, requests, ct), cancellationToken).ConfigureAwait(false);
+            return await OneTripBatch.RunAsync(db, [lockWait, lockRows, claim], (reader, ct) => ReadAsync(reader, requests, ct), cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException) when (connection.FullState == System.Data.ConnectionState.Open)
+        catch (PostgresException)
         {
-            // A statement failed (a unique violation, a deadlock, ...) and the server rolled the batch's transaction back
-            // on a connection still open: nothing was written, so each request claims alone and meets its own.
+            // The server answered with an error (a lock wait past the bound, a unique violation, a deadlock, ...): the
+            // batch's implicit transaction rolled back and nothing was written, so each request claims alone and meets
+            // its own outcome. A connection lost mid-way is not a PostgresException and reaches every caller as a fault.
             return null;
         }
     }

@@ -31,9 +31,13 @@ internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, 
 
     /// <summary>Completes <paramref name="request"/>'s leases as <see cref="PostgreSqlLeaseStrategy.TryCompleteAsync"/> does, sharing the round trip with concurrent completions.</summary>
     public static Task<bool> TryCompleteAsync(DbContext db, CompletionRequest request, CancellationToken cancellationToken) =>
-        ByPolicy.GetValue(request.QaPolicy, static _ => new())
-            .GetOrAdd((db.Model, db.Database.GetConnectionString(), request.Clock), static _ => new CompletionCombiner())
-            .RunAsync(db, request, cancellationToken);
+        // Inside an ambient TransactionScope Npgsql enlists the connection: a combined execution there would commit or
+        // roll back other callers' completions with this caller's scope, so such a call never combines.
+        System.Transactions.Transaction.Current is not null
+            ? PostgreSqlLeaseStrategy.TryCompleteAsync(db, request, cancellationToken)
+            : ByPolicy.GetValue(request.QaPolicy, static _ => new())
+                .GetOrAdd((db.Model, db.Database.GetConnectionString(), request.Clock), static _ => new CompletionCombiner())
+                .RunAsync(db, request, cancellationToken);
 
     protected override int Size(CompletionRequest request) => request.Leases.Count;
 

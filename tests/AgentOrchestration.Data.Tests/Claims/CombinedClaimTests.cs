@@ -225,6 +225,38 @@ public sealed class CombinedClaimTests(DatabaseProvider provider) : Orchestratio
         await AssertClaimedAsync([.. got]);
     }
 
+    [Test]
+    public async Task A_combined_claim_stuck_behind_a_held_agent_row_lets_the_others_claim_alone()
+    {
+        var agents = await AgentsAsync(4);
+        await ItemsAsync(4);
+
+        // A host transaction holds agents[1]'s row; its claim is queued with two others behind a claim in flight.
+        await using var stuck = await HoldAgentAsync(agents[1]);
+        Task<ClaimedWork?> leader;
+        Task<ClaimedWork?> blocked;
+        List<Task<ClaimedWork?>> free;
+        await using (var holder = await HoldAgentAsync(agents[0]))
+        {
+            leader = Claim(c => c.ClaimNextAsync(agents[0].Id, project.Id));
+            await PostgresWaits.UntilBlockedAsync(Database);
+            blocked = Claim(c => c.ClaimNextAsync(agents[1].Id, project.Id));
+            free = [.. agents.Skip(2).Select(a => Claim(c => c.ClaimNextAsync(a.Id, project.Id)))];
+        }
+
+        // The combined execution waits for the held row only briefly (its lock_timeout), writes nothing, and each request
+        // claims alone: the two free ones at once, the held one when its own lock is free, as without combining.
+        var freed = Task.WhenAll(free);
+        Assert.That(await Task.WhenAny(freed, Task.Delay(TimeSpan.FromSeconds(60))), Is.SameAs(freed), "the free claims finished while the agent row was held");
+        Assert.That(await freed, Has.All.Not.Null);
+        Assert.That(blocked.IsCompleted, Is.False, "the held agent's claim still waits for its own lock, as alone");
+
+        await stuck.DisposeAsync();
+        var last = await blocked;
+        Assert.That(last, Is.Not.Null);
+        await AssertClaimedAsync([(agents[0], (await leader)!), (agents[1], last!), .. agents.Skip(2).Zip(await freed, (a, c) => (a, c!))]);
+    }
+
     /// <summary>A claim with a caller's key, queued behind a held claim (its replay lookup runs first, so it is waited for).</summary>
     private async Task<ClaimedWork> ClaimKeyedCombinedAsync(AgentProfile[] agents, string key)
     {
