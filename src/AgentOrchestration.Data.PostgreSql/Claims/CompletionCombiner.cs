@@ -27,6 +27,9 @@ internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, 
     /// <summary>How long a combined execution waits for a row lock before each of its callers completes alone.</summary>
     internal const string LockWait = "50ms";
 
+    /// <summary>The most leases a completion may carry and still be combined.</summary>
+    private const int MaxCombinedLeases = 16;
+
     private static readonly bool[][] AllCompleted = [.. Enumerable.Range(0, 65).Select(n => Enumerable.Repeat(true, n).ToArray())];
 
     /// <summary>Completes <paramref name="request"/>'s leases as <see cref="PostgreSqlLeaseStrategy.TryCompleteAsync"/> does, sharing the round trip with concurrent completions.</summary>
@@ -39,7 +42,9 @@ internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, 
                 .GetOrAdd((db.Model, db.Database.GetConnectionString(), request.Clock), static _ => new CompletionCombiner())
                 .RunAsync(db, request, cancellationToken);
 
-    protected override int Size(CompletionRequest request) => request.Leases.Count;
+    // A large batch completion already pays its fixed costs over many leases; queued, it would only wait for the one in
+    // flight (two rarely fit one execution), so it runs alone at once, never queued, as a large batch claim does.
+    protected override int Size(CompletionRequest request) => request.Leases.Count <= MaxCombinedLeases ? request.Leases.Count : MaxSize;
 
     protected override IEnumerable<Guid> Keys(CompletionRequest request) => request.Leases.Select(l => l.WorkItemId);
 

@@ -186,6 +186,28 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
     }
 
     [Test]
+    public async Task A_large_batch_completion_never_queues_behind_a_completion_in_flight()
+    {
+        PostgreSqlOnly();
+        var leases = await ClaimAsync(21);
+        await using var held = await HoldAsync(leases[0]);
+        var leader = Start(c => c.CompleteAsync(leases[0]));
+        await PostgresWaits.UntilBlockedAsync(Database);
+
+        // The leader stays blocked until the holder ends; a batch of 20 queued behind it would wait as long (and 16
+        // workers' batches would run one at a time). The bound, under the command timeout, only ends a broken test.
+        var batch = Start(c => c.CompleteBatchAsync(leases[1..]));
+        await Task.WhenAny(batch, Task.Delay(TimeSpan.FromSeconds(15)));
+        Assert.That(batch.IsCompletedSuccessfully, "the batch completion ran alone while the leader was still in flight");
+        await AssertCompletedOnceAsync(leases[1..]);
+        Assert.That(leader.IsCompleted, Is.False);
+
+        await held.DisposeAsync();
+        await leader;
+        await AssertCompletedOnceAsync(leases);
+    }
+
+    [Test]
     public async Task A_combined_batch_stuck_behind_a_row_lock_lets_the_others_complete_alone()
     {
         PostgreSqlOnly();
