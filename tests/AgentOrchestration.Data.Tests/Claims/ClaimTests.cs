@@ -234,6 +234,10 @@ public sealed class ClaimTests(DatabaseProvider provider) : ClaimFixture(provide
             {
                 mine.Add(claimed.Lease.WorkItemId);
                 await claimer.CompleteAsync(claimed.Lease);
+
+                // A worker does other work between claims. SQLite's driver completes synchronously, so without a yield the
+                // first worker's loop keeps its thread and can drain the queue before the pool has started the others.
+                await Task.Yield();
             }
 
             return mine;
