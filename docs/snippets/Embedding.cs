@@ -20,7 +20,7 @@ internal static class Embedding
         }
         else
         {
-            services.AddDbContext<SqliteShopDbContext>(o => o.UseSqlite(connectionString));
+            services.AddDbContext<SqliteShopDbContext>(o => o.UseSqlite(connectionString, s => s.UseCrashSafeMigrations()));
             services.AddScoped<ShopDbContext>(sp => sp.GetRequiredService<SqliteShopDbContext>());
             services.AddAgentOrchestration(o => o.UseDbContext<SqliteShopDbContext>());
         }
@@ -77,7 +77,7 @@ public sealed class PostgreSqlShopDbContext(DbContextOptions<PostgreSqlShopDbCon
 public sealed class SqliteShopDbContextFactory : IDesignTimeDbContextFactory<SqliteShopDbContext>
 {
     public SqliteShopDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteShopDbContext>().UseSqlite("Data Source=shop.db").Options);
+        new(new DbContextOptionsBuilder<SqliteShopDbContext>().UseSqlite("Data Source=shop.db", s => s.UseCrashSafeMigrations()).Options);
 }
 
 public sealed class PostgreSqlShopDbContextFactory : IDesignTimeDbContextFactory<PostgreSqlShopDbContext>

@@ -38,7 +38,7 @@ internal sealed class SampleHost : IAsyncDisposable
         }
         else
         {
-            services.AddDbContext<SqliteSampleDbContext>(o => o.UseSqlite($"Data Source={options.SqlitePath}"));
+            services.AddDbContext<SqliteSampleDbContext>(o => o.UseSqlite($"Data Source={options.SqlitePath}", s => s.UseCrashSafeMigrations()));
             services.AddScoped<SampleDbContext>(sp => sp.GetRequiredService<SqliteSampleDbContext>());
             services.AddAgentOrchestration(o => o.UseDbContext<SqliteSampleDbContext>());
             database = options.SqlitePath;

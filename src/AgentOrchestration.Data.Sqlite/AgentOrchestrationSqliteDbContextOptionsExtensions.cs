@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Microsoft.EntityFrameworkCore;
 
-/// <summary>Configures context options for the library's own context on SQLite.</summary>
+/// <summary>Configures SQLite context options: the library's own context, and a host's own context that embeds the library.</summary>
 public static class AgentOrchestrationSqliteDbContextOptionsExtensions
 {
     /// <summary>
@@ -33,11 +33,24 @@ public static class AgentOrchestrationSqliteDbContextOptionsExtensions
             options.AddInterceptors(new SqliteConnectionInterceptor(SqliteSynchronous.Normal));
         }
 
-        // EF's SQLite migration lock outlives a killed migrating process (and then blocks every later migration for ever),
-        // and its table rebuilds split a migration into several transactions (a kill between them half-applies it).
-        return options
-            .ReplaceService<IHistoryRepository, OrchestrationSqliteHistoryRepository>()
-            .ReplaceService<IMigrationsSqlGenerator, OrchestrationSqliteMigrationsSqlGenerator>();
+        return ReplaceMigrationServices(options);
+    }
+
+    /// <summary>
+    /// Makes a host's own SQLite context migrate as safely as the library's own context: a migration killed with its
+    /// process neither blocks every later migration nor stays half-applied. EF Core's migration lock is a row that a
+    /// killed process leaves behind (every later <c>MigrateAsync</c> then waits for ever); here the migrator also holds an
+    /// operating-system lock on <c>&lt;database&gt;-migrations</c>, which dies with its process, and removes a row it finds
+    /// left. EF Core applies a migration that rebuilds a table in several transactions; here each migration is applied in
+    /// one. Scripts (<c>dotnet ef migrations script</c>) are unchanged.
+    /// </summary>
+    /// <param name="sqlite">The SQLite options of a host's context, as in <c>options.UseSqlite(cs, s =&gt; s.UseCrashSafeMigrations())</c>.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static SqliteDbContextOptionsBuilder UseCrashSafeMigrations(this SqliteDbContextOptionsBuilder sqlite)
+    {
+        ArgumentNullException.ThrowIfNull(sqlite);
+        ReplaceMigrationServices(((IRelationalDbContextOptionsBuilderInfrastructure)sqlite).OptionsBuilder);
+        return sqlite;
     }
 
     /// <summary>
@@ -66,6 +79,12 @@ public static class AgentOrchestrationSqliteDbContextOptionsExtensions
         options.AddInterceptors(new SqliteConnectionInterceptor(synchronous));
         return sqlite;
     }
+
+    // EF's SQLite migration lock outlives a killed migrating process (and then blocks every later migration for ever),
+    // and its table rebuilds split a migration into several transactions (a kill between them half-applies it).
+    private static DbContextOptionsBuilder ReplaceMigrationServices(DbContextOptionsBuilder options) => options
+        .ReplaceService<IHistoryRepository, OrchestrationSqliteHistoryRepository>()
+        .ReplaceService<IMigrationsSqlGenerator, OrchestrationSqliteMigrationsSqlGenerator>();
 
     private static bool HasConnectionSetup(DbContextOptionsBuilder options) =>
         options.Options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<SqliteConnectionInterceptor>().Any() == true;

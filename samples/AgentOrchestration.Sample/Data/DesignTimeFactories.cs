@@ -7,7 +7,7 @@ namespace AgentOrchestration.Sample.Data;
 internal sealed class SqliteSampleDesignTimeFactory : IDesignTimeDbContextFactory<SqliteSampleDbContext>
 {
     public SqliteSampleDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteSampleDbContext>().UseSqlite("Data Source=design-time.db").Options);
+        new(new DbContextOptionsBuilder<SqliteSampleDbContext>().UseSqlite("Data Source=design-time.db", s => s.UseCrashSafeMigrations()).Options);
 }
 
 /// <summary>Lets <c>dotnet ef migrations add X --context PostgreSqlSampleDbContext</c> build the model; it never connects.</summary>

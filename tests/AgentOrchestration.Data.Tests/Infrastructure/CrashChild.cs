@@ -5,6 +5,7 @@ using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Locks;
 using AgentOrchestration.Data.Migrations;
 using AgentOrchestration.Data.Sessions;
+using AgentOrchestration.Sample.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +19,8 @@ namespace AgentOrchestration.Data.Tests.Infrastructure;
 /// <c>crash PROVIDER CONNECTION NOW claim|lock|complete PROJECT AGENT</c>: starts a session, claims one item, locks
 /// <see cref="HeldPath"/> (printing <c>session ID</c>, <c>lease ITEM ASSIGNMENT TOKEN</c>, <c>locked</c>, <c>ready</c>), waits for <c>go</c>
 /// on its input, then claims the next item, locks <see cref="PendingPath"/> or completes its lease. <c>crash PROVIDER CONNECTION NOW migrate N</c>: migrates
-/// an empty database and stops in the commit of the N-th migration.
+/// an empty database and stops in the commit of the N-th migration; <c>... migrate-embedded PREVIOUS</c> migrates the console
+/// sample's own context (<see cref="EmbeddedHost"/>) and stops in the first commit of the migration after PREVIOUS.
 /// </summary>
 public static class CrashChild
 {
@@ -29,6 +31,14 @@ public static class CrashChild
     {
         var (provider, connection, now, step) = (args[0], args[1], DateTimeOffset.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
         var hook = new CommitHook();
+        if (step == "migrate-embedded")
+        {
+            await using var host = EmbeddedHost(provider, connection, new MigrationCommitHook(args[4]));
+            await host.Database.MigrateAsync();
+            Console.WriteLine("migrated");
+            return 0;
+        }
+
         await using var services = Services(provider, connection, new FakeTimeProvider(now), hook);
         await using var scope = services.CreateAsyncScope();
         var sp = scope.ServiceProvider;
@@ -104,6 +114,22 @@ public static class CrashChild
         return collection.BuildServiceProvider();
     }
 
+    /// <summary>
+    /// The console sample's own context (the library's model embedded beside the host's entity, with the host's
+    /// migrations), configured as docs/embedding.md tells a host to; <paramref name="interceptor"/> on it.
+    /// </summary>
+    public static SampleDbContext EmbeddedHost(string provider, string connection, IInterceptor? interceptor = null)
+    {
+        if (provider == "sqlite")
+        {
+            var sqlite = new DbContextOptionsBuilder<SqliteSampleDbContext>().UseSqlite(connection, s => s.UseCrashSafeMigrations());
+            return new SqliteSampleDbContext((interceptor is null ? sqlite : sqlite.AddInterceptors(interceptor)).Options);
+        }
+
+        var postgres = new DbContextOptionsBuilder<PostgreSqlSampleDbContext>().UseNpgsql(connection);
+        return new PostgreSqlSampleDbContext((interceptor is null ? postgres : postgres.AddInterceptors(interceptor)).Options);
+    }
+
     private static void Say(string line)
     {
         Console.WriteLine(line);
@@ -152,5 +178,45 @@ public static class CrashChild
                 await Task.Delay(Timeout.Infinite, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>
+    /// Once the migration <paramref name="previousMigrationId"/> is recorded and committed, stops the next commit, the
+    /// first of the following migration, after announcing it: the whole migration when it runs in one transaction, its
+    /// first part when EF Core splits it around a table rebuild.
+    /// </summary>
+    private sealed class MigrationCommitHook(string previousMigrationId) : DbCommandInterceptor, IDbTransactionInterceptor
+    {
+        private bool previousRecorded;
+        private bool previousCommitted;
+
+        public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+        {
+            if (command.CommandText.Contains(previousMigrationId, StringComparison.Ordinal))
+            {
+                previousRecorded = true;
+                previousCommitted = command.Transaction is null;
+            }
+
+            return result;
+        }
+
+        public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(NonQueryExecuted(command, eventData, result));
+
+        public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+        {
+            if (previousCommitted)
+            {
+                Say("stopped uncommitted");
+                Thread.Sleep(Timeout.Infinite);
+            }
+
+            previousCommitted = previousRecorded;
+            return result;
+        }
+
+        public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(TransactionCommitting(transaction, eventData, result));
     }
 }

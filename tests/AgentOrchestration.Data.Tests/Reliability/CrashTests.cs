@@ -219,6 +219,42 @@ public sealed class CrashTests(DatabaseProvider provider) : ProviderFixture(prov
             Is.EqualTo(SchemaReader.Read(Database).Tables.Select(t => (t.Name, t.Columns.Count, t.Indexes.Count)).OrderBy(t => t.Name)));
     }
 
+    [Test]
+    public async Task An_embedded_hosts_migration_killed_inside_its_last_step_is_rolled_back_and_re_runs_to_completion()
+    {
+        await using var empty = await TestDatabase.CreateAsync(Provider);
+        await using var fresh = await TestDatabase.CreateAsync(Provider);
+        await using (var reference = CrashChild.EmbeddedHost(ProviderName, fresh.ConnectionString))
+        {
+            await reference.Database.MigrateAsync();
+        }
+
+        // The last step is the one that adds qa_results.project_id with its foreign key: a table rebuild on SQLite,
+        // which EF Core alone applies in several transactions around PRAGMA foreign_keys.
+        await using var host = CrashChild.EmbeddedHost(ProviderName, empty.ConnectionString);
+        var shipped = host.Database.GetMigrations().ToList();
+        await using (var child = LiveChild.Start("crash", ProviderName, empty.ConnectionString, Start.ToString("O", CultureInfo.InvariantCulture), "migrate-embedded", shipped[^2]))
+        {
+            await child.WaitForAsync("stopped ");
+            await child.KillAsync();
+        }
+
+        var applied = (await host.Database.GetAppliedMigrationsAsync()).ToList();
+        Assert.That(applied, Is.EqualTo(shipped.Take(shipped.Count - 1).ToList()), "every step before the killed one applied, the killed one not");
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            await AssertIntactAsync(empty.ConnectionString);
+        }
+
+        // Bounded, so a migration lock the dead process left behind fails the test rather than hanging it.
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await host.Database.MigrateAsync(bound.Token);
+        Assert.That(await host.Database.GetPendingMigrationsAsync(), Is.Empty);
+        Assert.That(SchemaReader.Read(empty).Tables.Select(t => (t.Name, Columns: string.Join(",", t.Columns.Select(c => c.Name)), t.Indexes.Count, t.ForeignKeys.Count)).OrderBy(t => t.Name),
+            Is.EqualTo(SchemaReader.Read(fresh).Tables.Select(t => (t.Name, Columns: string.Join(",", t.Columns.Select(c => c.Name)), t.Indexes.Count, t.ForeignKeys.Count)).OrderBy(t => t.Name)),
+            "the same tables, columns, indexes and foreign keys as a database migrated in one go");
+    }
+
     /// <summary>Waits until no other backend of the test database runs a statement (a dead client's statement finishes or is dropped).</summary>
     private async Task UntilIdleAsync()
     {
