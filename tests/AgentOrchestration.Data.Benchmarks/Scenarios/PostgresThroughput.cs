@@ -3,7 +3,9 @@ namespace AgentOrchestration.Data.Benchmarks.Scenarios;
 /// <summary>
 /// PostgreSQL claim + complete side by side in one run: the library, the raw floor (<see cref="RawWorkers"/>), the
 /// library's own SQL through prepared Npgsql (<see cref="LibrarySqlReplay"/>), the library's batch claim of 50, and
-/// graphile-worker on the same server; 1 and 16 workers, alternating so drift of a shared machine hits all alike.
+/// graphile-worker on the same server; 1 and 16 workers, alternating so drift of a shared machine hits all alike. Every
+/// path handles the same number of items (<see cref="Sizes.PostgresItems"/>, graphile-worker's jobs too), after a
+/// warm-up at 16 workers that opens each path's connections and prepares its statements.
 /// </summary>
 internal static class PostgresThroughput
 {
@@ -39,10 +41,11 @@ internal static class PostgresThroughput
         Task<RunResult> Batch(string label, int items, int workers) =>
             RunAsync($"library batch claim of {Sizes.BatchSize} + completes, {label}", items, workers, (p, a) => LibraryWorkers.BatchClaimAndCompleteAsync(services, p, a, Sizes.BatchSize));
 
-        ctx.Log($"PostgreSQL warm-up ({sizes.WarmUp} items per mode)");
-        await Library("warm-up", sizes.WarmUp, 4);
-        await Raw("warm-up", sizes.WarmUp, 4);
-        await Replay("warm-up", sizes.WarmUp, 4);
+        ctx.Log($"PostgreSQL warm-up ({sizes.WarmUp} items per mode, 16 workers)");
+        await Library("warm-up", sizes.WarmUp, 16);
+        await Raw("warm-up", sizes.WarmUp, 16);
+        await Replay("warm-up", sizes.WarmUp, 16);
+        await Batch("warm-up", sizes.WarmUp, 16);
 
         var n = sizes.PostgresItems;
         var raw1 = await Raw("1 worker", n, 1);
@@ -51,8 +54,8 @@ internal static class PostgresThroughput
         var raw16 = await Raw("16 workers", n, 16);
         var replay16 = await Replay("16 workers", n, 16);
         var lib16 = await Library("16 workers", n, 16);
-        var batch1 = await Batch("1 worker", sizes.BatchItems, 1);
-        var batch16 = await Batch("16 workers", sizes.BatchItems, 16);
+        var batch1 = await Batch("1 worker", n, 1);
+        var batch16 = await Batch("16 workers", n, 16);
 
         foreach (var (name, r) in new[]
         {
@@ -87,14 +90,14 @@ internal static class PostgresThroughput
         {
             async Task<RunResult> DrainAsync(int concurrency)
             {
-                var r = await graphile.DrainAsync(ctx.PostgresAdmin, sizes.GraphileJobs, concurrency);
-                results.Check($"graphile-worker concurrency {concurrency}: every job succeeded once, none left", r.Items == sizes.GraphileJobs && r.Exceptions == 0, $"{r.Items:N0} of {sizes.GraphileJobs:N0} succeeded, {r.Exceptions} failed or left");
+                var r = await graphile.DrainAsync(ctx.PostgresAdmin, sizes.PostgresItems, concurrency);
+                results.Check($"graphile-worker concurrency {concurrency}: every job succeeded once, none left", r.Items == sizes.PostgresItems && r.Exceptions == 0, $"{r.Items:N0} of {sizes.PostgresItems:N0} succeeded, {r.Exceptions} failed or left");
                 results.Measure(Section, $"graphile-worker {GraphileWorkerBaseline.Version}, concurrency {concurrency}", r.PerSecond, "jobs/s", $"{r.Items:N0} no-op jobs in {r.Elapsed.TotalSeconds:N1} s (added in bulk before timing)");
                 ctx.Log($"graphile-worker concurrency {concurrency}: {r.PerSecond:N0} jobs/s ({r.Items} in {r.Elapsed.TotalSeconds:N1}s)");
                 return r;
             }
 
-            await graphile.DrainAsync(ctx.PostgresAdmin, Math.Min(sizes.GraphileJobs, 500), 4);
+            await graphile.DrainAsync(ctx.PostgresAdmin, sizes.WarmUp, 16);
             var gw1 = await DrainAsync(1);
             var gw16 = await DrainAsync(16);
             results.Ratio("PostgreSQL single claims + complete, 1 worker / graphile-worker concurrency 1", lib1.PerSecond, gw1.PerSecond, "≥ 0.5×", r => r >= 0.5, "items/s");
