@@ -43,6 +43,35 @@ public sealed class EmbeddedStatementTests(DatabaseProvider provider) : ClaimFix
         Assert.That(done, Is.EquivalentTo(items.Take(2)), "each call claimed and completed its own item, in claim order");
     }
 
+    [Test]
+    public async Task A_connection_the_host_passed_in_is_left_closed_after_the_library_wrote_through_it()
+    {
+        await AddItemAsync(priority: 1);
+        await using DbConnection connection = Provider == DatabaseProvider.Sqlite
+            ? new SqliteConnection(Database.ConnectionString)
+            : new NpgsqlConnection(Database.ConnectionString);
+        var services = new ServiceCollection();
+        services.AddDbContext<HostContext>(o =>
+        {
+            if (Provider == DatabaseProvider.Sqlite)
+            {
+                o.UseSqlite(connection);
+            }
+            else
+            {
+                o.UseNpgsql(connection);
+            }
+        });
+        services.AddAgentOrchestration(o => o.UseDbContext<HostContext>().UseClock(Clock).ConfigureQa(p => p.RequireNone()));
+        await using var host = services.BuildServiceProvider();
+        await using var scope = host.CreateAsyncScope();
+
+        // The host's own connection: the library opens it for its write and leaves it as it found it, even though its
+        // compiled statements go with it; only a connection the context owns stays open until the context is done.
+        await ClaimAndCompleteAsync(scope.ServiceProvider.GetRequiredService<IWorkClaimer>());
+        Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Closed));
+    }
+
     private async Task SqliteAsync(ServiceProvider host)
     {
         // The one physical connection the host's context will be handed by Microsoft.Data.Sqlite's pool, with SQLite's
