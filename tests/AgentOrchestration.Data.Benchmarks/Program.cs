@@ -17,6 +17,7 @@ var scenarios = new (string Name, Func<BenchContext, Task> Run)[]
     ("trips", RoundTrips.RunAsync),
     ("postgres", PostgresThroughput.RunAsync),
     ("sqlite", SqliteThroughput.RunAsync),
+    ("embedded", EmbeddedThroughput.RunAsync),
     ("contention", SqliteContention.RunAsync),
     ("locks", LockContention.RunAsync),
     ("notify", NotifyCost.RunAsync),

@@ -6,8 +6,8 @@ namespace AgentOrchestration.Data.Sqlite.Storage;
 
 /// <summary>
 /// A transaction that, when it ends, lets the next writer (of any process, then of this one) in, and closes the
-/// connection opened for it unless <paramref name="closeConnection"/> is <see langword="false"/> (the library's own
-/// context, which keeps it open, with its compiled statements, until it is disposed).
+/// connection opened for it unless <paramref name="closeConnection"/> is <see langword="false"/> (a context that owns its
+/// connection, which keeps it open, with its compiled statements, until it is disposed or returned to its pool).
 /// </summary>
 internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn, bool closeConnection) : IDbContextTransaction
 {

@@ -12,6 +12,7 @@ using AgentOrchestration.Data.Sqlite.Storage;
 using AgentOrchestration.Data.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 [assembly: OrchestrationProvider(typeof(SqliteOrchestrationProvider))]
@@ -38,6 +39,13 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// waits on SQLite's lock; other processes are handled by the busy handler and the retry below.
     /// </summary>
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    /// <summary>Per context options (one instance per pooled context type): whether the context owns its connection.</summary>
+    private static readonly ConditionalWeakTable<IDbContextOptions, object> OwnsConnection = [];
+
+    private static readonly object KeepOpen = new();
+
+    private static readonly object LeaveAsFound = new();
 
     public Task<EventCursor?> FindEventCursorAsync(DbContext context, long sequence, CancellationToken cancellationToken) =>
         SqliteEventReader.FindCursorAsync(context, sequence, cancellationToken);
@@ -70,10 +78,11 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         var gate = Gates.GetOrAdd(file ?? context.Database.GetConnectionString() ?? string.Empty, static _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        // The library's own context keeps its connection open from its first write to its disposal, so the statements
-        // the connection compiled (SqliteStatements.Command) serve every later call; a host's context gets its
-        // connection back as it was.
-        var keepOpen = context.GetType() == typeof(AgentOrchestrationDbContext);
+        // A context keeps the connection EF Core made for it open from the library's first write until it is disposed or
+        // returned to its pool, so the statements the connection compiled (SqliteStatements.Command) serve every later
+        // call: compiling the claim costs more than running it. A connection the host handed to its context is the
+        // host's, and gets back as it was.
+        var keepOpen = KeepsConnectionOpen(context);
         var open = !keepOpen || context.Database.GetDbConnection().State != ConnectionState.Open;
         try
         {
@@ -224,6 +233,29 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         cancellationToken.ThrowIfCancellationRequested();
         SqliteConnectionSetup.Ensure(connection, SqliteSynchronous.Normal);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Whether the library may leave the context's connection open: the library's own context, or any context whose
+    /// connection EF Core created from a connection string (or was given to own), which EF Core closes when the context
+    /// is disposed or returned to its pool, as it would after <c>Database.OpenConnection()</c>.
+    /// </summary>
+    private static bool KeepsConnectionOpen(DbContext context)
+    {
+        if (context.GetType() == typeof(AgentOrchestrationDbContext))
+        {
+            return true;
+        }
+
+        var options = context.GetService<IDbContextOptions>();
+        if (!OwnsConnection.TryGetValue(options, out var owns))
+        {
+            var relational = RelationalOptionsExtension.Extract(options);
+            owns = relational.Connection is null || relational.IsConnectionOwned ? KeepOpen : LeaveAsFound;
+            OwnsConnection.AddOrUpdate(options, owns);
+        }
+
+        return ReferenceEquals(owns, KeepOpen);
     }
 
     /// <summary>The database file's full path, or <see langword="null"/> for an in-memory database (one process only).</summary>
