@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -28,7 +27,7 @@ internal sealed class ClaimCombiner(IOrchestrationProvider provider) : Statement
     private const int MaxCombinedItems = 16;
 
     // Per model, then per database, clock and project: only claims the one statement decides alike share it.
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(string? Database, TimeProvider? Clock, Guid Project), ClaimCombiner>> ByModel = [];
+    private static readonly ConditionalWeakTable<IModel, CombinerRegistry<(string? Database, TimeProvider? Clock, Guid Project), ClaimRequest, IReadOnlyList<ClaimRow>?>> ByModel = [];
 
     private static readonly ConditionalWeakTable<IModel, MultiClaimStatement> SqlByModel = [];
 
@@ -42,13 +41,17 @@ internal sealed class ClaimCombiner(IOrchestrationProvider provider) : Statement
             return await PostgreSqlClaimStrategy.ClaimAsync(db, provider, request, cancellationToken).ConfigureAwait(false);
         }
 
-        var combiner = ByModel.GetValue(db.Model, static _ => new())
-            .GetOrAdd((db.Database.GetConnectionString(), request.Clock, request.ProjectId), static (_, p) => new ClaimCombiner(p), provider);
+        var combined = ByModel.GetValue(db.Model, static _ => new())
+            .RunAsync((db.Database.GetConnectionString(), request.Clock, request.ProjectId), static p => new ClaimCombiner(p), provider, db, request, cancellationToken);
 
         // Deferred by a combined execution (another capability set was served): alone, as without combining.
-        return await combiner.RunAsync(db, request, cancellationToken).ConfigureAwait(false)
+        return await combined.ConfigureAwait(false)
             ?? await PostgreSqlClaimStrategy.ClaimAsync(db, provider, request, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The combiners of <paramref name="model"/>'s claims, if it claimed (for tests).</summary>
+    internal static CombinerRegistry<(string? Database, TimeProvider? Clock, Guid Project), ClaimRequest, IReadOnlyList<ClaimRow>?>? Registry(IModel model) =>
+        ByModel.TryGetValue(model, out var registry) ? registry : null;
 
     // A large batch claim already pays its fixed costs over many items; queued, it would only wait for the one in flight
     // (two never fit in one execution), so it runs alone at once, never queued.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.PostgreSql.Storage;
@@ -22,7 +21,7 @@ internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, 
 {
     // Per policy (a host's singleton, so this lives as long as its services), then per model, database and clock: only
     // completions the one statement decides alike share it.
-    private static readonly ConditionalWeakTable<QaPolicy, ConcurrentDictionary<(IModel Model, string? Database, TimeProvider? Clock), CompletionCombiner>> ByPolicy = [];
+    private static readonly ConditionalWeakTable<QaPolicy, CombinerRegistry<(IModel Model, string? Database, TimeProvider? Clock), CompletionRequest, bool>> ByPolicy = [];
 
     /// <summary>How long a combined execution waits for a row lock before each of its callers completes alone.</summary>
     internal const string LockWait = "50ms";
@@ -39,8 +38,11 @@ internal sealed class CompletionCombiner : StatementCombiner<CompletionRequest, 
         System.Transactions.Transaction.Current is not null
             ? PostgreSqlLeaseStrategy.TryCompleteAsync(db, request, cancellationToken)
             : ByPolicy.GetValue(request.QaPolicy, static _ => new())
-                .GetOrAdd((db.Model, db.Database.GetConnectionString(), request.Clock), static _ => new CompletionCombiner())
-                .RunAsync(db, request, cancellationToken);
+                .RunAsync((db.Model, db.Database.GetConnectionString(), request.Clock), static _ => new CompletionCombiner(), 0, db, request, cancellationToken);
+
+    /// <summary>The combiners of <paramref name="policy"/>'s completions, if it completed (for tests).</summary>
+    internal static CombinerRegistry<(IModel Model, string? Database, TimeProvider? Clock), CompletionRequest, bool>? Registry(QaPolicy policy) =>
+        ByPolicy.TryGetValue(policy, out var registry) ? registry : null;
 
     // A large batch completion already pays its fixed costs over many leases; queued, it would only wait for the one in
     // flight (two rarely fit one execution), so it runs alone at once, never queued, as a large batch claim does.

@@ -25,18 +25,34 @@ internal abstract class StatementCombiner<TRequest, TResult>
     private readonly Lock gate = new();
     private readonly LinkedList<Pending> queue = new();
     private bool running;
+    private bool used;
+    private bool retired;
 
     /// <summary>Gets the most a combined execution carries, in <see cref="Size"/> units.</summary>
     protected virtual int MaxSize => 64;
 
-    /// <summary>Runs <paramref name="request"/> on <paramref name="db"/>'s connection, combined with concurrent requests when some are in flight.</summary>
-    public async Task<TResult> RunAsync(DbContext db, TRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="request"/> on <paramref name="db"/>'s connection, combined with concurrent requests when some
+    /// are in flight; <see langword="null"/> when this combiner is retired (<see cref="TryRetire"/>): it takes no caller
+    /// any more, and the caller looks up the combiner that replaces it (<see cref="CombinerRegistry{TKey, TRequest, TResult}"/>).
+    /// </summary>
+    public Task<TResult>? TryRunAsync(DbContext db, TRequest request, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TResult>(cancellationToken);
+        }
+
         var shareable = Size(request) < MaxSize;
         Pending? pending = null;
         lock (gate)
         {
+            if (retired)
+            {
+                return null;
+            }
+
+            used = true;
             if (running && shareable)
             {
                 pending = new Pending(request);
@@ -49,22 +65,49 @@ internal abstract class StatementCombiner<TRequest, TResult>
             }
         }
 
-        if (pending is null)
+        return pending is null ? RunFirstAsync(db, request, shareable, cancellationToken) : RunQueuedAsync(db, request, pending, cancellationToken);
+    }
+
+    /// <summary>
+    /// Retires this combiner when it is idle (nothing in flight, nothing queued) and was not used since the last call
+    /// (an idle combiner holds nothing, so one in use keeps its place only to spare allocating its successor); from
+    /// then on <see cref="TryRunAsync"/> refuses every caller. Decided under the same lock a caller enters by, so no
+    /// caller is ever queued behind a retired combiner, where no leader would hand it a turn.
+    /// </summary>
+    /// <returns>Whether it is retired.</returns>
+    public bool TryRetire()
+    {
+        lock (gate)
         {
-            // Nothing in flight: alone, on the caller's own token, exactly as without combining.
-            try
+            if (running || queue.Count > 0 || used)
             {
-                return await RunAloneAsync(db, request, cancellationToken).ConfigureAwait(false);
+                used = false;
+                return false;
             }
-            finally
+
+            retired = true;
+            return true;
+        }
+    }
+
+    private async Task<TResult> RunFirstAsync(DbContext db, TRequest request, bool shareable, CancellationToken cancellationToken)
+    {
+        // Nothing in flight: alone, on the caller's own token, exactly as without combining.
+        try
+        {
+            return await RunAloneAsync(db, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (shareable)
             {
-                if (shareable)
-                {
-                    HandOff();
-                }
+                HandOff();
             }
         }
+    }
 
+    private async Task<TResult> RunQueuedAsync(DbContext db, TRequest request, Pending pending, CancellationToken cancellationToken)
+    {
         using var registration = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => Cancelled(pending, cancellationToken)) : default;
         var turn = await pending.Turn.Task.ConfigureAwait(false);
         if (turn.Batch is { } batch)

@@ -306,46 +306,9 @@ public sealed class CombinedClaimTests(DatabaseProvider provider) : Orchestratio
         return items;
     }
 
-    /// <summary>Runs <paramref name="call"/> in a DI scope of its own; returns once it is sent or queued (its synchronous part ran).</summary>
-    private Task<T> Claim<T>(Func<IWorkClaimer, Task<T>> call)
-    {
-        var scope = Services.CreateAsyncScope();
-        Task<T> running;
-        try
-        {
-            running = call(scope.ServiceProvider.GetRequiredService<IWorkClaimer>());
-        }
-        catch (Exception exception)
-        {
-            running = Task.FromException<T>(exception);
-        }
+    private Task<T> Claim<T>(Func<IWorkClaimer, Task<T>> call) => CombinerCalls.InScope(Services, call);
 
-        return EndScopeAfterAsync(scope, running);
-    }
-
-    private static async Task<T> EndScopeAfterAsync<T>(AsyncServiceScope scope, Task<T> running)
-    {
-        try
-        {
-            return await running;
-        }
-        finally
-        {
-            await scope.DisposeAsync();
-        }
-    }
-
-    /// <summary>Holds <paramref name="agent"/>'s row lock from a connection of its own until disposed, so its claim waits in flight.</summary>
-    private async Task<IAsyncDisposable> HoldAgentAsync(AgentProfile agent)
-    {
-        var db = CreateContext();
-        var transaction = await db.Database.BeginTransactionAsync();
-        var table = db.Model.FindEntityType(typeof(AgentProfile))!;
-        var id = table.FindProperty(nameof(AgentProfile.Id))!.GetColumnName();
-        var name = $"{(table.GetSchema() is { } schema ? $"\"{schema}\"." : "")}\"{table.GetTableName()}\"";
-        await db.Database.ExecuteSqlRawAsync($"SELECT 1 FROM {name} WHERE \"{id}\" = {{0}} FOR UPDATE", agent.Id);
-        return new Holder(db, transaction);
-    }
+    private Task<IAsyncDisposable> HoldAgentAsync(AgentProfile agent) => CombinerCalls.HoldAgentAsync(CreateContext(), agent);
 
     /// <summary>Each claim as stored: its item assigned to its agent with its assignment, token 1 (fresh items), one claim history entry by it, one claimed event.</summary>
     private async Task AssertClaimedAsync(IReadOnlyCollection<(AgentProfile Agent, ClaimedWork Work)> claims)
@@ -367,23 +330,5 @@ public sealed class CombinedClaimTests(DatabaseProvider provider) : Orchestratio
                 Assert.That(events.Where(e => e.EntityId == item.Id).Select(e => e.Actor), Is.EqualTo(new[] { agent.Id.ToString() }), what);
             }
         });
-    }
-
-    private sealed class Holder(AgentOrchestrationDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction) : IAsyncDisposable
-    {
-        private bool ended;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (ended)
-            {
-                return;
-            }
-
-            ended = true;
-            await transaction.CommitAsync();
-            await transaction.DisposeAsync();
-            await db.DisposeAsync();
-        }
     }
 }
