@@ -16,8 +16,9 @@ internal static class LibraryWorkers
         var latencies = new ConcurrentBag<double[]>();
         var exceptions = 0;
         var done = 0;
+        var perWorker = new int[agentIds.Count];
         var watch = Stopwatch.StartNew();
-        await Task.WhenAll(agentIds.Select(agentId => Task.Run(async () =>
+        await Task.WhenAll(agentIds.Select((agentId, worker) => Task.Run(async () =>
         {
             await using var scope = services.CreateAsyncScope();
             var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
@@ -37,6 +38,7 @@ internal static class LibraryWorkers
 
                     await claimer.CompleteAsync(claimed.Lease);
                     Interlocked.Increment(ref done);
+                    perWorker[worker]++;
                 }
 #pragma warning disable CA1031 // Every exception that reaches the caller is what this run counts.
                 catch (Exception exception)
@@ -51,7 +53,7 @@ internal static class LibraryWorkers
             latencies.Add([.. mine]);
         })));
         watch.Stop();
-        return new RunResult(done, watch.Elapsed, exceptions, [.. latencies.SelectMany(l => l)]);
+        return new RunResult(done, watch.Elapsed, exceptions, [.. latencies.SelectMany(l => l)]) { PerWorker = perWorker };
     }
 
     /// <summary>

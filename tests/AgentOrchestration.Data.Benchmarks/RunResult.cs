@@ -3,6 +3,9 @@ namespace AgentOrchestration.Data.Benchmarks;
 /// <summary>One timed run: how many items went through, how long it took, the exceptions that reached the caller, and the claim latencies.</summary>
 internal sealed record RunResult(int Items, TimeSpan Elapsed, int Exceptions, double[] ClaimMilliseconds)
 {
+    /// <summary>Gets the items each worker completed, in worker order, where the run counts them (empty otherwise).</summary>
+    public int[] PerWorker { get; init; } = [];
+
     public double PerSecond => Items / Elapsed.TotalSeconds;
 
     public double Percentile(double p)

@@ -8,6 +8,7 @@ using AgentOrchestration.Data.Sqlite.Claims;
 using AgentOrchestration.Data.Sqlite.Connections;
 using AgentOrchestration.Data.Sqlite.EventLog;
 using AgentOrchestration.Data.Sqlite.Locking;
+using AgentOrchestration.Data.Sqlite.Sessions;
 using AgentOrchestration.Data.Sqlite.Storage;
 using AgentOrchestration.Data.Storage;
 using Microsoft.Data.Sqlite;
@@ -209,17 +210,17 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>Completes and renews in a few plain statements, without EF Core's queries and change tracking.</summary>
     public bool HasOneStatementLeases => true;
 
-    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    /// <summary>Plain statements in one write transaction; <see langword="null"/> (nothing written) sends the caller to the general path.</summary>
     public Task<HeartbeatResult?> TryHeartbeatAsync(DbContext context, HeartbeatStatement request, CancellationToken cancellationToken) =>
-        Task.FromResult<HeartbeatResult?>(null);
+        SqliteSessionStrategy.TryHeartbeatAsync(context, this, request, cancellationToken);
 
-    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    /// <summary>Plain statements in one write transaction; <see langword="null"/> (nothing written) sends the caller to the general path.</summary>
     public Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken) =>
-        Task.FromResult<FileLockGrant?>(null);
+        SqliteFileLockStrategy.TryAcquireAsync(context, this, request, cancellationToken);
 
-    /// <summary>No fast path: the general path's statements cost no network round trips.</summary>
+    /// <summary>Plain statements in one write transaction; <see langword="null"/> (nothing written) sends the caller to the general path.</summary>
     public Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken) =>
-        Task.FromResult<FileLockReleaseResult?>(null);
+        SqliteFileLockStrategy.TryReleaseAsync(context, this, request, cancellationToken);
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));

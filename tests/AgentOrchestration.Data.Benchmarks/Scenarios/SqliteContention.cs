@@ -40,6 +40,7 @@ internal static class SqliteContention
             var result = await LibraryWorkers.ClaimAndCompleteAsync(services, project, agents, DateTime.UtcNow + limit);
             var (done, wrong) = await lite.CheckNoDoubleAsync(project);
             Report(ctx, "8 workers in one process", result, done, wrong, claims, limit, issue: true);
+            ReportPerWorker(ctx, "8 workers in one process", result);
         }
 
         foreach (var processes in sizes.ContentionProcesses)
@@ -92,6 +93,25 @@ internal static class SqliteContention
                 child.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Each worker's share of the items against a fair share (the items over the workers): the in-process writer gate
+    /// hands the write lock over first come, first served, so with equal workers no share may stray far from fair.
+    /// </summary>
+    private static void ReportPerWorker(BenchContext ctx, string label, RunResult result)
+    {
+        var shares = result.PerWorker;
+        var fair = (double)result.Items / shares.Length;
+        var fewest = shares.Min();
+        var most = shares.Max();
+        var each = string.Join(", ", shares.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)));
+        ctx.Results.Check($"SQLite contention, {label}: the workers' items add up to the run's", shares.Sum() == result.Items, $"{shares.Sum():N0} of {result.Items:N0}");
+        ctx.Results.Check($"SQLite contention, {label}: every worker completed items (none starved)", fewest > 0, $"fewest {fewest:N0}");
+        ctx.Results.Measure(Section, $"{label}: items per worker, fewest / most", fewest, "items", $"most {most:N0}, fair share {fair:N1}; each: {each}");
+        ctx.Results.Absolute($"SQLite {label}: fewest worker's items / fair share", fewest / fair, "≥ 0.5", fewest / fair >= 0.5, "×");
+        ctx.Results.Absolute($"SQLite {label}: most worker's items / fair share", most / fair, "≤ 1.5", most / fair <= 1.5, "×");
+        ctx.Log($"SQLite {label} per worker: {each} (fair {fair:N1})");
     }
 
     /// <summary>The issue's fairness targets, per process: every process's claim p99 within 10× the run's p50, no claim over 2 s.</summary>
