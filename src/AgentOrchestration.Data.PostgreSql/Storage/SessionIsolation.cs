@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Data;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -11,17 +11,18 @@ namespace AgentOrchestration.Data.PostgreSql.Storage;
 /// transaction, at the session's <c>default_transaction_isolation</c>. Their later statements must read what committed
 /// while the first ones waited for locks, which only READ COMMITTED does: at REPEATABLE READ the whole batch reads one
 /// snapshot from before the wait (two sessions were granted the same file lock), at SERIALIZABLE it fails with
-/// serialization errors the library then retries. On a physical connection whose default is stricter, they run in an
-/// explicit READ COMMITTED transaction instead: its BEGIN goes with the batch, its COMMIT is one more round trip.
+/// serialization errors the library then retries. Where the default is stricter, they run in an explicit READ
+/// COMMITTED transaction instead: its BEGIN goes with the batch, its COMMIT is one more round trip.
 /// </summary>
 internal static class SessionIsolation
 {
     /// <summary>
-    /// The session default by physical connection (Npgsql's <see cref="NpgsqlConnection.PostgresParameters"/> names it, as
-    /// for <see cref="PreparedBatches"/>): read once, on the connection's first one-round-trip write. ALTER ROLE/DATABASE
-    /// apply to new sessions only; a <c>SET default_transaction_isolation</c> in a session after that is not seen.
+    /// The session default by connection string, which decides it (the database's and role's <c>ALTER ... SET</c>, the
+    /// <c>Options</c> keyword): read once per process, on the first one-round-trip write, so no later call pays a round
+    /// trip for it. A default changed after that (ALTER DATABASE/ROLE apply to new sessions, <c>SET</c> to one session)
+    /// is not seen until the process restarts.
     /// </summary>
-    private static readonly ConditionalWeakTable<object, string> DefaultByPhysicalConnection = [];
+    private static readonly ConcurrentDictionary<string, string> DefaultByConnectionString = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Outside a caller's transaction, on an open connection: <see langword="null"/> when the session's default is READ
@@ -34,12 +35,12 @@ internal static class SessionIsolation
     public static async Task<IDbContextTransaction?> PinReadCommittedAsync(DbContext db, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var key = connection.PostgresParameters;
-        if (!DefaultByPhysicalConnection.TryGetValue(key, out var level))
+        var key = connection.ConnectionString;
+        if (!DefaultByConnectionString.TryGetValue(key, out var level))
         {
             await using var command = new NpgsqlCommand("SELECT current_setting('default_transaction_isolation')", connection);
             level = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
-            DefaultByPhysicalConnection.AddOrUpdate(key, level);
+            DefaultByConnectionString[key] = level;
         }
 
         // READ UNCOMMITTED is READ COMMITTED in PostgreSQL.
