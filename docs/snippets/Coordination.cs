@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Claims;
 using AgentOrchestration.Data.Delegation;
 using AgentOrchestration.Data.Entities;
+using AgentOrchestration.Data.Work;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentOrchestration.Docs.Snippets;
@@ -8,6 +9,19 @@ namespace AgentOrchestration.Docs.Snippets;
 /// <summary>The snippets of docs/coordination.md.</summary>
 internal static class Coordination
 {
+    public static async Task<WorkItem> CreateWithDependenciesAsync(AsyncServiceScope scope, Guid projectId, Guid schemaId, Guid apiId)
+    {
+        #region create-with-dependencies
+        var work = scope.ServiceProvider.GetRequiredService<IWorkItemService>();
+        // Written with its dependencies in one transaction: no agent can claim it before both are done.
+        var export = await work.CreateWorkItemAsync(new NewWorkItem
+        {
+            ProjectId = projectId, Type = WorkItemType.Task, Title = "Add CSV export", DependsOn = [schemaId, apiId],
+        });
+        #endregion
+        return export;
+    }
+
     public static async Task ClaimAsync(AsyncServiceScope scope, Guid agentId, Guid projectId)
     {
         #region claim-and-lease

@@ -13,7 +13,7 @@ internal static class WorkCommands
 {
     public static Command Work() => new("work", "Work items: add, list, show, ready, deps") { Add(), List(), Show(), Ready(), Deps() };
 
-    /// <summary><c>work add</c>: a work item and its dependencies (checked before the item is written).</summary>
+    /// <summary><c>work add</c>: a work item and its dependencies, written together.</summary>
     private static Command Add()
     {
         var title = new Argument<string>("title") { Description = "The work item's title" };
@@ -41,23 +41,11 @@ internal static class WorkCommands
                 ParentId = parse.GetValue(parent) is { } p ? Names.Id(p, "parent") : null,
                 RequiredCapabilities = parse.GetValue(capability) ?? [],
                 EstimatedHours = parse.GetValue(hours),
+                DependsOn = dependencies,
             };
-            // Dependencies are checked before the item is written, so a bad one leaves nothing behind.
-            foreach (var dependency in dependencies)
-            {
-                var target = await o.WithAsync<IWorkItemService, WorkItem?>(w => w.GetWorkItemAsync(dependency, ct));
-                if (target is null || target.ProjectId != project.Id)
-                {
-                    throw new EntityNotFoundException("work item", dependency);
-                }
-            }
 
+            // The item and its dependencies are written in one transaction: no agent claims it before they are recorded.
             var created = await o.WithAsync<IWorkItemService, WorkItem>(w => w.CreateWorkItemAsync(item, ct));
-            foreach (var dependency in dependencies)
-            {
-                await o.WithAsync<IWorkItemService, bool>(async w => { await w.AddDependencyAsync(created.Id, dependency, ct); return true; });
-            }
-
             var view = new WorkDetailView(WorkView.Of(created), dependencies);
             return (view, $"added {view.WorkItem.Type} {created.Id} '{created.Title}' (priority {created.Priority}{(dependencies.Count > 0 ? $", after {dependencies.Count} dependencies" : string.Empty)})");
         });

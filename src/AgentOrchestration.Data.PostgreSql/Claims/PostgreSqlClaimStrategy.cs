@@ -31,9 +31,11 @@ internal static class PostgreSqlClaimStrategy
         {
             // Inside the caller's transaction, under a savepoint: a unique violation (which aborts the transaction) rolls
             // back to it, so the claimer's retry and the caller's transaction go on.
+            // Outside one, a READ COMMITTED transaction of its own on a session whose default isolation is stricter (see SessionIsolation).
+            var own = db.Database.CurrentTransaction is null;
             await using var joined = db.Database.CurrentTransaction is { } ambient
                 ? await provider.JoinAsync(db, ambient, cancellationToken).ConfigureAwait(false)
-                : null;
+                : await SessionIsolation.PinReadCommittedAsync(db, cancellationToken).ConfigureAwait(false);
 
             // Two statements, one round trip, one implicit transaction: the first waits for the agent's row lock, so the
             // claim statement's snapshot is taken after any concurrent claim of the same agent has committed, and its
@@ -90,6 +92,11 @@ internal static class PostgreSqlClaimStrategy
             if (joined is not null)
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
+                if (own)
+                {
+                    Data.Faults.FaultAttempt.Committing();
+                }
+
                 await joined.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace AgentOrchestration.Data.PostgreSql.Storage;
@@ -6,7 +7,8 @@ namespace AgentOrchestration.Data.PostgreSql.Storage;
 /// <summary>
 /// Sends statements as one prepared batch on EF's connection: one round trip, one implicit transaction that commits by
 /// itself. Each statement of a batch takes a new snapshot in READ COMMITTED, so a statement after the locking ones
-/// reads what was committed before the locks were granted.
+/// reads what was committed before the locks were granted (on a session whose default isolation is stricter, see
+/// <see cref="SessionIsolation"/>).
 /// </summary>
 internal static class OneTripBatch
 {
@@ -18,17 +20,29 @@ internal static class OneTripBatch
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var batch = await PreparedBatches.BindAsync(connection, commands, transaction: null, cancellationToken).ConfigureAwait(false);
+            // Only called outside a caller's transaction; on a session whose default isolation is stricter, in a READ COMMITTED one of its own.
+            await using var pinned = await SessionIsolation.PinReadCommittedAsync(db, cancellationToken).ConfigureAwait(false);
+            var batch = await PreparedBatches.BindAsync(connection, commands, (NpgsqlTransaction?)pinned?.GetDbTransaction(), cancellationToken).ConfigureAwait(false);
 
-            // The batch commits by itself (only called outside a caller's transaction): a fault from here on may come after its commit.
+            // The batch commits by itself: a fault from here on may come after its commit.
             Data.Faults.FaultAttempt.Committing();
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            for (var i = 1; i < commands.Count; i++)
+            T result;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                for (var i = 1; i < commands.Count; i++)
+                {
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                result = await read(reader, cancellationToken).ConfigureAwait(false);
             }
 
-            return await read(reader, cancellationToken).ConfigureAwait(false);
+            if (pinned is not null)
+            {
+                await pinned.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
         }
         finally
         {

@@ -46,6 +46,15 @@ internal static class WorkItemValidation
         Input.Id(item.SprintId, "item.SprintId");
         Input.Hours(item.EstimatedHours, "item.EstimatedHours");
         Input.Entries(item.RequiredCapabilities, "item.RequiredCapabilities", entry: (c, name) => Input.Name(c, name, InputLimits.Capability), required: true);
+        var dependencies = new Dictionary<Guid, string>();
+        Input.Entries(item.DependsOn, "item.DependsOn", entry: (id, name) =>
+        {
+            Input.Id(id, name);
+            if (!dependencies.TryAdd(id, name))
+            {
+                throw new ArgumentException($"{name} '{id}' repeats {dependencies[id]}. Allowed: each dependency once.", name);
+            }
+        }, required: true);
         if (type == WorkItemType.Epic && item.ParentId is { } parentId)
         {
             throw new ArgumentException($"item.ParentId '{parentId}' is set on an epic. Allowed: no parent for an epic.", "item.ParentId");

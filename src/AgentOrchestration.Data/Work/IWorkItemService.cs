@@ -14,11 +14,15 @@ public interface IWorkItemService
     /// <exception cref="DuplicateValueException">The key is taken.</exception>
     Task<Project> CreateProjectAsync(string key, string name, string? description = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates an epic, story, task or bug.</summary>
+    /// <summary>
+    /// Creates an epic, story, task or bug, with its dependencies (<see cref="NewWorkItem.DependsOn"/>) in the same
+    /// transaction: no claim sees the item without them, and a refusal writes nothing.
+    /// </summary>
     /// <param name="item">The item to create.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The stored item, <see cref="WorkItemStatus.Todo"/> and <see cref="DelegationStatus.Unassigned"/>.</returns>
-    /// <exception cref="ProjectIsolationException">The parent or sprint belongs to another project.</exception>
+    /// <exception cref="EntityNotFoundException">The project, parent, sprint or a dependency does not exist.</exception>
+    /// <exception cref="ProjectIsolationException">The parent, sprint or a dependency belongs to another project.</exception>
     /// <exception cref="InvalidStateTransitionException">The sprint is completed.</exception>
     Task<WorkItem> CreateWorkItemAsync(NewWorkItem item, CancellationToken cancellationToken = default);
 

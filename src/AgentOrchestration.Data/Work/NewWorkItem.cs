@@ -34,4 +34,11 @@ public sealed class NewWorkItem
 
     /// <summary>Gets or sets the capabilities an agent needs to claim the item (empty for none, never <see langword="null"/>); names are trimmed and lowercased.</summary>
     public IReadOnlyCollection<string> RequiredCapabilities { get; set; } = [];
+
+    /// <summary>
+    /// Gets or sets the items this one waits for until they are done (empty for none, never <see langword="null"/>; at
+    /// most 500). Each must exist, be in the same project and appear once. They are stored in the same transaction as the
+    /// item, so no agent can claim it before they are recorded, and a refused one leaves neither the item nor any of them.
+    /// </summary>
+    public IReadOnlyCollection<Guid> DependsOn { get; set; } = [];
 }

@@ -39,6 +39,7 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
         WorkItemValidation.New(item);
         var title = item.Title.Trim();
         var capabilities = WorkItemValidation.Capabilities(item);
+        var dependsOn = item.DependsOn.ToArray();
 
         await RequireProjectAsync(item.ProjectId, cancellationToken).ConfigureAwait(false);
         await EnsureParentAsync(item, cancellationToken).ConfigureAwait(false);
@@ -58,8 +59,32 @@ internal sealed class WorkItemService(OrchestrationContext orchestration, WriteT
                 throw new InvalidStateTransitionException("sprint", targetSprint, "completed", "work added", []);
             }
 
+            // Checked inside the write so a dependency's row is read as it is when the item and its edges commit together.
+            var awaited = dependsOn.Length == 0
+                ? []
+                : await db.Set<WorkItem>().AsNoTracking().Where(w => dependsOn.Contains(w.Id))
+                    .ToDictionaryAsync(w => w.Id, w => w.ProjectId, ct).ConfigureAwait(false);
+            foreach (var dependencyId in dependsOn)
+            {
+                if (!awaited.TryGetValue(dependencyId, out var dependencyProject))
+                {
+                    throw new EntityNotFoundException("work item", dependencyId);
+                }
+
+                if (dependencyProject != item.ProjectId)
+                {
+                    throw new ProjectIsolationException($"dependency work item '{dependencyId}'", dependencyProject, item.ProjectId);
+                }
+            }
+
             db.Add(workItem);
             Events.Append(db, now, OrchestrationEventTypes.WorkItemCreated, item.ProjectId, "work_item", workItem.Id, null, new EventPayload { To = "todo", WorkItemId = workItem.Id });
+            foreach (var dependencyId in dependsOn)
+            {
+                db.Add(new WorkItemDependency { WorkItemId = workItem.Id, DependsOnId = dependencyId, CreatedAt = now });
+                Events.Append(db, now, OrchestrationEventTypes.WorkItemDependencyAdded, item.ProjectId, "work_item", workItem.Id, null, new EventPayload { WorkItemId = dependencyId });
+            }
+
             return workItem;
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -121,6 +121,31 @@ public sealed class CliCommandTests(DatabaseProvider provider) : ProviderFixture
         Assert.That(await db.WorkItems.CountAsync(w => w.Status != WorkItemStatus.Done && w.AssignedAgentId != null), Is.Zero, "the failed session's work went back to the queue");
     }
 
+    /// <summary>
+    /// <c>work add --depends-on</c> writes the item and its dependencies in one transaction: a failure while writing a
+    /// dependency leaves no item behind (it used to leave the item, claimable, with none of them).
+    /// </summary>
+    [Test]
+    public async Task Work_add_writes_the_item_and_its_dependencies_together_or_not_at_all()
+    {
+        await cli.JsonAsync("init", "--project", "shop");
+        var schema = Id(await cli.JsonAsync("work", "add", "Schema"));
+        var api = Id(await cli.JsonAsync("work", "add", "API"));
+        var export = await cli.JsonAsync("work", "add", "Export", "--depends-on", schema, "--depends-on", api);
+        Assert.That(export.GetProperty("depends_on").EnumerateArray().Select(d => d.GetString()), Is.EqualTo(new[] { schema, api }));
+        await using (var db = CreateContext())
+        {
+            var exportId = Guid.Parse(Id(export));
+            Assert.That(await db.WorkItemDependencies.CountAsync(d => d.WorkItemId == exportId), Is.EqualTo(2));
+            await Work.CreateWithDependenciesTests.RefuseDependencyInsertsAsync(db);
+        }
+
+        var before = await CliProcess.SnapshotAsync(Database);
+        var refused = await cli.RunAsync("work", "add", "Docs", "--depends-on", schema);
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.ToString());
+        Assert.That(await CliProcess.SnapshotAsync(Database), Is.EqualTo(before), "no item without its dependency");
+    }
+
     /// <summary>Runs <c>events --follow --json</c> until it has printed <paramref name="count"/> lines, then interrupts it.</summary>
     private async Task<List<string>> FollowAsync(int count)
     {
