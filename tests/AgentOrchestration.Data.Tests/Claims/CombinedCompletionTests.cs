@@ -384,12 +384,7 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
             return db;
         }
 
-        var transaction = await db.Database.BeginTransactionAsync();
-        var table = db.Model.FindEntityType(typeof(WorkItem))!;
-        var id = table.FindProperty(nameof(WorkItem.Id))!.GetColumnName();
-        var name = $"{(table.GetSchema() is { } schema ? $"\"{schema}\"." : "")}\"{table.GetTableName()}\"";
-        await db.Database.ExecuteSqlRawAsync($"SELECT 1 FROM {name} WHERE \"{id}\" = {{0}} FOR UPDATE", lease.WorkItemId);
-        return new Holder(db, transaction);
+        return await CombinerCalls.HoldRowAsync<WorkItem>(db, lease.WorkItemId);
     }
 
     /// <summary>
@@ -445,24 +440,6 @@ public sealed class CombinedCompletionTests(DatabaseProvider provider) : Orchest
         var ids = leases.Select(l => l.WorkItemId).ToList();
         Assert.That(await db.WorkItems.CountAsync(w => ids.Contains(w.Id) && w.Status == WorkItemStatus.Done), Is.Zero);
         Assert.That(await TestEvents(db).CountAsync(e => e.Type == OrchestrationEventTypes.WorkItemCompleted && ids.Contains(e.EntityId!.Value)), Is.Zero);
-    }
-
-    private sealed class Holder(AgentOrchestrationDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction) : IAsyncDisposable
-    {
-        private bool ended;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (ended)
-            {
-                return;
-            }
-
-            ended = true;
-            await transaction.CommitAsync();
-            await transaction.DisposeAsync();
-            await db.DisposeAsync();
-        }
     }
 
     /// <summary>Runs an action once, as the next connection of the library's contexts opens.</summary>

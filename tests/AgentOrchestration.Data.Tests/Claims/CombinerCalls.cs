@@ -27,13 +27,16 @@ internal static class CombinerCalls
     }
 
     /// <summary>Holds <paramref name="agent"/>'s row lock from <paramref name="db"/> (which it disposes) until disposed, so the agent's claim waits in flight.</summary>
-    public static async Task<IAsyncDisposable> HoldAgentAsync(AgentOrchestrationDbContext db, AgentProfile agent)
+    public static Task<IAsyncDisposable> HoldAgentAsync(AgentOrchestrationDbContext db, AgentProfile agent) => HoldRowAsync<AgentProfile>(db, agent.Id);
+
+    /// <summary>Holds the row lock of the <typeparamref name="TEntity"/> with key <paramref name="id"/> from <paramref name="db"/> (which it disposes) until disposed.</summary>
+    public static async Task<IAsyncDisposable> HoldRowAsync<TEntity>(AgentOrchestrationDbContext db, Guid id)
     {
         var transaction = await db.Database.BeginTransactionAsync();
-        var table = db.Model.FindEntityType(typeof(AgentProfile))!;
-        var id = table.FindProperty(nameof(AgentProfile.Id))!.GetColumnName();
+        var table = db.Model.FindEntityType(typeof(TEntity))!;
+        var key = table.FindPrimaryKey()!.Properties.Single().GetColumnName();
         var name = $"{(table.GetSchema() is { } schema ? $"\"{schema}\"." : "")}\"{table.GetTableName()}\"";
-        await db.Database.ExecuteSqlRawAsync($"SELECT 1 FROM {name} WHERE \"{id}\" = {{0}} FOR UPDATE", agent.Id);
+        await db.Database.ExecuteSqlRawAsync($"SELECT 1 FROM {name} WHERE \"{key}\" = {{0}} FOR UPDATE", id);
         return new Holder(db, transaction);
     }
 
