@@ -66,6 +66,30 @@ internal sealed class BenchDatabase : IAsyncDisposable
     /// <summary>The library as a host registers it, completion not QA-gated; with a counter it goes through AddDbContext so the counter sees every command.</summary>
     public ServiceProvider Services(RoundTripCounter? counter = null) => Services(counter, counter?.Interceptors ?? []);
 
+    /// <summary>
+    /// The library as <see cref="Services(RoundTripCounter?)"/> registers it, on a connection pool of its own: Npgsql keeps
+    /// one pool per connection string, and this one differs by its application name.
+    /// </summary>
+    public ServiceProvider ServicesWithOwnPool(string applicationName)
+    {
+        var services = new ServiceCollection();
+        var connectionString = IsPostgres ? new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = applicationName }.ConnectionString : ConnectionString;
+        services.AddAgentOrchestration(o =>
+        {
+            if (IsPostgres)
+            {
+                o.UsePostgreSql(connectionString);
+            }
+            else
+            {
+                o.UseSqlite(connectionString);
+            }
+
+            o.ConfigureQa(p => p.RequireNone());
+        });
+        return services.BuildServiceProvider();
+    }
+
     /// <summary>The library registered with its own context carrying <paramref name="interceptors"/> (a command log).</summary>
     public ServiceProvider Services(params IInterceptor[] interceptors) => Services(null, interceptors);
 
