@@ -46,8 +46,7 @@ internal static class PostgreSqlFileLockStrategy
         write.Parameters.Add(new NpgsqlParameter("paths", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Paths.ToArray() });
         write.Parameters.Add(new NpgsqlParameter("prefixes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Paths.Select(LockPatterns.LiteralPrefix).ToArray() });
         write.Parameters.Add(new NpgsqlParameter("lock_type", NpgsqlDbType.Text) { Value = StoredEnum.ToStore(request.LockType) });
-        write.Parameters.Add(new NpgsqlParameter("ttl_us", NpgsqlDbType.Bigint) { Value = request.Ttl.Ticks / TimeSpan.TicksPerMicrosecond });
-        write.Parameters.Add(new NpgsqlParameter("ttl_tick", NpgsqlDbType.Text) { Value = (request.Ttl.Ticks % TimeSpan.TicksPerMicrosecond).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        AddTtl(write, request.Ttl);
 
         return await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], static async (reader, ct) =>
             await reader.ReadAsync(ct).ConfigureAwait(false)
@@ -58,10 +57,13 @@ internal static class PostgreSqlFileLockStrategy
     public static async Task<FileLockReleaseResult?> TryReleaseAsync(DbContext db, FileLockRelease request, CancellationToken cancellationToken)
     {
         var sql = SqlByModel.GetValue(db.Model, _ => new LockSql(new LockStatement(new StoreNames(db))));
-        var write = new NpgsqlBatchCommand(sql.Release);
+        var write = new NpgsqlBatchCommand(request.All ? sql.ReleaseAll : sql.Release);
         write.Parameters.Add(Session(request.SessionId));
         write.Parameters.Add(Now(request.Clock));
-        write.Parameters.Add(new NpgsqlParameter("paths", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Paths.ToArray() });
+        if (!request.All)
+        {
+            write.Parameters.Add(new NpgsqlParameter("paths", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Paths.ToArray() });
+        }
 
         return await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], async (reader, ct) =>
         {
@@ -96,6 +98,50 @@ internal static class PostgreSqlFileLockStrategy
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    public static async Task<FileLockRenewalResult?> TryRenewAsync(DbContext db, FileLockRenewal request, CancellationToken cancellationToken)
+    {
+        var sql = SqlByModel.GetValue(db.Model, _ => new LockSql(new LockStatement(new StoreNames(db))));
+        var write = new NpgsqlBatchCommand(sql.Renew);
+        write.Parameters.Add(Session(request.SessionId));
+        write.Parameters.Add(Now(request.Clock));
+        AddTtl(write, request.Ttl);
+
+        return await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], async (reader, ct) =>
+        {
+            if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var agentId = reader.IsDBNull(0) ? (Guid?)null : reader.GetGuid(0);
+
+            // The expiry the general path returns: now + TTL to the tick (the column keeps microseconds).
+            var expires = UtcTimestampConverter.FromStore(reader.GetDateTime(1)) + request.Ttl;
+            var renewed = new List<FileLock>();
+            do
+            {
+                if (!reader.IsDBNull(2))
+                {
+                    renewed.Add(new FileLock
+                    {
+                        Id = reader.GetGuid(2),
+                        ProjectId = reader.GetGuid(3),
+                        FilePath = reader.GetString(4),
+                        LockedBySession = request.SessionId,
+                        LockType = StoredEnum.FromStore<FileLockType>(reader.GetString(5)),
+                        AcquiredAt = UtcTimestampConverter.FromStore(reader.GetDateTime(6)),
+                        ExpiresAt = expires,
+                    });
+                }
+            }
+            while (await reader.ReadAsync(ct).ConfigureAwait(false));
+
+            // In the order the general path renews them: the session's locks by ordinal path.
+            renewed.Sort((a, b) => string.CompareOrdinal(a.FilePath, b.FilePath));
+            return new FileLockRenewalResult(agentId, renewed);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary><see cref="LockPatterns.LiteralPrefix"/> in SQL: the text before the first wildcard, without a <c>/</c> that ends it.</summary>
     internal static string LiteralPrefixSql(string path) => $"regexp_replace(substring({path} from '^[^*?]*'), '/$', '')";
 
@@ -111,6 +157,13 @@ internal static class PostgreSqlFileLockStrategy
     /// UTF-8) agree for this path against any other such path: it has no character at or above U+D800.
     /// </summary>
     private static bool OrdersAlike(string path) => path.AsSpan().IndexOfAnyInRange('\uD800', '\uFFFF') < 0;
+
+    /// <summary>The TTL in whole microseconds (what the column keeps), and its last tick (what the general path's event text shows after them).</summary>
+    private static void AddTtl(NpgsqlBatchCommand write, TimeSpan ttl)
+    {
+        write.Parameters.Add(new NpgsqlParameter("ttl_us", NpgsqlDbType.Bigint) { Value = ttl.Ticks / TimeSpan.TicksPerMicrosecond });
+        write.Parameters.Add(new NpgsqlParameter("ttl_tick", NpgsqlDbType.Text) { Value = (ttl.Ticks % TimeSpan.TicksPerMicrosecond).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    }
 
     private static NpgsqlBatchCommand ScopeLock(LockSql sql, string sessionId) => new(sql.ScopeLock) { Parameters = { Session(sessionId) } };
 
@@ -130,7 +183,11 @@ internal static class PostgreSqlFileLockStrategy
 
         public string Acquire { get; } = statement.Acquire();
 
-        public string Release { get; } = statement.Release();
+        public string Release { get; } = statement.Release(all: false);
+
+        public string ReleaseAll { get; } = statement.Release(all: true);
+
+        public string Renew { get; } = statement.Renew();
     }
 
     /// <summary>The statements, built from the model's store names.</summary>
@@ -196,7 +253,8 @@ internal static class PostgreSqlFileLockStrategy
             SELECT project_id, agent_id, at FROM granted
             """;
 
-        public string Release() => $"""
+        /// <summary>The release of the paths in <c>@paths</c>, or of every lock of the session (<paramref name="all"/>, no <c>@paths</c>).</summary>
+        public string Release(bool all) => $"""
             WITH clock AS MATERIALIZED (
                 SELECT coalesce(@now, clock_timestamp()) AS at
             ), session AS MATERIALIZED (
@@ -205,7 +263,7 @@ internal static class PostgreSqlFileLockStrategy
                 SELECT s.agent_id FROM session s WHERE {OwnCommon()}
             ), released AS (
                 DELETE FROM {Locks} l USING own o, ok
-                WHERE l.{L("Id")} = o.id AND o.path = ANY(@paths)
+                WHERE l.{L("Id")} = o.id AND {(all ? "true" : "o.path = ANY(@paths)")}
                 RETURNING l.{L("Id")} AS id, l.{L("ProjectId")} AS project_id, l.{L("FilePath")} AS path, l.{L("LockType")} AS lock_type, l.{L("AcquiredAt")} AS acquired_at, l.{L("ExpiresAt")} AS expires_at
             ), events AS (
                 INSERT INTO {EventColumns}
@@ -215,10 +273,42 @@ internal static class PostgreSqlFileLockStrategy
                 FROM released r CROSS JOIN ok k ORDER BY r.path COLLATE "C"
             ), listed AS (
                 UPDATE {Sessions} s SET {SessionLocks} = (
-                    SELECT {JsonList()} FROM (SELECT o.path, o.lock_type, o.expires_at FROM own o WHERE NOT (o.path = ANY(@paths))) x)
+                    SELECT {JsonList()} FROM (SELECT o.path, o.lock_type, o.expires_at FROM own o WHERE {(all ? "false" : "NOT (o.path = ANY(@paths))")}) x)
                 FROM ok WHERE s.{S("SessionId")} = @session
             )
             SELECT k.agent_id, r.id, r.project_id, r.path, r.lock_type, r.acquired_at, r.expires_at FROM ok k LEFT JOIN released r ON true
+            """;
+
+        /// <summary>
+        /// The renewal of an active session with nothing to purge: every lock it holds expires at now + TTL (the column's
+        /// microseconds), each with its event (the previous expiry in the general path's text), and its list follows.
+        /// </summary>
+        public string Renew() => $"""
+            WITH clock AS MATERIALIZED (
+                SELECT coalesce(@now, clock_timestamp()) AS at
+            ), session AS MATERIALIZED (
+                SELECT s.{S("ProjectId")} AS project_id, s.{S("AgentId")} AS agent_id FROM {Sessions} s
+                WHERE s.{S("SessionId")} = @session AND s.{S("Status")} = '{StoredEnum.ToStore(SessionStatus.Active)}'
+            ), {Own()}, ok AS MATERIALIZED (
+                SELECT s.agent_id, {Now} AS at, {Now} + (@ttl_us * interval '1 microsecond') AS expires FROM session s WHERE {OwnCommon()}
+            ), renewed AS (
+                UPDATE {Locks} l SET {L("ExpiresAt")} = k.expires FROM own o, ok k
+                WHERE l.{L("Id")} = o.id
+                RETURNING l.{L("Id")} AS id, l.{L("ProjectId")} AS project_id, l.{L("FilePath")} AS path, l.{L("LockType")} AS lock_type, l.{L("AcquiredAt")} AS acquired_at, o.expires_at AS previous
+            ), events AS (
+                INSERT INTO {EventColumns}
+                SELECT k.at, '{OrchestrationEventTypes.FileLockRenewed}', r.project_id, '{FileLockService.EntityType}', r.id, @session,
+                    jsonb_build_object('from', NULL, 'to', r.lock_type, 'agent_id', k.agent_id, 'session_id', @session, 'work_item_id', NULL, 'reason', NULL,
+                        'data', jsonb_build_array(jsonb_build_object('key', 'path', 'value', r.path),
+                            jsonb_build_object('key', 'expires_at', 'value', to_char(k.expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || @ttl_tick || 'Z'),
+                            jsonb_build_object('key', 'previous_expires_at', 'value', to_char(r.previous AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '0Z')))
+                FROM renewed r CROSS JOIN ok k ORDER BY r.path COLLATE "C"
+            ), listed AS (
+                UPDATE {Sessions} s SET {SessionLocks} = (
+                    SELECT {JsonList()} FROM (SELECT o.path, o.lock_type, k.expires AS expires_at FROM own o CROSS JOIN ok k) x)
+                FROM ok WHERE s.{S("SessionId")} = @session
+            )
+            SELECT k.agent_id, k.at, r.id, r.project_id, r.path, r.lock_type, r.acquired_at FROM ok k LEFT JOIN renewed r ON true
             """;
 
         private string SessionLocks => n.ComplexColumn<AgentSession>(nameof(AgentSession.FileLocks));

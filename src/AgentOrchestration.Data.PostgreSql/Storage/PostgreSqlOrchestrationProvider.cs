@@ -63,6 +63,9 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     public Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken) =>
         PostgreSqlFileLockStrategy.TryReleaseAsync(context, request, cancellationToken);
 
+    public Task<FileLockRenewalResult?> TryRenewFileLocksAsync(DbContext context, FileLockRenewal request, CancellationToken cancellationToken) =>
+        PostgreSqlFileLockStrategy.TryRenewAsync(context, request, cancellationToken);
+
     /// <summary>
     /// READ COMMITTED only (READ UNCOMMITTED is the same in PostgreSQL): every library write takes a lock and then decides
     /// on what it reads, which a REPEATABLE READ or SERIALIZABLE transaction reads in a snapshot from before the lock wait.

@@ -62,6 +62,8 @@ internal static class SqliteFileLockStrategy
             await using var reader = await listed.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                await RefuseConflictsAsync(db, sql, request, at, lockType, cancellationToken).ConfigureAwait(false);
                 return null;
             }
 
@@ -93,7 +95,7 @@ internal static class SqliteFileLockStrategy
 
         Guid projectId;
         Guid? agentId;
-        var listed = Command(db, sql.ReleaseList).With("@session", request.SessionId).With("@now", at).With("@paths", paths);
+        var listed = Command(db, request.All ? sql.ReleaseAllList : sql.ReleaseList).With("@session", request.SessionId).With("@now", at).With("@paths", paths);
         {
             await using var reader = await listed.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -105,7 +107,7 @@ internal static class SqliteFileLockStrategy
         }
 
         var released = new List<FileLock>();
-        var delete = Command(db, sql.Delete).With("@project", Id(projectId)).With("@session", request.SessionId).With("@paths", paths);
+        var delete = Command(db, request.All ? sql.DeleteAll : sql.Delete).With("@project", Id(projectId)).With("@session", request.SessionId).With("@paths", paths);
         {
             await using var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -135,6 +137,114 @@ internal static class SqliteFileLockStrategy
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new FileLockReleaseResult(agentId, released);
+    }
+
+    public static async Task<FileLockRenewalResult?> TryRenewAsync(DbContext db, IOrchestrationProvider provider, FileLockRenewal request, CancellationToken cancellationToken)
+    {
+        var sql = For(SqlByModel, db, n => new LockSql(n));
+        await using var transaction = await provider.BeginSerializedAsync(db, "locks", cancellationToken).ConfigureAwait(false);
+        EnsureFunctions((SqliteConnection)db.Database.GetDbConnection());
+        var now = Now(request.Clock);
+        var expires = now + request.Ttl;
+        var at = At(now);
+
+        // The session's list, and its locks as they were (the previous expiry is in each event), in one statement.
+        Guid projectId;
+        Guid? agentId;
+        var renewed = new List<(FileLock Lock, DateTimeOffset Previous)>();
+        var listed = Command(db, sql.RenewList).With("@session", request.SessionId).With("@now", at).With("@expires", At(expires));
+        {
+            await using var reader = await listed.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            (projectId, agentId) = (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
+            using var held = JsonDocument.Parse(reader.GetString(2));
+            foreach (var row in held.RootElement.EnumerateArray())
+            {
+                renewed.Add((new FileLock
+                {
+                    Id = Guid.Parse(row[0].GetString()!),
+                    ProjectId = projectId,
+                    FilePath = row[1].GetString()!,
+                    LockedBySession = request.SessionId,
+                    LockType = StoredEnum.FromStore<FileLockType>(row[2].GetString()!),
+                    AcquiredAt = StoredJson.Time(row[3].GetString()!),
+                    ExpiresAt = expires,
+                }, StoredJson.Time(row[4].GetString()!)));
+            }
+        }
+
+        if (renewed.Count > 0)
+        {
+            await Command(db, sql.Renew)
+                .With("@project", Id(projectId)).With("@session", request.SessionId).With("@expires", At(expires))
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // In the order the general path renews them: the session's locks by ordinal path.
+            renewed.Sort(static (a, b) => string.CompareOrdinal(a.Lock.FilePath, b.Lock.FilePath));
+            var expiresText = Format(expires);
+            var rows = Rows(renewed.Select(r => (Id(r.Lock.Id), r.Lock.FilePath, StoredJson.Payload(
+                agentId, request.SessionId, StoredEnum.ToStore(r.Lock.LockType), ("path", r.Lock.FilePath), ("expires_at", expiresText), ("previous_expires_at", Format(r.Previous))))));
+            await Command(db, sql.Events)
+                .With("@rows", rows).With("@type", OrchestrationEventTypes.FileLockRenewed).With("@project", Id(projectId)).With("@session", request.SessionId).With("@now", at)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new FileLockRenewalResult(agentId, [.. renewed.Select(r => r.Lock)]);
+    }
+
+    /// <summary>
+    /// After an acquisition wrote nothing, under the same write lock: when the session is active and other sessions' live
+    /// locks are in the way, refuses as the general path would (it checks conflicts first, so they are what it reports,
+    /// whatever else it would purge or refresh), with the same conflicts in its order: by requested path as asked, then by
+    /// held path and holder session. Otherwise returns, and the general path decides.
+    /// </summary>
+    private static async Task RefuseConflictsAsync(DbContext db, LockSql sql, FileLockAcquisition request, string at, string lockType, CancellationToken cancellationToken)
+    {
+        var held = new List<FileLockInfo>();
+        var read = Command(db, sql.Conflicts).With("@session", request.SessionId).With("@now", at).With("@lock_type", lockType).With("@paths", Strings(request.Paths));
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                held.Add(new FileLockInfo(
+                    new FileLock
+                    {
+                        Id = reader.GetGuid(0),
+                        ProjectId = reader.GetGuid(1),
+                        FilePath = reader.GetString(2),
+                        LockedBySession = reader.GetString(3),
+                        LockType = StoredEnum.FromStore<FileLockType>(reader.GetString(4)),
+                        AcquiredAt = StoredJson.Time(reader.GetString(5)),
+                        ExpiresAt = reader.IsDBNull(6) ? null : StoredJson.Time(reader.GetString(6)),
+                    },
+                    reader.IsDBNull(7) ? null : reader.GetGuid(7)));
+            }
+        }
+
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        held = [.. held.OrderBy(l => l.Path, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal)];
+        var conflicts = new List<FileLockConflict>();
+        foreach (var path in request.Paths)
+        {
+            foreach (var other in held)
+            {
+                if (LockPatterns.Overlaps(path, other.Path))
+                {
+                    conflicts.Add(new FileLockConflict(path, request.LockType, other));
+                }
+            }
+        }
+
+        throw new FileLockConflictException(request.SessionId, conflicts);
     }
 
     private static DateTimeOffset Now(TimeProvider? clock) =>
@@ -269,6 +379,49 @@ internal static class SqliteFileLockStrategy
                 RETURNING {L("Id")}, {L("FilePath")}, {L("LockType")}, {L("AcquiredAt")}, {L("ExpiresAt")}
                 """;
 
+            // Releasing every lock of the session: its list becomes the aggregate of none (the text EF Core writes for an empty list).
+            ReleaseAllList = $"""
+                UPDATE {sessions} SET {list} = (
+                    SELECT {ListFunction}(l.{L("FilePath")}, l.{L("LockType")}, l.{L("ExpiresAt")}) FROM {Own("l")} AND 0)
+                WHERE {S("SessionId")} = @session AND {NoneToPurge()}
+                RETURNING {S("ProjectId")}, {S("AgentId")}
+                """;
+
+            DeleteAll = $"""
+                DELETE FROM {locks}
+                WHERE {L("ProjectId")} = @project AND {L("LockedBySession")} = @session
+                RETURNING {L("Id")}, {L("FilePath")}, {L("LockType")}, {L("AcquiredAt")}, {L("ExpiresAt")}
+                """;
+
+            // The renewal of an active session with nothing to purge: its list, every lock at the new expiry; returned, its
+            // locks as they are before the next statement extends them (a subquery of RETURNING reads the other table as is).
+            RenewList = $"""
+                UPDATE {sessions} SET {list} = (
+                    SELECT {ListFunction}(l.{L("FilePath")}, l.{L("LockType")}, @expires) FROM {Own("l")})
+                WHERE {S("SessionId")} = @session AND {S("Status")} = '{StoredEnum.ToStore(SessionStatus.Active)}' AND {NoneToPurge()}
+                RETURNING {S("ProjectId")}, {S("AgentId")}, (
+                    SELECT json_group_array(json_array(o.{L("Id")}, o.{L("FilePath")}, o.{L("LockType")}, o.{L("AcquiredAt")}, o.{L("ExpiresAt")})) FROM {Own("o")})
+                """;
+
+            Renew = $"""
+                UPDATE {locks} SET {L("ExpiresAt")} = @expires
+                WHERE {L("ProjectId")} = @project AND {L("LockedBySession")} = @session
+                """;
+
+            // What the general path reports when it refuses an acquisition: the live locks of the project's other sessions
+            // that conflict with a requested path (either side exclusive, and the patterns overlap), each with its holder's
+            // agent; only for an active session, as the general path checks conflicts only then.
+            Conflicts = $"""
+                SELECT c.{L("Id")}, c.{L("ProjectId")}, c.{L("FilePath")}, c.{L("LockedBySession")}, c.{L("LockType")}, c.{L("AcquiredAt")}, c.{L("ExpiresAt")}, h.{S("AgentId")}
+                FROM {sessions} s
+                JOIN {locks} c ON c.{L("ProjectId")} = s.{S("ProjectId")} AND c.{L("LockedBySession")} <> @session
+                JOIN {sessions} h ON h.{S("SessionId")} = c.{L("LockedBySession")}
+                WHERE s.{S("SessionId")} = @session AND s.{S("Status")} = '{StoredEnum.ToStore(SessionStatus.Active)}'
+                  AND (c.{L("ExpiresAt")} IS NULL OR c.{L("ExpiresAt")} > @now)
+                  AND (@lock_type = {exclusive} OR c.{L("LockType")} = {exclusive})
+                  AND EXISTS (SELECT 1 FROM json_each(@paths) r WHERE {OverlapsFunction}(r.value, c.{L("FilePath")}))
+                """;
+
             // One event per row, in the rows' order.
             Events = $"""
                 INSERT INTO {n.Table<OrchestrationEvent>()} ({E("OccurredAt")}, {E("Type")}, {E("ProjectId")}, {E("EntityType")}, {E("EntityId")}, {E("Actor")}, {n.ComplexColumn<OrchestrationEvent>(nameof(OrchestrationEvent.Payload))})
@@ -285,6 +438,16 @@ internal static class SqliteFileLockStrategy
         public string ReleaseList { get; }
 
         public string Delete { get; }
+
+        public string ReleaseAllList { get; }
+
+        public string DeleteAll { get; }
+
+        public string RenewList { get; }
+
+        public string Renew { get; }
+
+        public string Conflicts { get; }
 
         public string Events { get; }
     }

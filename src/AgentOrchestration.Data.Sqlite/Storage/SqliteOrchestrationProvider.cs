@@ -222,6 +222,10 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken) =>
         SqliteFileLockStrategy.TryReleaseAsync(context, this, request, cancellationToken);
 
+    /// <summary>Plain statements in one write transaction; <see langword="null"/> (nothing written) sends the caller to the general path.</summary>
+    public Task<FileLockRenewalResult?> TryRenewFileLocksAsync(DbContext context, FileLockRenewal request, CancellationToken cancellationToken) =>
+        SqliteFileLockStrategy.TryRenewAsync(context, this, request, cancellationToken);
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } || (exception.InnerException is { } inner && IsUniqueViolation(inner));
 

@@ -107,6 +107,11 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
         LockValidation.Renew(sessionId, ttl);
         RefuseAmbientTransaction();
         Faults.FaultAttempt.MarkIdempotent();
+        if (await TryFastRenewAsync(sessionId, ttl, cancellationToken).ConfigureAwait(false) is { } fast)
+        {
+            return fast;
+        }
+
         const string operation = "renew file locks";
         var session = await FindSessionAsync(sessionId, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
 
@@ -140,7 +145,7 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAsync(string sessionId, IReadOnlyCollection<string> paths, CancellationToken cancellationToken = default)
     {
         var requested = LockValidation.SessionPaths(sessionId, paths).ToHashSet(StringComparer.Ordinal);
-        if (await TryFastReleaseAsync(sessionId, requested, cancellationToken).ConfigureAwait(false) is { } fast)
+        if (await TryFastReleaseAsync("file_lock.release", new FileLockRelease(sessionId, [.. requested], time.DecidingClock(Db)), cancellationToken).ConfigureAwait(false) is { } fast)
         {
             return fast;
         }
@@ -162,6 +167,11 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
     public async Task<IReadOnlyList<FileLockInfo>> ReleaseAllAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         SessionValidation.Key(sessionId);
+        if (await TryFastReleaseAsync("file_lock.release_all", new FileLockRelease(sessionId, [], time.DecidingClock(Db), All: true), cancellationToken).ConfigureAwait(false) is { } fast)
+        {
+            return fast;
+        }
+
         var session = await FindSessionAsync(sessionId, requireActive: false, "release file locks", cancellationToken).ConfigureAwait(false);
 
         return await InSerializedAsync("file_lock.release_all", session.ProjectId, async work =>
@@ -253,8 +263,11 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
         ];
     }
 
-    /// <summary>The provider's one-round-trip release, as <see cref="TryFastAcquireAsync"/>; only outside a caller's transaction.</summary>
-    private async Task<IReadOnlyList<FileLockInfo>?> TryFastReleaseAsync(string sessionId, HashSet<string> requested, CancellationToken cancellationToken)
+    /// <summary>
+    /// The provider's one-round-trip release of some paths or of all the session's locks, as <see cref="TryFastAcquireAsync"/>;
+    /// only outside a caller's transaction (a release there joins it, on the general path).
+    /// </summary>
+    private async Task<IReadOnlyList<FileLockInfo>?> TryFastReleaseAsync(string operation, FileLockRelease request, CancellationToken cancellationToken)
     {
         var provider = OrchestrationProviders.For(Db);
         if (Db.Database.CurrentTransaction is not null || !provider.HasOneStatementLeases)
@@ -263,11 +276,28 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
         }
 
         var result = await writes.RunStatementAsync(
-            "file_lock.release",
-            ct => provider.TryReleaseFileLocksAsync(Db, new FileLockRelease(sessionId, [.. requested], time.DecidingClock(Db)), ct),
+            operation,
+            ct => provider.TryReleaseFileLocksAsync(Db, request, ct),
             released => released?.Released.Count ?? 0,
             cancellationToken).ConfigureAwait(false);
         return result is null ? null : [.. result.Released.Select(r => new FileLockInfo(r, result.AgentId))];
+    }
+
+    /// <summary>The provider's one-round-trip renewal, as <see cref="TryFastAcquireAsync"/> (the caller has refused an ambient transaction).</summary>
+    private async Task<IReadOnlyList<FileLockInfo>?> TryFastRenewAsync(string sessionId, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var provider = OrchestrationProviders.For(Db);
+        if (!provider.HasOneStatementLeases)
+        {
+            return null;
+        }
+
+        var result = await writes.RunStatementAsync(
+            "file_lock.renew",
+            ct => provider.TryRenewFileLocksAsync(Db, new FileLockRenewal(sessionId, ttl, time.DecidingClock(Db)), ct),
+            renewed => renewed?.Renewed.Count ?? 0,
+            cancellationToken).ConfigureAwait(false);
+        return result is null ? null : [.. result.Renewed.Select(r => new FileLockInfo(r, result.AgentId))];
     }
 
     private static string Stored(FileLockType type) => StoredEnum.ToStore(type);

@@ -84,7 +84,8 @@ internal interface IOrchestrationProvider
     /// <summary>
     /// Gets a value indicating whether this database completes and renews leases in one statement
     /// (<see cref="TryCompleteClaimsAsync"/>, <see cref="TryRenewAsync"/>), and has the one-round-trip heartbeat and file
-    /// lock writes (<see cref="TryHeartbeatAsync"/>, <see cref="TryAcquireFileLocksAsync"/>, <see cref="TryReleaseFileLocksAsync"/>);
+    /// lock writes (<see cref="TryHeartbeatAsync"/>, <see cref="TryAcquireFileLocksAsync"/>, <see cref="TryReleaseFileLocksAsync"/>,
+    /// <see cref="TryRenewFileLocksAsync"/>);
     /// otherwise the general path does it all.
     /// </summary>
     bool HasOneStatementLeases { get; }
@@ -146,6 +147,17 @@ internal interface IOrchestrationProvider
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>What was released, or <see langword="null"/>.</returns>
     Task<FileLockReleaseResult?> TryReleaseFileLocksAsync(DbContext context, FileLockRelease request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The fast path of renewing file locks: one round trip, under the same locks as the general path, when the session is
+    /// active and holds no expired lock; extends every lock it holds, with their events and the session's list.
+    /// <see langword="null"/> (nothing written) otherwise. Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statement.</param>
+    /// <param name="request">The renewal.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>What was renewed, or <see langword="null"/>.</returns>
+    Task<FileLockRenewalResult?> TryRenewFileLocksAsync(DbContext context, FileLockRenewal request, CancellationToken cancellationToken);
 
     /// <summary>Whether <paramref name="exception"/> (or an inner one) is this database's unique-constraint violation.</summary>
     /// <param name="exception">The exception a write threw.</param>
@@ -211,11 +223,17 @@ internal sealed record FileLockAcquisition(string SessionId, IReadOnlyList<strin
 /// <summary>A granted acquisition: the session's project and agent, and the time it was decided at (UTC, microseconds).</summary>
 internal sealed record FileLockGrant(Guid ProjectId, Guid? AgentId, DateTimeOffset Now);
 
-/// <summary>A release for <see cref="IOrchestrationProvider.TryReleaseFileLocksAsync"/>: normalised distinct paths.</summary>
-internal sealed record FileLockRelease(string SessionId, IReadOnlyList<string> Paths, TimeProvider? Clock);
+/// <summary>A release for <see cref="IOrchestrationProvider.TryReleaseFileLocksAsync"/>: normalised distinct paths, or every lock of the session (<paramref name="All"/>, <paramref name="Paths"/> empty).</summary>
+internal sealed record FileLockRelease(string SessionId, IReadOnlyList<string> Paths, TimeProvider? Clock, bool All = false);
 
 /// <summary>A release's fast path result: the session's agent and the locks deleted.</summary>
 internal sealed record FileLockReleaseResult(Guid? AgentId, IReadOnlyList<Entities.FileLock> Released);
+
+/// <summary>A renewal for <see cref="IOrchestrationProvider.TryRenewFileLocksAsync"/>.</summary>
+internal sealed record FileLockRenewal(string SessionId, TimeSpan Ttl, TimeProvider? Clock);
+
+/// <summary>A renewal's fast path result: the session's agent and its locks as renewed (expiry now + TTL), by ordinal path.</summary>
+internal sealed record FileLockRenewalResult(Guid? AgentId, IReadOnlyList<Entities.FileLock> Renewed);
 
 /// <summary>An open transaction holding the event feed back: its server process, application, state and age.</summary>
 internal sealed record EventFeedWriter(int Pid, string Application, string State, double Seconds);

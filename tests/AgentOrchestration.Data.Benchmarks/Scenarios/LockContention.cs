@@ -49,6 +49,7 @@ internal static class LockContention
         var held = new ConcurrentDictionary<string, (int Module, int File)>();
         var acquireMs = new ConcurrentBag<double>();
         var releaseMs = new ConcurrentBag<double>();
+        var refusedMs = new ConcurrentBag<double>();
         int granted = 0, conflicts = 0, errors = 0, violations = 0;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(ids.Select((sessionId, s) => Task.Run(async () =>
@@ -61,9 +62,9 @@ internal static class LockContention
                 var module = random.Next(4);
                 var file = random.Next(4) == 0 ? -1 : random.Next(8);
                 var path = file < 0 ? $"src/m{module}/**" : $"src/m{module}/file{file}.cs";
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var started = Stopwatch.GetTimestamp();
                     await locks.AcquireAsync(sessionId, [path], FileLockType.Exclusive, TimeSpan.FromMinutes(10));
                     acquireMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     Interlocked.Increment(ref granted);
@@ -82,6 +83,7 @@ internal static class LockContention
                 }
                 catch (FileLockConflictException)
                 {
+                    refusedMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     Interlocked.Increment(ref conflicts);
                 }
 #pragma warning disable CA1031 // Every other exception that reaches the caller is what this run counts.
@@ -104,6 +106,11 @@ internal static class LockContention
         ctx.Results.Measure(Section, $"{provider}: acquire + release", (granted + conflicts) / watch.Elapsed.TotalSeconds, "attempts/s", $"{attempts:N0} attempts: {granted:N0} granted and released, {conflicts:N0} refused as conflicts, {errors} errors, in {watch.Elapsed.TotalSeconds:N1} s");
         ctx.Results.Measure(Section, $"{provider}: acquire latency p50 / p99", acquire.Percentile(50), "ms", $"p99 {acquire.Percentile(99):N2} ms");
         ctx.Results.Measure(Section, $"{provider}: release latency p50 / p99", release.Percentile(50), "ms", $"p99 {release.Percentile(99):N2} ms");
+        if (!refusedMs.IsEmpty)
+        {
+            var refusal = new RunResult(conflicts, watch.Elapsed, errors, [.. refusedMs]);
+            ctx.Results.Measure(Section, $"{provider}: refused acquire latency p50 / p99", refusal.Percentile(50), "ms", $"p99 {refusal.Percentile(99):N2} ms, {conflicts:N0} refusals");
+        }
         ctx.Log($"{provider} locks: {granted} granted, {conflicts} conflicts, {errors} errors, {violations} overlaps in {watch.Elapsed.TotalSeconds:N1}s");
     }
 }

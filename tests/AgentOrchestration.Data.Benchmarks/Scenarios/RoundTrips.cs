@@ -8,8 +8,8 @@ namespace AgentOrchestration.Data.Benchmarks.Scenarios;
 
 /// <summary>
 /// Round trips per operation on both providers, counted by <see cref="RoundTripCounter"/>: claim, complete, renew,
-/// heartbeat, lock acquire and release (one uncontended path each), and a batch claim of 50; one caller, each operation
-/// once unmeasured first.
+/// heartbeat, lock acquire, release, renew and release of all (one uncontended path each), an acquire refused by another
+/// session's lock, and a batch claim of 50; one caller, each operation once unmeasured first.
 /// </summary>
 internal static class RoundTrips
 {
@@ -62,6 +62,35 @@ internal static class RoundTrips
         var heartbeat = await MeasureAsync("heartbeat", _ => sessions.HeartbeatAsync(session.SessionId));
         var acquire = await MeasureAsync("lock acquire", i => locks.AcquireAsync(session.SessionId, [$"src/trip{i + 1}.cs"], FileLockType.Exclusive, TimeSpan.FromMinutes(10)));
         var release = await MeasureAsync("lock release", i => locks.ReleaseAsync(session.SessionId, [$"src/trip{i + 1}.cs"]));
+        await locks.AcquireAsync(session.SessionId, ["src/held/**", "docs/held.md"], FileLockType.Exclusive, TimeSpan.FromMinutes(10));
+        var lockRenew = await MeasureAsync("lock renew", _ => locks.RenewAsync(session.SessionId, TimeSpan.FromMinutes(10)));
+
+        // Each call releases the two locks taken (uncounted) just before it.
+        var releaseAll = await MeasureAsync("lock release all", async i =>
+        {
+            var phase = counter.Current;
+            counter.Current = null;
+            await locks.AcquireAsync(session.SessionId, [$"src/all{i + 1}/**", $"docs/all{i + 1}.md"], FileLockType.Exclusive, TimeSpan.FromMinutes(10));
+            counter.Current = phase;
+            await locks.ReleaseAllAsync(session.SessionId);
+        });
+
+        // Refused: another session of the project holds the glob exclusively.
+        var holder = await sessions.StartAsync(new SessionStart(project, SessionAgentType.Implementation));
+        await locks.AcquireAsync(holder.SessionId, ["lib/**"], FileLockType.Exclusive, TimeSpan.FromMinutes(10));
+        var refusals = 0;
+        var refused = await MeasureAsync("refused lock acquire", async i =>
+        {
+            try
+            {
+                await locks.AcquireAsync(session.SessionId, [$"lib/trip{i + 1}.cs"], FileLockType.Shared, TimeSpan.FromMinutes(10));
+            }
+            catch (FileLockConflictException)
+            {
+                refusals++;
+            }
+        });
+        ctx.Results.Check($"{provider} refused lock acquire was refused every time", refusals == calls + 1, $"{refusals} of {calls + 1} refused");
         var batch = new RoundTripCounter.Phase($"batch claim of {Sizes.BatchSize}");
         counter.Current = batch;
         var claimed = await claimer.ClaimBatchAsync(agents[0], project, Sizes.BatchSize);
@@ -81,14 +110,18 @@ internal static class RoundTrips
             ctx.Results.Absolute($"PostgreSQL round trips per batch complete of {Sizes.BatchSize}", report.RoundTripsPerCall, "≤ 1", report.RoundTripsPerCall <= 1, "round trips");
         }
 
-        foreach (var phase in new[] { claim, complete, renew, heartbeat, acquire, release })
+        foreach (var phase in new[] { claim, complete, renew, heartbeat, acquire, release, lockRenew, releaseAll, refused })
         {
             var report = phase.Report(provider, database.IsPostgres);
-            if (database.IsPostgres)
+            if (database.IsPostgres && phase == refused)
+            {
+                // A refusal on PostgreSQL still takes the general path, to name the conflict: counted, no target.
+            }
+            else if (database.IsPostgres)
             {
                 ctx.Results.Absolute($"PostgreSQL round trips per {phase.Operation}", report.RoundTripsPerCall, "≤ 1", report.RoundTripsPerCall <= 1, "round trips");
             }
-            else if (phase == claim || phase == complete || phase == heartbeat || phase == acquire || phase == release)
+            else if (phase == claim || phase == complete || phase == heartbeat || phase == acquire || phase == release || phase == lockRenew || phase == releaseAll || phase == refused)
             {
                 // The issue's SQLite shape: one write transaction of at most 3 statements (BEGIN and COMMIT not counted);
                 // for claim and complete as the issue asks, and for the heartbeat and file locks, the other hot paths.

@@ -177,6 +177,128 @@ public sealed class FileLockRaceTests(DatabaseProvider provider) : LockFixture(p
         }
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Renewals_and_releases_of_all_racing_acquires_on_overlapping_globs_never_lose_a_lock_nor_let_two_sessions_overlap(CancellationToken cancellationToken)
+    {
+        const int sessionCount = 8;
+        var project = await ProjectAsync();
+        var sessions = new List<AgentSession>();
+        for (var i = 0; i < sessionCount; i++)
+        {
+            sessions.Add(await SessionAsync(project, withAgent: i % 2 == 0));
+        }
+
+        var failures = new List<string>();
+        var counts = new int[3]; // grants, renewals, releases of all
+        var held = new HashSet<string>[sessionCount];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var workers = sessions.Select((session, index) => Task.Run(async () =>
+        {
+            var random = new Random(2000 + index);
+            var mine = held[index] = new HashSet<string>(StringComparer.Ordinal);
+            await using var scope = Services.CreateAsyncScope();
+            var locks = scope.ServiceProvider.GetRequiredService<IFileLockService>();
+            await locks.GetLocksAsync(project.Id, cancellationToken);
+            await start.Task;
+            while (!stop.IsCancellationRequested)
+            {
+                void Fail(string what)
+                {
+                    lock (failures)
+                    {
+                        failures.Add($"{session.SessionId}: {what}");
+                    }
+                }
+
+                switch (random.Next(3))
+                {
+                    case 0:
+                        var paths = random.GetItems(Pool, random.Next(1, 3)).Distinct().ToArray();
+                        try
+                        {
+                            var granted = await locks.AcquireAsync(session.SessionId, paths, FileLockType.Exclusive, Ttl, cancellationToken);
+                            mine.UnionWith(granted.Select(g => g.Path));
+                            Interlocked.Increment(ref counts[0]);
+                        }
+                        catch (FileLockConflictException refused) when (refused.Conflicts.All(c => c.HolderSessionId != session.SessionId))
+                        {
+                        }
+
+                        break;
+                    case 1:
+                        // Whatever the others do meanwhile, a renewal finds every lock this session was granted, and only those.
+                        var renewed = await locks.RenewAsync(session.SessionId, Ttl, cancellationToken);
+                        if (!renewed.Select(l => l.Path).ToHashSet(StringComparer.Ordinal).SetEquals(mine))
+                        {
+                            Fail($"renewed [{string.Join(", ", renewed.Select(l => l.Path))}] but held [{string.Join(", ", mine)}]");
+                        }
+
+                        Interlocked.Increment(ref counts[1]);
+                        break;
+                    default:
+                        var released = await locks.ReleaseAllAsync(session.SessionId, cancellationToken);
+                        if (!released.Select(l => l.Path).ToHashSet(StringComparer.Ordinal).SetEquals(mine))
+                        {
+                            Fail($"released [{string.Join(", ", released.Select(l => l.Path))}] but held [{string.Join(", ", mine)}]");
+                        }
+
+                        mine.Clear();
+                        Interlocked.Increment(ref counts[2]);
+                        break;
+                }
+            }
+        }, cancellationToken)).ToList();
+
+        var audits = 0;
+        var auditor = Task.Run(async () =>
+        {
+            await start.Task;
+            while (!stop.IsCancellationRequested)
+            {
+                await using var context = CreateContext();
+                if (Overlapping(await LiveExclusiveAsync(context, project.Id, cancellationToken)) is { } overlap)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(overlap);
+                    }
+                }
+
+                Interlocked.Increment(ref audits);
+                await Task.Delay(5, cancellationToken);
+            }
+        }, cancellationToken);
+
+        ThreadPool.GetMinThreads(out var workerThreads, out var ioThreads);
+        ThreadPool.SetMinThreads(Math.Max(workerThreads, sessionCount + 8), ioThreads);
+        try
+        {
+            stop.CancelAfter(Duration);
+            start.SetResult();
+            await Task.WhenAll([.. workers, auditor]);
+        }
+        finally
+        {
+            ThreadPool.SetMinThreads(workerThreads, ioThreads);
+        }
+
+        TestContext.Out.WriteLine($"{Provider}: {counts[0]} grants, {counts[1]} renewals, {counts[2]} releases of all, {audits} audits");
+        Assert.That(failures, Is.Empty);
+        Assert.That(counts, Is.All.GreaterThan(0), "every operation ran");
+        await using (var context = CreateContext())
+        {
+            Assert.That(Overlapping(await LiveExclusiveAsync(context, project.Id, CancellationToken.None)), Is.Null);
+        }
+
+        for (var i = 0; i < sessionCount; i++)
+        {
+            Assert.That((await RowsAsync(sessions[i])).Select(r => r.FilePath), Is.EquivalentTo(held[i]), $"the locks of {sessions[i].SessionId} at the end");
+            await AssertJsonInStepAsync(sessions[i]);
+        }
+    }
+
     private static async Task<List<FileLock>> LiveExclusiveAsync(AgentOrchestrationDbContext context, Guid projectId, CancellationToken cancellationToken) =>
         await context.FileLocks.AsNoTracking().Where(l => l.ProjectId == projectId && l.LockType == FileLockType.Exclusive).ToListAsync(cancellationToken);
 

@@ -129,6 +129,185 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
         });
     }
 
+    [Test]
+    public async Task Renew_release_all_and_a_refused_acquire_are_one_write_transaction_on_SQLite_and_renew_and_release_all_one_round_trip_on_PostgreSQL()
+    {
+        var project = await ProjectAsync();
+        var session = await SessionAsync(project);
+        var other = await SessionAsync(project);
+        var empty = await SessionAsync(project);
+        await AcquireAsync(other, FileLockType.Exclusive, "lib/**");
+
+        await using var scope = Services.CreateAsyncScope();
+        var locks = scope.ServiceProvider.GetRequiredService<IFileLockService>();
+        using var trace = await SqliteTrace.StartAsync(scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>());
+        using var trips = new NpgsqlTrips(Database);
+        await locks.AcquireAsync(session.SessionId, ["src/a.cs", "docs/**"], FileLockType.Exclusive, Ttl);
+        await locks.RenewAsync(session.SessionId, Ttl);
+
+        var counted = new List<(string Operation, IReadOnlyList<string> Ran, int Trips)>();
+        async Task CountAsync(string operation, Func<Task> call)
+        {
+            var before = trips.Count;
+            var ran = await trace.RecordAsync(call);
+            counted.Add((operation, ran, trips.Count - before));
+        }
+
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        IReadOnlyList<FileLockInfo> renewed = [];
+        IReadOnlyList<FileLockInfo> released = [];
+        await CountAsync("renew", async () => renewed = await locks.RenewAsync(session.SessionId, Ttl));
+        await CountAsync("renew of nothing held", () => locks.RenewAsync(empty.SessionId, Ttl));
+        await CountAsync("release all", async () => released = await locks.ReleaseAllAsync(session.SessionId));
+        await CountAsync("release all of nothing held", () => locks.ReleaseAllAsync(empty.SessionId));
+
+        FileLockConflictException? refused = null;
+        var before = await SnapshotAsync();
+        var refusal = await trace.RecordAsync(async () =>
+        {
+            try
+            {
+                await locks.AcquireAsync(session.SessionId, ["lib/a.cs"], FileLockType.Shared, Ttl);
+            }
+            catch (FileLockConflictException e)
+            {
+                refused = e;
+            }
+        });
+
+        foreach (var (operation, ran, count) in counted)
+        {
+            if (Provider == DatabaseProvider.Sqlite)
+            {
+                SqliteTrace.AssertOneTransaction(ran, 3, operation);
+            }
+            else
+            {
+                Assert.That(count, Is.EqualTo(1), $"{operation}: round trips");
+            }
+        }
+
+        Assert.That(refused, Is.Not.Null, "the acquire was refused");
+        Assert.That(refused!.Conflicts.Select(c => c.HolderSessionId), Is.EqualTo(new[] { other.SessionId }));
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            // One write transaction, rolled back: BEGIN, at most three statements, ROLLBACK, and no LINQ query around it.
+            var text = "refused acquire ran:\n  " + string.Join("\n  ", refusal);
+            Assert.Multiple(() =>
+            {
+                Assert.That(refusal[0], Does.StartWith("BEGIN"), text);
+                Assert.That(refusal[^1], Does.StartWith("ROLLBACK"), text);
+                Assert.That(refusal.Count(s => s.StartsWith("BEGIN", StringComparison.OrdinalIgnoreCase)), Is.EqualTo(1), text);
+                Assert.That(refusal.Count - 2, Is.LessThanOrEqualTo(3), text);
+            });
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(renewed.Select(l => (l.Path, l.ExpiresAt)), Is.EqualTo(new[] { ("docs/**", (DateTimeOffset?)Clock.GetUtcNow() + Ttl), ("src/a.cs", Clock.GetUtcNow() + Ttl) }));
+            Assert.That(released.Select(l => l.Path), Is.EqualTo(new[] { "docs/**", "src/a.cs" }));
+            Assert.That(await RowsAsync(session), Is.Empty);
+            Assert.That(await SnapshotAsync(), Is.EqualTo(before), "the refusal wrote nothing");
+        });
+        await AssertJsonInStepAsync(session);
+        await AssertJsonInStepAsync(empty);
+    }
+
+    [Test]
+    public async Task A_refused_acquire_names_every_conflict_in_the_order_and_words_the_general_path_uses()
+    {
+        var project = await ProjectAsync();
+        var asker = await SessionAsync(project);
+        var b = await SessionAsync(project);
+        var c = await SessionAsync(project, withAgent: false);
+        var d = await SessionAsync(project);
+        var bShared = (await AcquireAsync(b, FileLockType.Shared, "src/**")).Single();
+        var bExclusive = (await AcquireAsync(b, FileLockType.Exclusive, "docs/*.md")).Single();
+        var cShared = (await AcquireAsync(c, FileLockType.Shared, "src/z.cs")).Single();
+        await AcquireAsync(d, FileLockType.Exclusive, "lib/x.cs");
+
+        // A lock that has expired never blocks; one of the asker's own that has expired does not change the refusal.
+        await AcquireAsync(d, FileLockType.Exclusive, "tmp/**");
+        await AcquireAsync(asker, FileLockType.Exclusive, "mine.cs");
+        await using (var context = CreateContext())
+        {
+            await context.FileLocks.Where(l => l.FilePath == "tmp/**" || l.FilePath == "mine.cs").ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, Clock.GetUtcNow()));
+        }
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var before = await SnapshotAsync();
+        var refused = Assert.ThrowsAsync<FileLockConflictException>(() =>
+            LocksAsync(l => l.AcquireAsync(asker.SessionId, ["src/z.cs", "docs/a.md", "lib/y.cs", "tmp/a.cs"], FileLockType.Exclusive, Ttl)))!;
+
+        // What the general path reports (PostgreSQL's refusal is still its): by requested path as asked, then by held path and holder.
+        var expected = new FileLockConflictException(asker.SessionId,
+        [
+            new FileLockConflict("src/z.cs", FileLockType.Exclusive, bShared),
+            new FileLockConflict("src/z.cs", FileLockType.Exclusive, cShared),
+            new FileLockConflict("docs/a.md", FileLockType.Exclusive, bExclusive),
+        ]);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refused.Message, Is.EqualTo(expected.Message));
+            Assert.That(refused.Conflicts.Select(Describe), Is.EqualTo(expected.Conflicts.Select(Describe)));
+            Assert.That(await SnapshotAsync(), Is.EqualTo(before), "the refusal wrote nothing (the asker's expired lock is still there)");
+            Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockExpired), Is.Empty);
+        });
+
+        static string Describe(FileLockConflict c) =>
+            $"{c.RequestedPath} {c.RequestedType} {c.HeldPath} {c.HeldType} {c.HolderSessionId} {c.HolderAgentId} {c.ExpiresAt:O} {c.HeldLockId}";
+    }
+
+    [Test]
+    public async Task The_fast_renew_and_release_all_write_and_return_what_the_general_path_does()
+    {
+        var project = await ProjectAsync();
+        var fast = await SessionAsync(project, withAgent: false);
+        var general = await SessionAsync(project, withAgent: false);
+        string[] paths = ["docs/café \"q\".md", "src/ü/**", "日本/a?.txt", "Zeta.cs"];
+        await AcquireAsync(fast, FileLockType.Shared, paths);
+        await AcquireAsync(general, FileLockType.Shared, paths);
+        await LocksAsync(l => l.AcquireAsync(fast.SessionId, ["ex.cs"], FileLockType.Shared, TimeSpan.FromMinutes(3)));
+        await LocksAsync(l => l.AcquireAsync(general.SessionId, ["ex.cs"], FileLockType.Shared, TimeSpan.FromMinutes(3)));
+
+        // An expired lock sends the second session's renewal to the general path (it purges it first).
+        await AcquireAsync(general, FileLockType.Shared, "old.cs");
+        await using (var context = CreateContext())
+        {
+            await context.FileLocks.Where(l => l.LockedBySession == general.SessionId && l.FilePath == "old.cs").ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, Clock.GetUtcNow()));
+        }
+
+        // Renewed at a time with microseconds: the previous expiries are whole seconds, the new ones are not.
+        Clock.Advance(TimeSpan.FromTicks(12_345_670));
+        var fastRenewed = await LocksAsync(l => l.RenewAsync(fast.SessionId, TimeSpan.FromMinutes(7)));
+        var generalRenewed = await LocksAsync(l => l.RenewAsync(general.SessionId, TimeSpan.FromMinutes(7)));
+        Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockExpired), Has.Count.EqualTo(1), "the second renewal took the general path");
+        Assert.That(Returned(fastRenewed), Is.EqualTo(Returned(generalRenewed)), "what renew returns");
+        Assert.That(await ListAsync(fast), Is.EqualTo(await ListAsync(general)), "agent_sessions.file_locks after the renewal");
+        await AssertSameEventsAsync(OrchestrationEventTypes.FileLockRenewed, fast, general);
+
+        // Inside a caller's transaction a release of all takes the general path.
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var fastReleased = await LocksAsync(l => l.ReleaseAllAsync(fast.SessionId));
+        IReadOnlyList<FileLockInfo> generalReleased;
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var context = scope.ServiceProvider.GetRequiredService<AgentOrchestrationDbContext>();
+            await using var transaction = await context.Database.BeginTransactionAsync();
+            generalReleased = await scope.ServiceProvider.GetRequiredService<IFileLockService>().ReleaseAllAsync(general.SessionId);
+            await transaction.CommitAsync();
+        }
+
+        Assert.That(Returned(fastReleased), Is.EqualTo(Returned(generalReleased)), "what release-all returns");
+        Assert.That(await ListAsync(fast), Is.EqualTo(await ListAsync(general)).And.Not.Null, "the emptied list");
+        await AssertSameEventsAsync(OrchestrationEventTypes.FileLockReleased, fast, general);
+        await AssertJsonInStepAsync(fast);
+        await AssertJsonInStepAsync(general);
+
+        static IEnumerable<string> Returned(IReadOnlyList<FileLockInfo> locks) =>
+            locks.Select(l => $"{l.Path} {l.LockType} {l.AcquiredAt:O} {l.ExpiresAt:O} {l.AgentId} {l.ProjectId}");
+    }
+
     /// <summary>The events of one type of the two sessions: the same payload text (session ids aside), times and order.</summary>
     private async Task AssertSameEventsAsync(string type, AgentSession fast, AgentSession general)
     {
