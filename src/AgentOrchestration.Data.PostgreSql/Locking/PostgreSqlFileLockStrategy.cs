@@ -13,7 +13,7 @@ using NpgsqlTypes;
 namespace AgentOrchestration.Data.PostgreSql.Locking;
 
 /// <summary>
-/// File lock acquisition and release in one round trip each. A batch of three statements in one implicit transaction:
+/// File lock acquisition, release, renewal and release of all in one round trip each. A batch of three statements in one implicit transaction:
 /// the project's lock scope (the advisory lock of <c>LockScope.FileLocks</c>, keyed in SQL exactly as
 /// <see cref="PostgreSqlLocks.AdvisoryKey"/> keys it, from the session's project), the session's row lock (as the general
 /// path's guard takes it), and the write, whose snapshot is taken once both are held. The write checks everything in SQL

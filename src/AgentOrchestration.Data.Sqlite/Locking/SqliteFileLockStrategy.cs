@@ -15,18 +15,19 @@ using static AgentOrchestration.Data.Sqlite.Claims.SqliteStatements;
 namespace AgentOrchestration.Data.Sqlite.Locking;
 
 /// <summary>
-/// SQLite file lock acquisition and release: one write transaction (<c>BEGIN IMMEDIATE</c>, so no other writer runs in
+/// SQLite file lock acquisition, release, renewal and release of all: one write transaction (<c>BEGIN IMMEDIATE</c>, so no other writer runs in
 /// between, which is what the general path's lock scope and session row lock give it) of at most three plain
 /// statements. The first writes the session's lock list only when the common case holds, deciding in SQL with the
 /// general path's own rules registered as SQL functions on the connection (<see cref="LockPatterns.Overlaps"/> for
 /// conflicts, so globs and overlapping paths are judged exactly; the list built and ordered as EF Core writes it); the
-/// others write the lock rows and their events. When the first writes nothing, neither does the rest, and the general
-/// path decides (and refuses with the precise exception) under the same write lock.
+/// others write the lock rows and their events. When the first writes nothing, neither does the rest: a refused acquisition
+/// is named by one read under the same write lock (<see cref="RefuseConflictsAsync"/>), anything else is left to the
+/// general path. Renewal and release of all take the same shape.
 /// </summary>
 /// <remarks>
 /// The common case, as on PostgreSQL: the session exists (and, to acquire, is active), holds no expired lock and no lock
 /// without expiry (the general path purges and reports those), and, to acquire, holds none of the paths (a refresh) and
-/// no live lock of another session in the project conflicts (a conflict is refused by the general path, which names it).
+/// no live lock of another session in the project conflicts (a conflict is refused here, named as the general path names it).
 /// </remarks>
 internal static class SqliteFileLockStrategy
 {
