@@ -26,7 +26,7 @@ internal static class SqliteClaimStrategy
     {
         var sql = For(SqlByModel, db, n => new ClaimSql(n));
         Tracking.Reset(db);
-        await using var transaction = await provider.BeginSerializedAsync(db, LockScope.Claims.Name, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginStatementsAsync(provider, db, LockScope.Claims.Name, cancellationToken).ConfigureAwait(false);
 
         // Read once the write lock is held: every expiry this claim judges or stores is by this one reading.
         var now = (request.Clock ?? throw new InvalidOperationException("A SQLite claim decides by the calling machine's clock.")).GetUtcNow();

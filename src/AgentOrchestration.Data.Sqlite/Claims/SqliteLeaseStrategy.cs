@@ -41,10 +41,10 @@ internal static class SqliteLeaseStrategy
         var required = levels.SelectMany(level => policy.RequiredTypes(level).Select(type => $"[\"{StoredEnum.ToStore(level)}\",\"{StoredEnum.ToStore(type)}\"]"));
         var leaseJson = "[" + string.Join(",", leases.Select(l => $"[\"{Id(l.WorkItemId)}\",\"{Id(l.AssignmentId)}\",{l.FencingToken}]")) + "]";
 
-        await using var transaction = await provider.BeginWorkItemTransactionAsync(db, leases[0].WorkItemId, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginStatementsAsync(provider, db, "work-item", cancellationToken).ConfigureAwait(false);
         var now = Clock(request.Clock).GetUtcNow();
         var at = At(now);
-        EnsureWorkedHoursFunction((SqliteConnection)db.Database.GetDbConnection());
+        EnsureWorkedHoursFunction(Connection(db));
 
         int done;
         var complete = Command(db, sql.Complete).With("@leases", leaseJson).With("@now", at).With("@now_ticks", now.UtcTicks)
@@ -77,7 +77,7 @@ internal static class SqliteLeaseStrategy
     public static async Task<ClaimedWork?> TryRenewAsync(DbContext db, IOrchestrationProvider provider, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken)
     {
         var sql = For(SqlByModel, db, n => new LeaseSql(n));
-        await using var transaction = await provider.BeginWorkItemTransactionAsync(db, lease.WorkItemId, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginStatementsAsync(provider, db, "work-item", cancellationToken).ConfigureAwait(false);
         var now = Clock(clock).GetUtcNow();
         var expires = now + duration;
         var at = At(now);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using AgentOrchestration.Data.Modeling;
+using AgentOrchestration.Data.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -17,6 +18,9 @@ internal static class SqliteStatements
 {
     /// <summary>The commands of each open connection, by statement text (the per-model instances, so by reference).</summary>
     private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Commands = [];
+
+    /// <summary>The contexts whose current write transaction runs on their gate's kept connection (<see cref="Storage.WriterGate"/>), with it.</summary>
+    private static readonly ConditionalWeakTable<DbContext, SqliteTransaction> OnKeptWriter = [];
 
     /// <summary>A <see cref="Guid"/> as EF Core stores it on SQLite: upper-case text, in columns and in JSON.</summary>
     public static string Id(Guid value) => value.ToString("D").ToUpperInvariant();
@@ -42,7 +46,8 @@ internal static class SqliteStatements
     /// </summary>
     public static SqliteCommand Command(DbContext db, string sql)
     {
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        var kept = OnKeptWriter.TryGetValue(db, out var onKept) ? onKept : null;
+        var connection = kept?.Connection ?? (SqliteConnection)db.Database.GetDbConnection();
         if (!Commands.TryGetValue(connection, out var commands))
         {
             commands = new Dictionary<string, SqliteCommand>(ReferenceEqualityComparer.Instance);
@@ -63,10 +68,34 @@ internal static class SqliteStatements
             commands.Add(sql, command);
         }
 
-        command.Transaction = (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+        command.Transaction = kept ?? (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
         command.Parameters.Clear();
         return command;
     }
+
+    /// <summary>
+    /// The connection <see cref="Command"/> runs the context's statements on: its gate's kept connection while the
+    /// context's write transaction runs there, else the context's own. SQL functions the statements call are registered
+    /// on this one.
+    /// </summary>
+    public static SqliteConnection Connection(DbContext db) =>
+        OnKeptWriter.TryGetValue(db, out var kept) && kept.Connection is { } connection ? connection : (SqliteConnection)db.Database.GetDbConnection();
+
+    /// <summary>
+    /// The write transaction for a hot path's plain statements: on the gate's kept connection when other writers of the
+    /// process queue for the file (<see cref="Storage.SqliteOrchestrationProvider.BeginStatementsAsync"/>), else as
+    /// <see cref="IOrchestrationProvider.BeginSerializedAsync"/>. Only <see cref="Command"/>'s statements may run in it.
+    /// </summary>
+    public static Task<IDbContextTransaction> BeginStatementsAsync(IOrchestrationProvider provider, DbContext db, string scope, CancellationToken cancellationToken) =>
+        provider is Storage.SqliteOrchestrationProvider sqlite
+            ? sqlite.BeginStatementsAsync(db, scope, cancellationToken)
+            : provider.BeginSerializedAsync(db, scope, cancellationToken);
+
+    /// <summary>From here until <see cref="LeaveKeptWriter"/>, the context's statements run in <paramref name="transaction"/>.</summary>
+    internal static void UseKeptWriter(DbContext db, SqliteTransaction transaction) => OnKeptWriter.AddOrUpdate(db, transaction);
+
+    /// <summary>The context's statements run on its own connection again.</summary>
+    internal static void LeaveKeptWriter(DbContext db) => OnKeptWriter.Remove(db);
 
     /// <summary>Adds a parameter; <see langword="null"/> is SQL NULL.</summary>
     public static SqliteCommand With(this SqliteCommand command, string name, object? value)

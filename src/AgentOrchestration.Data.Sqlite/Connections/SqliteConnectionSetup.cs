@@ -16,7 +16,12 @@ internal static class SqliteConnectionSetup
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
+    /// <summary>The handles set up, each with the durability it was given (boxed <see cref="SqliteSynchronous"/>).</summary>
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = [];
+
+    /// <summary>The durability the connection's handle was set up with, or <see langword="null"/> if it was not set up here.</summary>
+    public static SqliteSynchronous? SynchronousOf(SqliteConnection connection) =>
+        connection.Handle is { } handle && Prepared.TryGetValue(handle, out var level) ? (SqliteSynchronous)level : null;
 
     /// <summary>Sets the connection up unless its handle already is (by the turnkey interceptor, or an earlier write).</summary>
     public static void Ensure(SqliteConnection connection, SqliteSynchronous synchronous)
@@ -50,6 +55,6 @@ internal static class SqliteConnectionSetup
         command.ExecuteNonQuery();
         command.CommandText = $"PRAGMA wal_autocheckpoint = {WalCheckpoints.BackstopPages};";
         command.ExecuteNonQuery();
-        Prepared.AddOrUpdate(handle, handle);
+        Prepared.AddOrUpdate(handle, synchronous);
     }
 }

@@ -45,8 +45,8 @@ internal static class SqliteFileLockStrategy
     public static async Task<FileLockGrant?> TryAcquireAsync(DbContext db, IOrchestrationProvider provider, FileLockAcquisition request, CancellationToken cancellationToken)
     {
         var sql = For(SqlByModel, db, n => new LockSql(n));
-        await using var transaction = await provider.BeginSerializedAsync(db, "locks", cancellationToken).ConfigureAwait(false);
-        EnsureFunctions((SqliteConnection)db.Database.GetDbConnection());
+        await using var transaction = await BeginStatementsAsync(provider, db, "locks", cancellationToken).ConfigureAwait(false);
+        EnsureFunctions(Connection(db));
 
         // Read once the write lock is held, truncated as stored (the general path's NowAsync): every expiry judged and written is by it.
         var now = Now(request.Clock);
@@ -88,8 +88,8 @@ internal static class SqliteFileLockStrategy
     public static async Task<FileLockReleaseResult?> TryReleaseAsync(DbContext db, IOrchestrationProvider provider, FileLockRelease request, CancellationToken cancellationToken)
     {
         var sql = For(SqlByModel, db, n => new LockSql(n));
-        await using var transaction = await provider.BeginSerializedAsync(db, "locks", cancellationToken).ConfigureAwait(false);
-        EnsureFunctions((SqliteConnection)db.Database.GetDbConnection());
+        await using var transaction = await BeginStatementsAsync(provider, db, "locks", cancellationToken).ConfigureAwait(false);
+        EnsureFunctions(Connection(db));
         var now = Now(request.Clock);
         var at = At(now);
         var paths = Strings(request.Paths);

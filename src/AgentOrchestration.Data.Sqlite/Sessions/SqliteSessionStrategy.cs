@@ -28,7 +28,7 @@ internal static class SqliteSessionStrategy
     public static async Task<HeartbeatResult?> TryHeartbeatAsync(DbContext db, IOrchestrationProvider provider, HeartbeatStatement request, CancellationToken cancellationToken)
     {
         var sql = For(SqlByModel, db, n => new HeartbeatSql(n));
-        await using var transaction = await provider.BeginSerializedAsync(db, LockScope.Session(request.SessionId).Name, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginStatementsAsync(provider, db, LockScope.Session(request.SessionId).Name, cancellationToken).ConfigureAwait(false);
 
         // Read once the write lock is held, as the general path reads it: the heartbeat and every expiry it judges are by this one reading.
         var now = (request.Clock ?? throw new InvalidOperationException("A SQLite heartbeat decides by the calling machine's clock.")).GetUtcNow();

@@ -5,11 +5,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace AgentOrchestration.Data.Sqlite.Storage;
 
 /// <summary>
-/// A transaction that, when it ends, lets the next writer (of any process, then of this one) in, and closes the
+/// A transaction that, when it ends, lets the next writer (of any process, then of this one) in (closing the gate's kept
+/// connection when none of this process queues, see <see cref="WriterGate"/>), and closes the
 /// connection opened for it unless <paramref name="closeConnection"/> is <see langword="false"/> (a context that owns its
 /// connection, which keeps it open, with its compiled statements, until it is disposed or returned to its pool).
 /// </summary>
-internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, SemaphoreSlim gate, WriterQueue.Turn turn, bool closeConnection) : IDbContextTransaction
+internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, DbContext context, WriterGate gate, WriterQueue.Turn turn, bool closeConnection) : IDbContextTransaction
 {
     private bool disposed;
     private bool committed;
@@ -73,7 +74,9 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             }
             finally
             {
-                gate.Release();
+                // Still holding the gate: the kept connection is closed if no writer queues to use it.
+                gate.CloseWriterIfIdle();
+                gate.Semaphore.Release();
                 CheckpointIfDue(connectionString);
             }
         }
@@ -104,7 +107,9 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             }
             finally
             {
-                gate.Release();
+                // Still holding the gate: the kept connection is closed if no writer queues to use it.
+                gate.CloseWriterIfIdle();
+                gate.Semaphore.Release();
                 CheckpointIfDue(connectionString);
             }
         }

@@ -39,7 +39,10 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// One gate per database file: writers of this process queue here asynchronously, so only one of them at a time
     /// waits on SQLite's lock; other processes are handled by the busy handler and the retry below.
     /// </summary>
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, WriterGate> Gates = new(StringComparer.Ordinal);
+
+    /// <summary>Per context options: whether the gate's kept connection may run the context's statements.</summary>
+    private static readonly ConditionalWeakTable<IDbContextOptions, object> KeepsWriter = [];
 
     /// <summary>Per context options (one instance per pooled context type): whether the context owns its connection.</summary>
     private static readonly ConditionalWeakTable<IDbContextOptions, object> OwnsConnection = [];
@@ -67,7 +70,19 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     public Task<DateTimeOffset> ServerNowAsync(DbContext context, bool afterLock, CancellationToken cancellationToken) =>
         throw new NotSupportedException("SQLite has no server clock: the calling machine's clock decides.");
 
-    public async Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken)
+    public Task<IDbContextTransaction> BeginSerializedAsync(DbContext context, string scope, CancellationToken cancellationToken) =>
+        BeginAsync(context, statementsOnly: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="BeginSerializedAsync"/>, for a hot path that runs only plain statements (<see cref="SqliteStatements.Command"/>)
+    /// in the transaction, never EF Core: then, while other writers of this process queue for the file, it runs on the
+    /// gate's kept connection (<see cref="WriterGate"/>), whose page cache and compiled statements survive from one
+    /// writer to the next.
+    /// </summary>
+    internal Task<IDbContextTransaction> BeginStatementsAsync(DbContext context, string scope, CancellationToken cancellationToken) =>
+        BeginAsync(context, statementsOnly: true, cancellationToken);
+
+    private async Task<IDbContextTransaction> BeginAsync(DbContext context, bool statementsOnly, CancellationToken cancellationToken)
     {
         if (context.Database.CurrentTransaction is { } ambient)
         {
@@ -76,8 +91,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
 
         var file = DatabaseFile(context);
-        var gate = Gates.GetOrAdd(file ?? context.Database.GetConnectionString() ?? string.Empty, static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = Gates.GetOrAdd(file ?? context.Database.GetConnectionString() ?? string.Empty, static _ => new WriterGate());
+        await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
 
         // A context keeps the connection EF Core made for it open from the library's first write until it is disposed or
         // returned to its pool, so the statements the connection compiled (SqliteStatements.Command) serve every later
@@ -94,7 +109,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
         catch
         {
-            gate.Release();
+            gate.Semaphore.Release();
             throw;
         }
 
@@ -103,10 +118,18 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             var connection = (SqliteConnection)context.Database.GetDbConnection();
             await PrepareAsync(connection, cancellationToken).ConfigureAwait(false);
 
+            // Writers queued behind this one (or the kept connection still open from those before): their turns follow on
+            // the kept connection, which then reads only what the other processes changed, where each context's own would
+            // reread every page it needs. A lone writer stays on its own connection, with its own compiled statements.
+            var kept = statementsOnly && keepOpen && file is not null && (gate.OthersWaiting || gate.HasWriter) && MayKeepWriter(context)
+                ? gate.Writer(context.Database.GetConnectionString()!, connection)
+                : null;
+            var writer = kept ?? connection;
+
             // With the managed timeout (whole seconds) no longer than the native one, Microsoft.Data.Sqlite gives up as
             // soon as SQLite does, and the wait continues here without holding a thread.
             var previousTimeout = connection.DefaultTimeout;
-            connection.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
+            writer.DefaultTimeout = NativeBusyTimeoutMilliseconds / 1000;
             // Default Timeout=0 means "wait indefinitely" in Microsoft.Data.Sqlite: then only the token ends the wait.
             var giveUpAt = previousTimeout <= 0 ? long.MaxValue : Environment.TickCount64 + (previousTimeout * 1000L);
 
@@ -118,6 +141,13 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                 {
                     try
                     {
+                        if (kept is not null)
+                        {
+                            var begun = kept.BeginTransaction(IsolationLevel.Serializable, deferred: false);
+                            gate.CountWriterTransaction();
+                            return new ConnectionScopedTransaction(new KeptWriterTransaction(begun, context, gate), context, gate, turn, closeConnection: false);
+                        }
+
                         // Microsoft.Data.Sqlite begins non-deferred transactions as BEGIN IMMEDIATE.
                         var transaction = await context.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
                         Own.AddOrUpdate(transaction, transaction);
@@ -144,17 +174,19 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             }
             finally
             {
-                connection.DefaultTimeout = previousTimeout;
+                // The statements get the context's command timeout, as on its own connection.
+                writer.DefaultTimeout = previousTimeout;
             }
         }
         catch
         {
+            gate.CloseWriterIfIdle();
             if (open)
             {
                 await context.Database.CloseConnectionAsync().ConfigureAwait(false);
             }
 
-            gate.Release();
+            gate.Semaphore.Release();
             throw;
         }
     }
@@ -261,6 +293,29 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
 
         return ReferenceEquals(owns, KeepOpen);
+    }
+
+    /// <summary>The gate of a database file (for tests), or <see langword="null"/> if no library write has used it yet.</summary>
+    internal static WriterGate? GateOf(string databasePath) => Gates.TryGetValue(Path.GetFullPath(databasePath), out var gate) ? gate : null;
+
+    /// <summary>
+    /// Whether a connection the library opens itself from the context's connection string is set up as the context's:
+    /// not in shared-cache mode (its connections share one page cache already, and lock tables within it), and no
+    /// interceptor of the host's (the turnkey connection interceptor is the library's): one could set the connection up
+    /// otherwise, or expects to see the library's transactions begin and commit on the context's connection.
+    /// </summary>
+    private static bool MayKeepWriter(DbContext context)
+    {
+        var options = context.GetService<IDbContextOptions>();
+        if (!KeepsWriter.TryGetValue(options, out var keeps))
+        {
+            var shared = new SqliteConnectionStringBuilder(context.Database.GetConnectionString()).Cache == SqliteCacheMode.Shared;
+            var foreign = options.FindExtension<CoreOptionsExtension>()?.Interceptors?.Any(i => i is not SqliteConnectionInterceptor) ?? false;
+            keeps = !shared && !foreign ? KeepOpen : LeaveAsFound;
+            KeepsWriter.AddOrUpdate(options, keeps);
+        }
+
+        return ReferenceEquals(keeps, KeepOpen);
     }
 
     /// <summary>The database file's full path, or <see langword="null"/> for an in-memory database (one process only).</summary>

@@ -30,7 +30,7 @@ public static class SoakChild
     {
         "run" => DriveAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture)),
         "worker" => WorkAsync(args[1], args[2], Guid.Parse(args[3]), Guid.Parse(args[4])),
-        "claim-loop" => ClaimLoopAsync(args[1], args[2], Guid.Parse(args[3]), Guid.Parse(args[4])),
+        "claim-loop" => ClaimLoopAsync(args[1], args[2], Guid.Parse(args[3]), Guid.Parse(args[4]), args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 1),
         _ => Task.FromResult(2),
     };
 
@@ -215,43 +215,69 @@ public static class SoakChild
     }
 
     /// <summary>Waits for <c>go</c>, then claims and completes until the queue is empty; prints <c>done N errors E</c>.</summary>
-    private static async Task<int> ClaimLoopAsync(string provider, string connection, Guid projectId, Guid agentId)
+    private static async Task<int> ClaimLoopAsync(string provider, string connection, Guid projectId, Guid agentId, int workers)
     {
         await using var services = CrashChild.Services(provider, connection, TimeProvider.System);
-        await using var scope = services.CreateAsyncScope();
-        var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
-        await claimer.ClaimNextAsync(agentId, Guid.NewGuid()).ContinueWith(_ => { }, TaskScheduler.Default);
-        Console.WriteLine("ready");
-        if (await Console.In.ReadLineAsync() != "go")
+        var scopes = Enumerable.Range(0, workers).Select(_ => services.CreateAsyncScope()).ToList();
+        try
         {
-            return 1;
-        }
-
-        var (done, errors) = (0, 0);
-        while (errors < 100)
-        {
-            try
+            var claimers = scopes.ConvertAll(s => s.ServiceProvider.GetRequiredService<IWorkClaimer>());
+            foreach (var warm in claimers)
             {
-                if (await claimer.ClaimNextAsync(agentId, projectId) is not { } work)
+                await warm.ClaimNextAsync(agentId, Guid.NewGuid()).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            Console.WriteLine("ready");
+            if (await Console.In.ReadLineAsync() != "go")
+            {
+                return 1;
+            }
+
+            var (done, errors) = (0, 0);
+            await Task.WhenAll(claimers.Select(claimer => Task.Run(async () =>
+            {
+                while (Volatile.Read(ref errors) < 100)
                 {
-                    break;
-                }
+                    try
+                    {
+                        if (await claimer.ClaimNextAsync(agentId, projectId) is not { } work)
+                        {
+                            break;
+                        }
 
-                await claimer.CompleteAsync(work.Lease);
-                done++;
-            }
+                        await claimer.CompleteAsync(work.Lease);
+                        if (Interlocked.Increment(ref done) % 20 == 0)
+                        {
+                            // How far it got, and how many write transactions ran on the process's kept writer connection.
+                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress {Volatile.Read(ref done)} kept {KeptTransactions(provider, connection)}"));
+                        }
+                    }
 #pragma warning disable CA1031 // Every exception that reaches the caller is what the test counts.
-            catch (Exception exception)
+                    catch (Exception exception)
 #pragma warning restore CA1031
+                    {
+                        Interlocked.Increment(ref errors);
+                        await Console.Error.WriteLineAsync(exception.ToString());
+                    }
+                }
+            })));
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {done} errors {errors} kept {KeptTransactions(provider, connection)}"));
+            return 0;
+        }
+        finally
+        {
+            foreach (var scope in scopes)
             {
-                errors++;
-                await Console.Error.WriteLineAsync(exception.ToString());
+                await scope.DisposeAsync();
             }
         }
-
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {done} errors {errors}"));
-        return 0;
     }
+
+    private static long KeptTransactions(string provider, string connection) =>
+        provider == "sqlite" && Sqlite.Storage.SqliteOrchestrationProvider.GateOf(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection).DataSource) is { } gate
+            ? gate.WriterTransactions
+            : 0;
 
     /// <summary>Claims, locks, heartbeats, completes, releases, until killed or the queue stays empty for a while.</summary>
     private static async Task<int> WorkAsync(string provider, string connection, Guid projectId, Guid agentId)
