@@ -143,8 +143,8 @@ internal static class SqliteFileLockStrategy
     public static async Task<FileLockRenewalResult?> TryRenewAsync(DbContext db, IOrchestrationProvider provider, FileLockRenewal request, CancellationToken cancellationToken)
     {
         var sql = For(SqlByModel, db, n => new LockSql(n));
-        await using var transaction = await provider.BeginSerializedAsync(db, "locks", cancellationToken).ConfigureAwait(false);
-        EnsureFunctions((SqliteConnection)db.Database.GetDbConnection());
+        await using var transaction = await BeginStatementsAsync(provider, db, "locks", cancellationToken).ConfigureAwait(false);
+        EnsureFunctions(Connection(db));
         var now = Now(request.Clock);
         var expires = now + request.Ttl;
         var at = At(now);
