@@ -62,6 +62,7 @@ internal sealed class WriterQueue : IDisposable
     private static readonly long ProcessId = Environment.ProcessId;
     private static long polls;
     private static long wakes;
+    private static long skips;
 
     private readonly MemoryMappedFile file;
     private readonly MemoryMappedViewAccessor view;
@@ -87,6 +88,9 @@ internal sealed class WriterQueue : IDisposable
 
     /// <summary>Gets how many times the waiters of this process were woken by the kernel when the ticket before theirs passed on.</summary>
     internal static long Wakes => Volatile.Read(ref wakes);
+
+    /// <summary>Gets how many times the waiters of this process skipped a ticket whose holder they took for dead, hung or leaked (not one given up).</summary>
+    internal static long Skips => Volatile.Read(ref skips);
 
     /// <summary>A queue of <paramref name="databasePath"/> that neither takes nor waits on slot locks, as an older library version (or another OS) does; for tests.</summary>
     internal static WriterQueue? Unsignalled(string databasePath) => Open(databasePath + "-writers", signalled: false);
@@ -138,7 +142,11 @@ internal sealed class WriterQueue : IDisposable
 
                     if (ShouldSkip(serving, now - head.Since, now - head.OwnerSince))
                     {
-                        Interlocked.CompareExchange(ref Serving, serving + 1, serving);
+                        if (Interlocked.CompareExchange(ref Serving, serving + 1, serving) == serving)
+                        {
+                            Interlocked.Increment(ref skips);
+                        }
+
                         continue;
                     }
                 }
@@ -388,6 +396,9 @@ internal sealed class WriterQueue : IDisposable
     {
         /// <summary>Gets the ticket this turn was taken with (tickets are served in order).</summary>
         public long Ticket => ticket;
+
+        /// <summary>Gets whether this is a turn of a queue (not the default of a file without one), so disposing it passes a turn on.</summary>
+        public bool IsHeld => queue is not null;
 
         /// <summary>Counts a commit made in this turn; whether it is the one after which the WAL should be checkpointed.</summary>
         public bool CountCommit() => queue is not null && Interlocked.Increment(ref queue.Commits) % CheckpointEvery == 0;

@@ -5,8 +5,9 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace AgentOrchestration.Data.Sqlite.Storage;
 
 /// <summary>
-/// A transaction that, when it ends, lets the next writer (of any process, then of this one) in (closing the gate's kept
-/// connection when none of this process queues, see <see cref="WriterGate"/>), and closes the
+/// A transaction that, when it ends, lets the next writer in: of this process if one queues at the gate, within the
+/// bound of one turn (<see cref="WriterGate.EndTurn"/>), else of the next process, then of this one (closing the gate's
+/// kept connection when none of this process queues, see <see cref="WriterGate"/>), and closes the
 /// connection opened for it unless <paramref name="closeConnection"/> is <see langword="false"/> (a context that owns its
 /// connection, which keeps it open, with its compiled statements, until it is disposed or returned to its pool).
 /// </summary>
@@ -63,8 +64,9 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
                 }
                 finally
                 {
-                    // The transaction is over and SQLite's lock free: the next process need not wait for the close.
-                    turn.Dispose();
+                    // The transaction is over and SQLite's lock free: the turn goes to the next writer of this process, or
+                    // to the next process, which need not wait for the close.
+                    gate.EndTurn(turn);
                 }
 
                 if (closeConnection)
@@ -76,7 +78,7 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             {
                 // Still holding the gate: the kept connection is closed if no writer queues to use it.
                 gate.CloseWriterIfIdle();
-                gate.Semaphore.Release();
+                gate.Leave();
                 CheckpointIfDue(connectionString);
             }
         }
@@ -96,8 +98,9 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
                 }
                 finally
                 {
-                    // The transaction is over and SQLite's lock free: the next process need not wait for the close.
-                    turn.Dispose();
+                    // The transaction is over and SQLite's lock free: the turn goes to the next writer of this process, or
+                    // to the next process, which need not wait for the close.
+                    gate.EndTurn(turn);
                 }
 
                 if (closeConnection)
@@ -109,13 +112,13 @@ internal sealed class ConnectionScopedTransaction(IDbContextTransaction inner, D
             {
                 // Still holding the gate: the kept connection is closed if no writer queues to use it.
                 gate.CloseWriterIfIdle();
-                gate.Semaphore.Release();
+                gate.Leave();
                 CheckpointIfDue(connectionString);
             }
         }
     }
 
-    /// <summary>After the turn is passed on, so no other process waits through the checkpoint.</summary>
+    /// <summary>Once the gate is left; the checkpoint runs on a connection of its own, so no writer waits through it.</summary>
     private void CheckpointIfDue(string connectionString)
     {
         if (committed && turn.CountCommit())

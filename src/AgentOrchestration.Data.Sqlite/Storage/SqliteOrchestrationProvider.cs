@@ -109,7 +109,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
         }
         catch
         {
-            gate.Semaphore.Release();
+            gate.Leave();
             throw;
         }
 
@@ -133,8 +133,9 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
             // Default Timeout=0 means "wait indefinitely" in Microsoft.Data.Sqlite: then only the token ends the wait.
             var giveUpAt = previousTimeout <= 0 ? long.MaxValue : Environment.TickCount64 + (previousTimeout * 1000L);
 
-            // Last before BEGIN, so the turn covers only the transaction: the other processes' writers wait in order.
-            var turn = file is null || WriterQueue.For(file) is not { } queue ? default : await queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+            // Last before BEGIN, so the turn covers only the transaction: the other processes' writers wait in order. The
+            // turn may be the one the writer before this one in the gate left for it (WriterGate.EndTurn).
+            var turn = file is null || WriterQueue.For(file) is not { } queue ? default : await gate.TurnAsync(queue, cancellationToken).ConfigureAwait(false);
             try
             {
                 for (var attempt = 0; ; attempt++)
@@ -186,7 +187,7 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
                 await context.Database.CloseConnectionAsync().ConfigureAwait(false);
             }
 
-            gate.Semaphore.Release();
+            gate.Leave();
             throw;
         }
     }

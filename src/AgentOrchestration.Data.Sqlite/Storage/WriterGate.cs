@@ -1,5 +1,6 @@
 using System.Data;
 using AgentOrchestration.Data.Sqlite.Connections;
+using AgentOrchestration.Data.Sqlite.Locking;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -15,6 +16,15 @@ namespace AgentOrchestration.Data.Sqlite.Storage;
 /// connection compiled serve every writer. It is opened only while the gate is held and closed (returned to
 /// Microsoft.Data.Sqlite's pool) by the holder that finds nobody queued behind it, so it never outlives the writers
 /// using it.
+/// <para>
+/// The gate also hands the cross-process turn (<see cref="WriterQueue"/>) from one of its holders to the next: a holder
+/// whose transaction has ended while another writer of this process queues here leaves its turn, still held and still
+/// beating, for that writer (<see cref="EndTurn"/>), instead of passing it to the next process, which would wake and
+/// reread the pages this process changed. At most <see cref="TransactionsPerTurn"/> transactions, and none begun after
+/// <see cref="TurnBudget"/>, run in one turn, so the other processes still take turns first come, first served. A left
+/// turn is only ever held by the gate, and every holder leaves through <see cref="Leave"/>, which gives it back to the
+/// queue at once if no writer of this process got the gate to take it (one cancelled while queued, or none left).
+/// </para>
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A gate lives as long as the process (one per database file), as its semaphore did before; the kept connection is closed by its holders.")]
 internal sealed class WriterGate
@@ -22,22 +32,54 @@ internal sealed class WriterGate
     /// <summary>sqlite3_db_status's count of pages read into the page cache because they were not in it.</summary>
     private const int CacheMissStatus = 8;
 
+    /// <summary>
+    /// Write transactions one cross-process turn carries at most. Two writers of a process alternating take a turn for
+    /// a claim and a completion each; more would make the other processes' claims wait longer than the hand-overs
+    /// saved (measured in the benchmark's contention scenario, see docs/performance.md).
+    /// </summary>
+    internal const int TransactionsPerTurn = 4;
+
+    /// <summary>How long after a turn came a transaction may still begin in it (a slow transaction ends the run of them early).</summary>
+    internal static readonly TimeSpan TurnBudget = TimeSpan.FromMilliseconds(10);
+
+    private static long handOvers;
+
     private readonly SemaphoreSlim semaphore = new(1, 1);
+    private readonly long turnBudget;
     private int waiting;
+
+    /// <summary>The turn a holder left for the next one (default: none); only touched while the gate is held.</summary>
+    private WriterQueue.Turn left;
+
+    /// <summary>Whether <see cref="left"/> holds a turn, for <see cref="Leave"/> to read after it released the gate.</summary>
+    private volatile bool hasLeft;
+    private int turnTransactions;
+    private long turnSince;
+    private int longestTurn;
     private SqliteConnection? writer;
     private string? writerKey;
     private long writerMissesAtOpen;
     private long closedMisses;
     private long writerTransactions;
 
-    /// <summary>Gets the semaphore the gate is (released by the transaction that holds it).</summary>
-    public SemaphoreSlim Semaphore => semaphore;
-
     /// <summary>Gets whether another writer of this process waits for the gate (read by its holder).</summary>
     public bool OthersWaiting => Volatile.Read(ref waiting) > 0;
 
     /// <summary>Gets whether the kept connection is open (read by the gate's holder).</summary>
     public bool HasWriter => writer is not null;
+
+    /// <summary>Initializes a new instance of the <see cref="WriterGate"/> class.</summary>
+    /// <param name="turnBudget"><see cref="TurnBudget"/> unless a test needs its turns to outlast a slow step of its own.</param>
+    public WriterGate(TimeSpan? turnBudget = null) => this.turnBudget = (long)(turnBudget ?? TurnBudget).TotalMilliseconds;
+
+    /// <summary>Gets how many times a holder of any gate of this process took the turn the holder before it left (for tests).</summary>
+    internal static long HandOvers => Interlocked.Read(ref handOvers);
+
+    /// <summary>Gets the most write transactions one cross-process turn carried through this gate (for tests).</summary>
+    internal int LongestTurn => Volatile.Read(ref longestTurn);
+
+    /// <summary>Gets whether a turn left by a holder waits in the gate for the next one (for tests).</summary>
+    internal bool HasLeftTurn => hasLeft;
 
     /// <summary>Gets how many write transactions ran on the kept connection (for tests).</summary>
     internal long WriterTransactions => Interlocked.Read(ref writerTransactions);
@@ -54,7 +96,7 @@ internal sealed class WriterGate
             }
             finally
             {
-                semaphore.Release();
+                Leave();
             }
         }
     }
@@ -71,12 +113,12 @@ internal sealed class WriterGate
             }
             finally
             {
-                semaphore.Release();
+                Leave();
             }
         }
     }
 
-    /// <summary>Waits for the gate; the caller releases <see cref="Semaphore"/> once its write transaction has ended.</summary>
+    /// <summary>Waits for the gate; the caller <see cref="Leave"/>s it once its write transaction has ended.</summary>
     public async Task EnterAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref waiting);
@@ -87,6 +129,66 @@ internal sealed class WriterGate
         finally
         {
             Interlocked.Decrement(ref waiting);
+        }
+    }
+
+    /// <summary>
+    /// By the holder, last before <c>BEGIN</c>: the turn the holder before it left (<see cref="EndTurn"/>), or a new one
+    /// from <paramref name="queue"/>.
+    /// </summary>
+    public ValueTask<WriterQueue.Turn> TurnAsync(WriterQueue queue, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!hasLeft)
+        {
+            return EnterAsync(queue, cancellationToken);
+        }
+
+        var turn = left;
+        (left, hasLeft) = (default, false);
+        turnTransactions++;
+        longestTurn = Math.Max(longestTurn, turnTransactions);
+        Interlocked.Increment(ref handOvers);
+        return ValueTask.FromResult(turn);
+    }
+
+    /// <summary>
+    /// By the holder, once its transaction has ended (SQLite's lock is free): leaves <paramref name="turn"/> for the
+    /// writer of this process queued behind it, within the bound, or passes it on to the next process.
+    /// </summary>
+    public void EndTurn(WriterQueue.Turn turn)
+    {
+        if (turn.IsHeld && OthersWaiting && turnTransactions < TransactionsPerTurn && Environment.TickCount64 - turnSince < turnBudget)
+        {
+            (left, hasLeft) = (turn, true);
+            return;
+        }
+
+        turn.Dispose();
+    }
+
+    /// <summary>
+    /// By the holder, last (whether its transaction ran or it failed before): lets the next writer of this process in.
+    /// A turn left in the gate that no writer took with it goes back to the queue now, not when the other processes'
+    /// writers would give up on it (a second with no beat, and it beats): a writer queued here may have been cancelled
+    /// since it was counted, or the holder left without taking it.
+    /// </summary>
+    public void Leave()
+    {
+        semaphore.Release();
+
+        // The gate is free with a turn in it only if no writer was queued to take the gate over: take it back, give the
+        // turn up. If another writer holds the gate, it leaves through here too, and looks again.
+        if (hasLeft && semaphore.Wait(0))
+        {
+            if (hasLeft)
+            {
+                var turn = left;
+                (left, hasLeft) = (default, false);
+                turn.Dispose();
+            }
+
+            semaphore.Release();
         }
     }
 
@@ -158,6 +260,14 @@ internal sealed class WriterGate
 
             closing.Dispose();
         }
+    }
+
+    private async ValueTask<WriterQueue.Turn> EnterAsync(WriterQueue queue, CancellationToken cancellationToken)
+    {
+        var turn = await queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+        (turnTransactions, turnSince) = (1, Environment.TickCount64);
+        longestTurn = Math.Max(longestTurn, 1);
+        return turn;
     }
 
     private static long Misses(sqlite3 handle) =>

@@ -214,7 +214,11 @@ public static class SoakChild
         }
     }
 
-    /// <summary>Waits for <c>go</c>, then claims and completes until the queue is empty; prints <c>done N errors E</c>.</summary>
+    /// <summary>
+    /// Waits for <c>go</c>, then claims and completes until the queue is empty; prints <c>done N errors E kept K handovers H
+    /// longest L</c>: on SQLite, the write transactions on the kept connection, the cross-process turns one writer left for
+    /// the next, and the most transactions one turn carried.
+    /// </summary>
     private static async Task<int> ClaimLoopAsync(string provider, string connection, Guid projectId, Guid agentId, int workers)
     {
         await using var services = CrashChild.Services(provider, connection, TimeProvider.System);
@@ -262,7 +266,8 @@ public static class SoakChild
                 }
             })));
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {done} errors {errors} kept {KeptTransactions(provider, connection)}"));
+            var gate = Gate(provider, connection);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {done} errors {errors} kept {gate?.WriterTransactions ?? 0} handovers {Sqlite.Storage.WriterGate.HandOvers} longest {gate?.LongestTurn ?? 0}"));
             return 0;
         }
         finally
@@ -274,10 +279,10 @@ public static class SoakChild
         }
     }
 
-    private static long KeptTransactions(string provider, string connection) =>
-        provider == "sqlite" && Sqlite.Storage.SqliteOrchestrationProvider.GateOf(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection).DataSource) is { } gate
-            ? gate.WriterTransactions
-            : 0;
+    private static long KeptTransactions(string provider, string connection) => Gate(provider, connection)?.WriterTransactions ?? 0;
+
+    private static Sqlite.Storage.WriterGate? Gate(string provider, string connection) =>
+        provider == "sqlite" ? Sqlite.Storage.SqliteOrchestrationProvider.GateOf(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection).DataSource) : null;
 
     /// <summary>Claims, locks, heartbeats, completes, releases, until killed or the queue stays empty for a while.</summary>
     private static async Task<int> WorkAsync(string provider, string connection, Guid projectId, Guid agentId)

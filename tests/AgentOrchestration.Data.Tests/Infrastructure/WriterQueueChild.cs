@@ -14,8 +14,9 @@ namespace AgentOrchestration.Data.Tests.Infrastructure;
 /// <c>release</c>; prints <c>released</c>.</item>
 /// <item><c>writer-queue hold-unsignalled DATABASE LOG</c>: as <c>hold</c>, through a queue that takes no slot lock (as an
 /// older library version, or another OS, does).</item>
-/// <item><c>writer-queue wait DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, and prints <c>turn POLLS WAKES</c> when
-/// its turn has come and gone: how many times it looked again after a timer, and how many times the kernel woke it.</item>
+/// <item><c>writer-queue wait DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, and prints <c>turn POLLS WAKES SKIPS</c>
+/// when its turn has come and gone: how many times it looked again after a timer, how many times the kernel woke it, and
+/// how many tickets before it it skipped as dead, hung or leaked.</item>
 /// <item><c>writer-queue cancel DATABASE LOG</c>: takes a ticket, prints <c>queued</c>, gives it up when it reads
 /// <c>cancel</c> and prints <c>cancelled</c>.</item>
 /// <item><c>writer-queue rate DATABASE MILLISECONDS</c>: prints <c>ready</c>, waits for <c>go</c>, then takes turns (a
@@ -114,7 +115,7 @@ public static class WriterQueueChild
         using var turn = await entering;
         Append(log, "enter", turn.Ticket);
         Append(log, "leave", turn.Ticket);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"turn {WriterQueue.Polls} {WriterQueue.Wakes}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"turn {WriterQueue.Polls} {WriterQueue.Wakes} {WriterQueue.Skips}"));
         return 0;
     }
 

@@ -119,7 +119,7 @@ public sealed class SqliteKeptWriterTests
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var (project, agents) = await SeedAsync(database, processes, items);
         var children = agents.Select(a => LiveChild.Start("soak", "claim-loop", "sqlite", database.ConnectionString, project.Id.ToString(), a.Id.ToString(), "3")).ToList();
-        var results = new List<(int Done, int Errors, long Kept)>();
+        var results = new List<(int Done, int Errors, long Kept, long HandOvers, int Longest)>();
         try
         {
             foreach (var child in children)
@@ -135,7 +135,7 @@ public sealed class SqliteKeptWriterTests
             foreach (var child in children)
             {
                 var parts = (await child.WaitForAsync("done ")).Split(' ');
-                results.Add((int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[5], CultureInfo.InvariantCulture)));
+                results.Add((int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[5], CultureInfo.InvariantCulture), long.Parse(parts[7], CultureInfo.InvariantCulture), int.Parse(parts[9], CultureInfo.InvariantCulture)));
             }
         }
         finally
@@ -151,6 +151,10 @@ public sealed class SqliteKeptWriterTests
             Assert.That(results.Select(r => r.Errors), Is.All.Zero, "errors reaching a caller");
             Assert.That(results.Sum(r => r.Done), Is.EqualTo(items));
             Assert.That(results.Sum(r => r.Kept), Is.Positive, "writers queued in a process wrote on its kept connection");
+
+            // The cross-process turn went from writer to writer of a process, never for more than the bound at a time.
+            Assert.That(results.Sum(r => r.HandOvers), Is.Positive, "turns handed to the next writer of the process");
+            Assert.That(results.Select(r => r.Longest), Is.All.InRange(1, WriterGate.TransactionsPerTurn), "transactions per turn");
         });
         await AssertEachCompletedOnceAsync(database, items);
     }
