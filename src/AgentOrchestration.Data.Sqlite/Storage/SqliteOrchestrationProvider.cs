@@ -299,6 +299,15 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>The gate of a database file (for tests), or <see langword="null"/> if no library write has used it yet.</summary>
     internal static WriterGate? GateOf(string databasePath) => Gates.TryGetValue(Path.GetFullPath(databasePath), out var gate) ? gate : null;
 
+    /// <summary>Gives a database file no library write has used yet a gate of a test's own (with a turn budget of its own).</summary>
+    internal static void UseGate(string databasePath, WriterGate gate)
+    {
+        if (!Gates.TryAdd(Path.GetFullPath(databasePath), gate))
+        {
+            throw new InvalidOperationException($"The database '{databasePath}' has a writer gate already.");
+        }
+    }
+
     /// <summary>
     /// Whether a connection the library opens itself from the context's connection string is set up as the context's:
     /// not in shared-cache mode (its connections share one page cache already, and lock tables within it), and no

@@ -1,7 +1,10 @@
 using System.Globalization;
 using AgentOrchestration.Data.Sqlite.Locking;
 using AgentOrchestration.Data.Sqlite.Storage;
+using AgentOrchestration.Data.Storage;
 using AgentOrchestration.Data.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace AgentOrchestration.Data.Tests.Reliability;
 
@@ -137,6 +140,33 @@ public sealed class TurnHandOverTests
 
             await AssertGivenBackAsync(gate, other);
         }
+    }
+
+    [Test]
+    public async Task A_turn_left_for_a_library_writer_whose_connection_fails_to_open_goes_back_to_the_queue()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var file = new SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        var gate = new WriterGate(Budget);
+        SqliteOrchestrationProvider.UseGate(file, gate);
+        await using var holder = database.CreateContext();
+        var provider = OrchestrationProviders.For(holder);
+        var handOversBefore = WriterGate.HandOvers;
+        var held = await provider.BeginSerializedAsync(holder, "test", CancellationToken.None);
+        await using var other = LiveChild.Start("writer-queue", "wait", file, log);
+        await other.WaitForAsync("queued");
+
+        // A writer of this process queued at the gate: its connection cannot open (a password, which this SQLite build
+        // cannot use), so it gets the gate with the turn left for it and fails before BEGIN.
+        await using var failing = new AgentOrchestrationDbContext(database.Options<AgentOrchestrationDbContext>(
+            b => b.UseSqlite(new SqliteConnectionStringBuilder(database.ConnectionString) { Password = "none" }.ConnectionString)));
+        var begun = provider.BeginSerializedAsync(failing, "test", CancellationToken.None);
+        Assert.That(gate.OthersWaiting, Is.True, "queued at the gate");
+        await held.DisposeAsync();
+        Assert.That(async () => await begun, Throws.Exception);
+
+        await AssertGivenBackAsync(gate, other);
+        Assert.That(WriterGate.HandOvers, Is.EqualTo(handOversBefore), "the failing writer never took the turn");
     }
 
     /// <summary>The test process holds the gate and a turn; another process's writer has the next ticket.</summary>
