@@ -15,8 +15,9 @@ namespace AgentOrchestration.Data.PostgreSql.Locking;
 /// <summary>
 /// File lock acquisition, release, renewal and release of all in one round trip each. A batch of three statements in one implicit transaction:
 /// the project's lock scope (the advisory lock of <c>LockScope.FileLocks</c>, keyed in SQL exactly as
-/// <see cref="PostgreSqlLocks.AdvisoryKey"/> keys it, from the session's project), the session's row lock (as the general
-/// path's guard takes it), and the write, whose snapshot is taken once both are held. The write checks everything in SQL
+/// <see cref="PostgreSqlLocks.AdvisoryKey"/> keys it, from the session's project; not for a release, see
+/// <see cref="TryReleaseAsync"/>), the session's row lock (as the general path's guard takes it), and the write, whose
+/// snapshot is taken once both are held. The write checks everything in SQL
 /// and writes only when the common case holds; otherwise it writes nothing and the general path decides exactly under
 /// the same locks, except for a refused acquisition, which the same round trip names.
 /// </summary>
@@ -90,7 +91,11 @@ internal static class PostgreSqlFileLockStrategy
             write.Parameters.Add(new NpgsqlParameter("paths", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Paths.ToArray() });
         }
 
-        return await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], async (reader, ct) =>
+        // Under the session's row lock only, as a release joined to a caller's transaction (ending a session) already runs:
+        // every writer of the session's locks holds that lock, and deleting locks can never let two sessions overlap, so
+        // releases need not queue behind the project's acquisitions. Renewal keeps the scope: extending a lock another
+        // session's acquisition has just judged expired would.
+        return await OneTripBatch.RunAsync(db, [RowLock(sql, request.SessionId), write], async (reader, ct) =>
         {
             if (!await reader.ReadAsync(ct).ConfigureAwait(false))
             {

@@ -140,8 +140,9 @@ internal interface IOrchestrationProvider
     Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The fast path of releasing file locks: one round trip, under the same locks as the general path, when the session
-    /// exists and holds no expired lock; deletes the requested locks it holds, with their events and the session's list.
+    /// The fast path of releasing file locks: one round trip, under the session's row lock at least (deleting locks never
+    /// lets two sessions overlap, so it need not wait for the project's lock scope), when the session exists and holds no
+    /// expired lock; deletes the requested locks it holds, with their events and the session's list.
     /// <see langword="null"/> (nothing written) otherwise. Only called outside a caller's transaction.
     /// </summary>
     /// <param name="context">The context whose connection runs the statement.</param>
