@@ -15,15 +15,19 @@ namespace AgentOrchestration.Data.PostgreSql.Locking;
 /// <summary>
 /// File lock acquisition, release, renewal and release of all in one round trip each. A batch of three statements in one implicit transaction:
 /// the project's lock scope (the advisory lock of <c>LockScope.FileLocks</c>, keyed in SQL exactly as
-/// <see cref="PostgreSqlLocks.AdvisoryKey"/> keys it, from the session's project), the session's row lock (as the general
-/// path's guard takes it), and the write, whose snapshot is taken once both are held. The write checks everything in SQL
-/// and writes only when the common case holds; otherwise it writes nothing and the general path decides exactly (and
-/// refuses with the precise exception) under the same locks.
+/// <see cref="PostgreSqlLocks.AdvisoryKey"/> keys it, from the session's project; not for a release, see
+/// <see cref="TryReleaseAsync"/>), the session's row lock (as the general path's guard takes it), and the write, whose
+/// snapshot is taken once both are held. The write checks everything in SQL
+/// and writes only when the common case holds; otherwise it writes nothing and the general path decides exactly under
+/// the same locks, except for a refused acquisition, which the same round trip names.
 /// </summary>
 /// <remarks>
 /// Acquiring grants only when no live lock of another session in the project could overlap a requested path by the
-/// prefix test of <see cref="LockPatterns.MayOverlap"/>, which never misses an overlap; an exact decision needs the
-/// pattern matcher, so any doubt goes to the general path. Sessions whose list (<c>agent_sessions.file_locks</c>, sorted
+/// prefix test of <see cref="LockPatterns.MayOverlap"/>, which never misses an overlap. When some could, the statement
+/// returns them instead (for an active session), and the pattern matcher judges them exactly here: any that overlaps
+/// makes the refusal the general path would make (<see cref="FileLockService.Refusal"/>: it checks conflicts before it
+/// purges or refreshes anything, and writes nothing when it refuses); none that does leaves the decision to the general
+/// path. Sessions whose list (<c>agent_sessions.file_locks</c>, sorted
 /// by ordinal path) would hold a character at or above U+E000 also take the general path: there the UTF-16 order of
 /// .NET and the code point order of the database (<c>COLLATE "C"</c> on UTF-8) can differ.
 /// </remarks>
@@ -48,10 +52,32 @@ internal static class PostgreSqlFileLockStrategy
         write.Parameters.Add(new NpgsqlParameter("lock_type", NpgsqlDbType.Text) { Value = StoredEnum.ToStore(request.LockType) });
         AddTtl(write, request.Ttl);
 
-        return await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], static async (reader, ct) =>
-            await reader.ReadAsync(ct).ConfigureAwait(false)
-                ? new FileLockGrant(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), UtcTimestampConverter.FromStore(reader.GetDateTime(2)))
-                : null, cancellationToken).ConfigureAwait(false);
+        var (grant, held) = await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], static async (reader, ct) =>
+        {
+            // One row of the grant, or the other sessions' locks the prefix test could not rule out, or nothing (doubt).
+            var held = new List<FileLockInfo>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                if (!reader.IsDBNull(2))
+                {
+                    return (new FileLockGrant(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), UtcTimestampConverter.FromStore(reader.GetDateTime(2))), held);
+                }
+
+                held.Add(new FileLockInfo(ReadLock(reader, 4, reader.GetString(3), null), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
+            }
+
+            return ((FileLockGrant?)null, held);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // Nothing was written. The general path checks conflicts before anything else, so those it would report, judged
+        // exactly among the candidates (a superset of the overlapping locks), are its refusal whatever else it would do;
+        // candidates of which none truly overlaps leave the decision to it.
+        if (grant is null && FileLockService.Refusal(request.SessionId, request.Paths, request.LockType, held) is { } refusal)
+        {
+            throw refusal;
+        }
+
+        return grant;
     }
 
     public static async Task<FileLockReleaseResult?> TryReleaseAsync(DbContext db, FileLockRelease request, CancellationToken cancellationToken)
@@ -65,7 +91,11 @@ internal static class PostgreSqlFileLockStrategy
             write.Parameters.Add(new NpgsqlParameter("paths", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Paths.ToArray() });
         }
 
-        return await OneTripBatch.RunAsync(db, [ScopeLock(sql, request.SessionId), RowLock(sql, request.SessionId), write], async (reader, ct) =>
+        // Under the session's row lock only, as a release joined to a caller's transaction (ending a session) already runs:
+        // every writer of the session's locks holds that lock, and deleting locks can never let two sessions overlap, so
+        // releases need not queue behind the project's acquisitions. Renewal keeps the scope: extending a lock another
+        // session's acquisition has just judged expired would.
+        return await OneTripBatch.RunAsync(db, [RowLock(sql, request.SessionId), write], async (reader, ct) =>
         {
             if (!await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -73,28 +103,7 @@ internal static class PostgreSqlFileLockStrategy
             }
 
             var agentId = reader.IsDBNull(0) ? (Guid?)null : reader.GetGuid(0);
-            var released = new List<FileLock>();
-            do
-            {
-                if (!reader.IsDBNull(1))
-                {
-                    released.Add(new FileLock
-                    {
-                        Id = reader.GetGuid(1),
-                        ProjectId = reader.GetGuid(2),
-                        FilePath = reader.GetString(3),
-                        LockedBySession = request.SessionId,
-                        LockType = StoredEnum.FromStore<FileLockType>(reader.GetString(4)),
-                        AcquiredAt = UtcTimestampConverter.FromStore(reader.GetDateTime(5)),
-                        ExpiresAt = UtcTimestampConverter.FromStore(reader.GetDateTime(6)),
-                    });
-                }
-            }
-            while (await reader.ReadAsync(ct).ConfigureAwait(false));
-
-            // In the order the general path releases them: the session's locks by ordinal path.
-            released.Sort((a, b) => string.CompareOrdinal(a.FilePath, b.FilePath));
-            return new FileLockReleaseResult(agentId, released);
+            return new FileLockReleaseResult(agentId, await ReadOwnAsync(reader, 1, request.SessionId, null, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -117,30 +126,41 @@ internal static class PostgreSqlFileLockStrategy
 
             // The expiry the general path returns: now + TTL to the tick (the column keeps microseconds).
             var expires = UtcTimestampConverter.FromStore(reader.GetDateTime(1)) + request.Ttl;
-            var renewed = new List<FileLock>();
-            do
-            {
-                if (!reader.IsDBNull(2))
-                {
-                    renewed.Add(new FileLock
-                    {
-                        Id = reader.GetGuid(2),
-                        ProjectId = reader.GetGuid(3),
-                        FilePath = reader.GetString(4),
-                        LockedBySession = request.SessionId,
-                        LockType = StoredEnum.FromStore<FileLockType>(reader.GetString(5)),
-                        AcquiredAt = UtcTimestampConverter.FromStore(reader.GetDateTime(6)),
-                        ExpiresAt = expires,
-                    });
-                }
-            }
-            while (await reader.ReadAsync(ct).ConfigureAwait(false));
-
-            // In the order the general path renews them: the session's locks by ordinal path.
-            renewed.Sort((a, b) => string.CompareOrdinal(a.FilePath, b.FilePath));
-            return new FileLockRenewalResult(agentId, renewed);
+            return new FileLockRenewalResult(agentId, await ReadOwnAsync(reader, 2, request.SessionId, expires, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The session's locks a release or renewal returned, from the current row on (a row without a lock stands for none),
+    /// in the order the general path returns them: by ordinal path.
+    /// </summary>
+    private static async Task<List<FileLock>> ReadOwnAsync(NpgsqlDataReader reader, int offset, string sessionId, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        var locks = new List<FileLock>();
+        do
+        {
+            if (!reader.IsDBNull(offset))
+            {
+                locks.Add(ReadLock(reader, offset, sessionId, expiresAt));
+            }
+        }
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false));
+
+        locks.Sort(static (a, b) => string.CompareOrdinal(a.FilePath, b.FilePath));
+        return locks;
+    }
+
+    /// <summary>A lock of <paramref name="lockedBy"/> from the columns id, project, path, type, acquired and expiry at <paramref name="offset"/> on (the expiry read only without <paramref name="expiresAt"/>).</summary>
+    private static FileLock ReadLock(NpgsqlDataReader reader, int offset, string lockedBy, DateTimeOffset? expiresAt) => new()
+    {
+        Id = reader.GetGuid(offset),
+        ProjectId = reader.GetGuid(offset + 1),
+        FilePath = reader.GetString(offset + 2),
+        LockedBySession = lockedBy,
+        LockType = StoredEnum.FromStore<FileLockType>(reader.GetString(offset + 3)),
+        AcquiredAt = UtcTimestampConverter.FromStore(reader.GetDateTime(offset + 4)),
+        ExpiresAt = expiresAt ?? (reader.IsDBNull(offset + 5) ? null : UtcTimestampConverter.FromStore(reader.GetDateTime(offset + 5))),
+    };
 
     /// <summary><see cref="LockPatterns.LiteralPrefix"/> in SQL: the text before the first wildcard, without a <c>/</c> that ends it.</summary>
     internal static string LiteralPrefixSql(string path) => $"regexp_replace(substring({path} from '^[^*?]*'), '/$', '')";
@@ -226,15 +246,19 @@ internal static class PostgreSqlFileLockStrategy
                 WHERE s.{S("SessionId")} = @session AND s.{S("Status")} = '{StoredEnum.ToStore(SessionStatus.Active)}'
             ), requested AS (
                 SELECT * FROM unnest(@ids, @paths, @prefixes) WITH ORDINALITY AS r(id, path, prefix, ord)
-            ), {Own()}, granted AS MATERIALIZED (
+            ), {Own()}, blocking AS MATERIALIZED (
+                SELECT l.{L("Id")} AS id, l.{L("ProjectId")} AS project_id, l.{L("FilePath")} AS path, l.{L("LockType")} AS lock_type,
+                    l.{L("AcquiredAt")} AS acquired_at, l.{L("ExpiresAt")} AS expires_at, l.{L("LockedBySession")} AS holder, h.{S("AgentId")} AS agent_id
+                FROM session s
+                JOIN {Locks} l ON l.{L("ProjectId")} = s.project_id AND l.{L("LockedBySession")} <> @session
+                JOIN {Sessions} h ON h.{S("SessionId")} = l.{L("LockedBySession")}
+                WHERE (l.{L("ExpiresAt")} IS NULL OR l.{L("ExpiresAt")} > {Now})
+                  AND (@lock_type = '{Exclusive}' OR l.{L("LockType")} = '{Exclusive}')
+                  AND EXISTS (SELECT 1 FROM requested r WHERE starts_with(r.prefix, {HeldPrefix("l")}) OR starts_with({HeldPrefix("l")}, r.prefix))
+            ), granted AS MATERIALIZED (
                 SELECT s.project_id, s.agent_id, {Now} AS at, {Now} + (@ttl_us * interval '1 microsecond') AS expires
                 FROM session s
-                WHERE {OwnCommon()} AND NOT EXISTS (SELECT 1 FROM own o WHERE o.path = ANY(@paths))
-                  AND NOT EXISTS (
-                      SELECT 1 FROM {Locks} l JOIN requested r ON starts_with(r.prefix, {HeldPrefix("l")}) OR starts_with({HeldPrefix("l")}, r.prefix)
-                      WHERE l.{L("ProjectId")} = s.project_id AND l.{L("LockedBySession")} <> @session
-                        AND (l.{L("ExpiresAt")} IS NULL OR l.{L("ExpiresAt")} > {Now})
-                        AND (@lock_type = '{Exclusive}' OR l.{L("LockType")} = '{Exclusive}'))
+                WHERE {OwnCommon()} AND NOT EXISTS (SELECT 1 FROM own o WHERE o.path = ANY(@paths)) AND NOT EXISTS (SELECT 1 FROM blocking)
             ), inserted AS (
                 INSERT INTO {Locks} ({L("Id")}, {L("ProjectId")}, {L("FilePath")}, {L("LockedBySession")}, {L("LockType")}, {L("AcquiredAt")}, {L("ExpiresAt")})
                 SELECT r.id, g.project_id, r.path, @session, @lock_type, g.at, g.expires FROM requested r CROSS JOIN granted g
@@ -250,7 +274,10 @@ internal static class PostgreSqlFileLockStrategy
                     SELECT {JsonList()} FROM (SELECT o.path, o.lock_type, o.expires_at FROM own o UNION ALL SELECT r.path, @lock_type, g.expires FROM requested r CROSS JOIN granted g) x)
                 FROM granted g WHERE s.{S("SessionId")} = @session
             )
-            SELECT project_id, agent_id, at FROM granted
+            SELECT project_id, agent_id, at, NULL AS holder, NULL::uuid AS id, NULL::uuid, NULL AS path, NULL AS lock_type, NULL::timestamptz, NULL::timestamptz FROM granted
+            UNION ALL
+            SELECT NULL, agent_id, NULL, holder, id, project_id, path, lock_type, acquired_at, expires_at FROM blocking
+            WHERE current_setting('server_encoding') = 'UTF8'
             """;
 
         /// <summary>The release of the paths in <c>@paths</c>, or of every lock of the session (<paramref name="all"/>, no <c>@paths</c>).</summary>

@@ -227,25 +227,10 @@ internal static class SqliteFileLockStrategy
             }
         }
 
-        if (held.Count == 0)
+        if (FileLockService.Refusal(request.SessionId, request.Paths, request.LockType, held) is { } refusal)
         {
-            return;
+            throw refusal;
         }
-
-        held = [.. held.OrderBy(l => l.Path, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal)];
-        var conflicts = new List<FileLockConflict>();
-        foreach (var path in request.Paths)
-        {
-            foreach (var other in held)
-            {
-                if (LockPatterns.Overlaps(path, other.Path))
-                {
-                    conflicts.Add(new FileLockConflict(path, request.LockType, other));
-                }
-            }
-        }
-
-        throw new FileLockConflictException(request.SessionId, conflicts);
     }
 
     private static DateTimeOffset Now(TimeProvider? clock) =>

@@ -42,22 +42,9 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
             await GuardSessionAsync(session, requireActive: true, operation, cancellationToken).ConfigureAwait(false);
             var (all, others) = await ReadLocksAsync(session, now, withOthers: true, cancellationToken).ConfigureAwait(false);
 
-            var conflicts = new List<FileLockConflict>();
-            foreach (var path in requested)
+            if (Refusal(sessionId, requested, lockType, others) is { } refusal)
             {
-                foreach (var held in others)
-                {
-                    var blocks = lockType == FileLockType.Exclusive || held.LockType == FileLockType.Exclusive;
-                    if (blocks && LockPatterns.Overlaps(path, held.Path))
-                    {
-                        conflicts.Add(new FileLockConflict(path, lockType, held));
-                    }
-                }
-            }
-
-            if (conflicts.Count > 0)
-            {
-                throw new FileLockConflictException(sessionId, conflicts);
+                throw refusal;
             }
 
             var own = await PurgeExpiredAsync(work, session, all, cancellationToken).ConfigureAwait(false);
@@ -298,6 +285,31 @@ internal sealed class FileLockService(OrchestrationContext orchestration, WriteT
             renewed => renewed?.Renewed.Count ?? 0,
             cancellationToken).ConfigureAwait(false);
         return result is null ? null : [.. result.Renewed.Select(r => new FileLockInfo(r, result.AgentId))];
+    }
+
+    /// <summary>
+    /// The refusal of an acquisition, as the general path words it (the providers' fast paths refuse with it too): every
+    /// requested path, as asked, against each live lock of another session in <paramref name="others"/>, by held path and
+    /// then holder session, that blocks it (either side exclusive, and the patterns overlap); <see langword="null"/> when
+    /// none does. <paramref name="others"/> may hold more locks than conflict (a provider's conservative candidates).
+    /// </summary>
+    internal static FileLockConflictException? Refusal(string sessionId, IEnumerable<string> requested, FileLockType lockType, IEnumerable<FileLockInfo> others)
+    {
+        var held = others.OrderBy(l => l.Path, StringComparer.Ordinal).ThenBy(l => l.SessionId, StringComparer.Ordinal).ToList();
+        var conflicts = new List<FileLockConflict>();
+        foreach (var path in requested)
+        {
+            foreach (var other in held)
+            {
+                var blocks = lockType == FileLockType.Exclusive || other.LockType == FileLockType.Exclusive;
+                if (blocks && LockPatterns.Overlaps(path, other.Path))
+                {
+                    conflicts.Add(new FileLockConflict(path, lockType, other));
+                }
+            }
+        }
+
+        return conflicts.Count == 0 ? null : new FileLockConflictException(sessionId, conflicts);
     }
 
     private static string Stored(FileLockType type) => StoredEnum.ToStore(type);

@@ -17,7 +17,8 @@ namespace AgentOrchestration.Data.Locks;
 /// its own project.
 /// </para>
 /// <para>
-/// Every change runs in one transaction serialized per project: the <c>file_locks</c> rows, the session's
+/// Every change runs in one transaction, serialized per session, and acquisitions and renewals also per project (a
+/// release only ever removes locks, so it cannot let two sessions overlap): the <c>file_locks</c> rows, the session's
 /// <c>agent_sessions.file_locks</c> JSON (always the list of the session's rows, each with its expiry) and the events
 /// (<c>file_lock.acquired</c>, <c>file_lock.renewed</c>, <c>file_lock.released</c>, <c>file_lock.expired</c>, actor = the session
 /// key) commit together. A session's own expired locks are deleted, with a <c>file_lock.expired</c> event, whenever it

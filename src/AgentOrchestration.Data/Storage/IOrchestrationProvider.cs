@@ -128,8 +128,10 @@ internal interface IOrchestrationProvider
     /// The fast path of acquiring file locks: one round trip, under the same locks as the general path, when the session is
     /// active, holds none of the paths and no expired lock, and no live lock of another session in the project could
     /// overlap a requested path (a conservative test, <see cref="Locks.LockPatterns.LiteralPrefix"/>); inserts the locks,
-    /// their events and the session's list. <see langword="null"/> (nothing written) otherwise: the general path decides
-    /// exactly. Only called outside a caller's transaction.
+    /// their events and the session's list. When live locks of other sessions conflict with it (for an active session),
+    /// throws the general path's <see cref="FileLockConflictException"/> (<see cref="Locks.FileLockService.Refusal"/>),
+    /// nothing written. <see langword="null"/> (nothing written) otherwise: the general path decides exactly. Only called
+    /// outside a caller's transaction.
     /// </summary>
     /// <param name="context">The context whose connection runs the statement.</param>
     /// <param name="request">The acquisition.</param>
@@ -138,8 +140,9 @@ internal interface IOrchestrationProvider
     Task<FileLockGrant?> TryAcquireFileLocksAsync(DbContext context, FileLockAcquisition request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The fast path of releasing file locks: one round trip, under the same locks as the general path, when the session
-    /// exists and holds no expired lock; deletes the requested locks it holds, with their events and the session's list.
+    /// The fast path of releasing file locks: one round trip, under the session's row lock at least (deleting locks never
+    /// lets two sessions overlap, so it need not wait for the project's lock scope), when the session exists and holds no
+    /// expired lock; deletes the requested locks it holds, with their events and the session's list.
     /// <see langword="null"/> (nothing written) otherwise. Only called outside a caller's transaction.
     /// </summary>
     /// <param name="context">The context whose connection runs the statement.</param>

@@ -148,6 +148,35 @@ public sealed class FileLockFastPathTests(DatabaseProvider provider) : LockFixtu
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task On_PostgreSQL_a_release_does_not_wait_for_the_projects_lock_scope_and_a_renewal_does(CancellationToken cancellationToken)
+    {
+        if (Provider != DatabaseProvider.PostgreSql)
+        {
+            Assert.Ignore("The project's lock scope is a PostgreSQL advisory lock; SQLite has one writer.");
+        }
+
+        var project = await ProjectAsync();
+        var session = await SessionAsync(project);
+        await AcquireAsync(session, FileLockType.Exclusive, "src/a.cs", "src/b.cs", "docs/**");
+
+        // Another writer of the project's locks holds its scope (an acquisition deciding): releases go on, a renewal waits.
+        await using var writer = CreateContext();
+        await using var transaction = await writer.Database.BeginTransactionAsync(cancellationToken);
+        await RawSql.ScalarAsync(writer, $"SELECT pg_advisory_xact_lock({PostgreSqlLocks.AdvisoryKey(LockScope.FileLocks(project.Id).Name)})");
+        var released = await LocksAsync(l => l.ReleaseAsync(session.SessionId, ["src/a.cs"], cancellationToken));
+        var renewing = LocksAsync(l => l.RenewAsync(session.SessionId, Ttl, cancellationToken));
+        await PostgresWaits.UntilBlockedAsync(Database);
+        Assert.That(renewing.IsCompleted, Is.False, "the renewal waits for the scope");
+        await transaction.CommitAsync(cancellationToken);
+
+        Assert.That((await renewing).Select(l => l.Path), Is.EqualTo(new[] { "docs/**", "src/b.cs" }));
+        Assert.That(released.Select(l => l.Path), Is.EqualTo(new[] { "src/a.cs" }));
+        Assert.That((await LocksAsync(l => l.ReleaseAllAsync(session.SessionId, cancellationToken))).Select(l => l.Path), Is.EqualTo(new[] { "docs/**", "src/b.cs" }));
+        await AssertJsonInStepAsync(session);
+    }
+
+    [Test]
     public async Task On_PostgreSQL_the_statements_prefix_and_scope_key_are_the_ones_the_library_computes()
     {
         if (Provider != DatabaseProvider.PostgreSql)

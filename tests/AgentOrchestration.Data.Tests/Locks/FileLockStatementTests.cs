@@ -130,7 +130,7 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
     }
 
     [Test]
-    public async Task Renew_release_all_and_a_refused_acquire_are_one_write_transaction_on_SQLite_and_renew_and_release_all_one_round_trip_on_PostgreSQL()
+    public async Task Renew_release_all_and_a_refused_acquire_are_one_write_transaction_on_SQLite_and_one_round_trip_each_on_PostgreSQL()
     {
         var project = await ProjectAsync();
         var session = await SessionAsync(project);
@@ -163,6 +163,7 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
 
         FileLockConflictException? refused = null;
         var before = await SnapshotAsync();
+        var refusalTrips = trips.Count;
         var refusal = await trace.RecordAsync(async () =>
         {
             try
@@ -174,6 +175,7 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
                 refused = e;
             }
         });
+        refusalTrips = trips.Count - refusalTrips;
 
         foreach (var (operation, ran, count) in counted)
         {
@@ -200,6 +202,10 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
                 Assert.That(refusal.Count(s => s.StartsWith("BEGIN", StringComparison.OrdinalIgnoreCase)), Is.EqualTo(1), text);
                 Assert.That(refusal.Count - 2, Is.LessThanOrEqualTo(3), text);
             });
+        }
+        else
+        {
+            Assert.That(refusalTrips, Is.EqualTo(1), "refused acquire: round trips");
         }
 
         Assert.Multiple(async () =>
@@ -253,6 +259,62 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
             Assert.That(await SnapshotAsync(), Is.EqualTo(before), "the refusal wrote nothing (the asker's expired lock is still there)");
             Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockExpired), Is.Empty);
         });
+
+        static string Describe(FileLockConflict c) =>
+            $"{c.RequestedPath} {c.RequestedType} {c.HeldPath} {c.HeldType} {c.HolderSessionId} {c.HolderAgentId} {c.ExpiresAt:O} {c.HeldLockId}";
+    }
+
+    [Test]
+    public async Task The_fast_refusal_names_what_the_general_path_names_and_writes_nothing_as_it_does()
+    {
+        var project = await ProjectAsync();
+        var asker = await SessionAsync(project);
+        var b = await SessionAsync(project);
+        var c = await SessionAsync(project, withAgent: false);
+        await AcquireAsync(b, FileLockType.Exclusive, "src/**", "srcx/a.cs", "docs/*.md");
+        await AcquireAsync(c, FileLockType.Shared, "lib/y.cs", "docs/b.txt");
+        await AcquireAsync(asker, FileLockType.Shared, "mine.cs", "tools/x.cs");
+
+        // One of the asker's own has expired (the general path would purge it if it granted), and the others have moved on.
+        await using (var context = CreateContext())
+        {
+            await context.FileLocks.Where(l => l.FilePath == "mine.cs").ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, Clock.GetUtcNow()));
+        }
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        await using var scope = Services.CreateAsyncScope();
+        var locks = scope.ServiceProvider.GetRequiredService<IFileLockService>();
+        await locks.GetLocksAsync(project.Id); // opens the scope's connection
+        using var trips = new NpgsqlTrips(Database);
+
+        // 'srcx/a.cs' passes PostgreSQL's prefix test for 'src/**' but does not overlap: judged exactly, it is no conflict.
+        // A path with a character at or above U+E000 sends PostgreSQL's acquisition to the general path: it conflicts with nothing.
+        string[] asked = ["src/**", "docs/a.md", "lib/**", "tools/x.cs"];
+        var before = await SnapshotAsync();
+        FileLockConflictException? fast = null;
+        FileLockConflictException? general = null;
+        var fastTrips = await trips.CountAsync(() => Task.FromResult(fast = Refused(asked)));
+        var generalTrips = await trips.CountAsync(() => Task.FromResult(general = Refused([.. asked, "zz/\uE001.cs"])));
+
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            Assert.That((fastTrips, generalTrips > 1), Is.EqualTo((1, true)), "the fast refusal is one round trip, the general path's more");
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(fast!.Message, Is.EqualTo(general!.Message));
+            Assert.That(fast.Conflicts.Select(Describe), Is.EqualTo(general.Conflicts.Select(Describe)));
+            Assert.That(fast.Conflicts.Select(x => (x.RequestedPath, x.HeldPath)), Is.EqualTo(new[]
+            {
+                ("src/**", "src/**"), ("docs/a.md", "docs/*.md"), ("lib/**", "lib/y.cs"),
+            }));
+            Assert.That(await SnapshotAsync(), Is.EqualTo(before), "neither refusal wrote anything (the asker's expired lock is still there)");
+            Assert.That(await EventsAsync(OrchestrationEventTypes.FileLockExpired), Is.Empty);
+        });
+
+        FileLockConflictException Refused(string[] paths) =>
+            Assert.ThrowsAsync<FileLockConflictException>(() => locks.AcquireAsync(asker.SessionId, paths, FileLockType.Exclusive, Ttl))!;
 
         static string Describe(FileLockConflict c) =>
             $"{c.RequestedPath} {c.RequestedType} {c.HeldPath} {c.HeldType} {c.HolderSessionId} {c.HolderAgentId} {c.ExpiresAt:O} {c.HeldLockId}";
