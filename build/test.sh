@@ -43,12 +43,15 @@ skipped=$((total - passed - failed))
 
 summary="tests: $passed passed, $failed failed, $skipped skipped"
 echo "$summary" >"$results/summary.txt"
-echo "$summary"
 
 if (( status != 0 || failed > 0 )); then
+  # Last, so that a log cut to its tail still names the failed tests and why they failed.
+  if command -v python3 >/dev/null; then python3 build/lib/failed-tests.py "$results" >&2 || true; fi
+  echo "$summary"
   echo "test: FAILED (dotnet test exit code $status, $failed failed)" >&2
   exit 1
 fi
+echo "$summary"
 if (( passed + failed == 0 )); then
   echo "test: FAILED: no test ran" >&2
   exit 1
