@@ -18,37 +18,21 @@ namespace AgentOrchestration.Data.Tests.Reliability;
 /// counts, never times.
 /// </summary>
 [NonParallelizable]
-public sealed class TurnHandOverTests
+public sealed class TurnHandOverTests : WriterQueueFiles
 {
     /// <summary>Longer than any step of a test, so its turns are bounded by their count alone.</summary>
     private static readonly TimeSpan Budget = TimeSpan.FromMinutes(5);
 
-    private string directory = null!;
-    private string database = null!;
-    private string log = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        directory = Directory.CreateTempSubdirectory("ao-turn-hand-over-").FullName;
-        database = Path.Combine(directory, "queue.db");
-        log = Path.Combine(directory, "turns.log");
-        File.WriteAllText(log, string.Empty);
-    }
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(directory, recursive: true);
-
     [Test]
     public async Task A_turn_is_handed_to_the_next_writer_of_the_process_and_another_process_gets_its_turn_after_the_bound()
     {
-        var queue = WriterQueue.For(database)!;
+        var queue = WriterQueue.For(Database)!;
         var gate = new WriterGate(Budget);
         var handOversBefore = WriterGate.HandOvers;
         await gate.EnterAsync(CancellationToken.None);
         var current = await gate.TurnAsync(queue, CancellationToken.None);
         var tickets = new List<long> { current.Ticket };
-        await using var other = LiveChild.Start("writer-queue", "wait", database, log);
+        await using var other = LiveChild.Start("writer-queue", "wait", Database, Log);
         await other.WaitForAsync("queued");
 
         for (var writer = 1; writer <= WriterGate.TransactionsPerTurn + 1; writer++)
@@ -65,7 +49,7 @@ public sealed class TurnHandOverTests
         gate.EndTurn(current);
         gate.Leave();
         var (_, _, skips) = Counts(await other.WaitForAsync("turn"));
-        var otherTicket = WriterQueueChild.Read(log).Single(t => t.What == "enter").Ticket;
+        var otherTicket = WriterQueueChild.Read(Log).Single(t => t.What == "enter").Ticket;
         Assert.Multiple(() =>
         {
             Assert.That(tickets.Take(WriterGate.TransactionsPerTurn), Is.All.EqualTo(tickets[0]), "the process's writers shared one turn");
@@ -128,7 +112,7 @@ public sealed class TurnHandOverTests
             gate.EndTurn(turn);
             gate.Leave();
             await second;
-            var handed = await gate.TurnAsync(WriterQueue.For(database)!, CancellationToken.None);
+            var handed = await gate.TurnAsync(WriterQueue.For(Database)!, CancellationToken.None);
             Assert.That(handed.Ticket, Is.EqualTo(turn.Ticket), "handed over");
 
             using var cancel = new CancellationTokenSource();
@@ -153,7 +137,7 @@ public sealed class TurnHandOverTests
         var provider = OrchestrationProviders.For(holder);
         var handOversBefore = WriterGate.HandOvers;
         var held = await provider.BeginSerializedAsync(holder, "test", CancellationToken.None);
-        await using var other = LiveChild.Start("writer-queue", "wait", file, log);
+        await using var other = LiveChild.Start("writer-queue", "wait", file, Log);
         await other.WaitForAsync("queued");
 
         // A writer of this process queued at the gate: its connection cannot open (a password, which this SQLite build
@@ -172,11 +156,11 @@ public sealed class TurnHandOverTests
     /// <summary>The test process holds the gate and a turn; another process's writer has the next ticket.</summary>
     private async Task<(WriterGate Gate, WriterQueue.Turn Turn, LiveChild Other)> HoldWithOtherProcessBehindAsync()
     {
-        var queue = WriterQueue.For(database)!;
+        var queue = WriterQueue.For(Database)!;
         var gate = new WriterGate(Budget);
         await gate.EnterAsync(CancellationToken.None);
         var turn = await gate.TurnAsync(queue, CancellationToken.None);
-        var other = LiveChild.Start("writer-queue", "wait", database, log);
+        var other = LiveChild.Start("writer-queue", "wait", Database, Log);
         await other.WaitForAsync("queued");
         return (gate, turn, other);
     }
@@ -192,7 +176,7 @@ public sealed class TurnHandOverTests
         {
             Assert.That(gate.HasLeftTurn, Is.False, "no turn left in the gate");
             Assert.That(skips, Is.Zero, "the other process's writer got its turn without skipping a stranded one");
-            Assert.That(WriterQueueChild.Read(log).Select(t => t.What), Is.EqualTo(new[] { "enter", "leave" }), "and had it");
+            Assert.That(WriterQueueChild.Read(Log).Select(t => t.What), Is.EqualTo(new[] { "enter", "leave" }), "and had it");
         });
     }
 
