@@ -113,15 +113,11 @@ internal static class RoundTrips
         foreach (var phase in new[] { claim, complete, renew, heartbeat, acquire, release, lockRenew, releaseAll, refused })
         {
             var report = phase.Report(provider, database.IsPostgres);
-            if (database.IsPostgres && phase == refused)
-            {
-                // A refusal on PostgreSQL still takes the general path, to name the conflict: counted, no target.
-            }
-            else if (database.IsPostgres)
+            if (database.IsPostgres)
             {
                 ctx.Results.Absolute($"PostgreSQL round trips per {phase.Operation}", report.RoundTripsPerCall, "≤ 1", report.RoundTripsPerCall <= 1, "round trips");
             }
-            else if (phase == claim || phase == complete || phase == heartbeat || phase == acquire || phase == release || phase == lockRenew || phase == releaseAll || phase == refused)
+            else if (phase != renew)
             {
                 // The issue's SQLite shape: one write transaction of at most 3 statements (BEGIN and COMMIT not counted);
                 // for claim and complete as the issue asks, and for the heartbeat and file locks, the other hot paths.

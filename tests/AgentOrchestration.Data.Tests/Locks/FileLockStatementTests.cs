@@ -245,7 +245,7 @@ public sealed class FileLockStatementTests(DatabaseProvider provider) : LockFixt
         var refused = Assert.ThrowsAsync<FileLockConflictException>(() =>
             LocksAsync(l => l.AcquireAsync(asker.SessionId, ["src/z.cs", "docs/a.md", "lib/y.cs", "tmp/a.cs"], FileLockType.Exclusive, Ttl)))!;
 
-        // What the general path reports (PostgreSQL's refusal is still its): by requested path as asked, then by held path and holder.
+        // What the general path reports, and so every refusal: by requested path as asked, then by held path and holder.
         var expected = new FileLockConflictException(asker.SessionId,
         [
             new FileLockConflict("src/z.cs", FileLockType.Exclusive, bShared),
