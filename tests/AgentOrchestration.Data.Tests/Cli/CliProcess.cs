@@ -18,10 +18,21 @@ public sealed class CliProcess(TestDatabase database, string folder)
     /// <summary>The repository folder the tool runs in (a fresh git repository).</summary>
     public string Folder { get; } = folder;
 
+    /// <summary>
+    /// The tool's agents.dll: the ReadyToRun publish build/test.sh makes of it (AO_TEST_CLI), which starts on about half the
+    /// CPU, or else the build beside the tests.
+    /// </summary>
     public static string Dll
     {
         get
         {
+            var published = System.Environment.GetEnvironmentVariable("AO_TEST_CLI");
+            if (!string.IsNullOrEmpty(published))
+            {
+                Assert.That(File.Exists(published), Is.True, $"AO_TEST_CLI names {published}, which does not exist: unset it or run build/test.sh.");
+                return published;
+            }
+
             // Built beside the tests (same artifacts folder and configuration) through the tests' project reference.
             var testsFolder = new DirectoryInfo(AppContext.BaseDirectory);
             var dll = Path.Combine(testsFolder.Parent!.Parent!.FullName, "AgentOrchestration.Cli", testsFolder.Name, "agents.dll");
