@@ -23,6 +23,13 @@ namespace AgentOrchestration.Data.Testing;
 /// The provider package must be referenced by the test project (<c>AgentOrchestration.Data.Sqlite</c> or
 /// <c>AgentOrchestration.Data.PostgreSql</c>); this package finds it at run time, so it pulls in neither.
 /// </para>
+/// <para>
+/// <b>Migrated once per process.</b> A <see cref="TestDatabaseMigration.Turnkey"/> database is a copy of a template the
+/// process migrated with the shipped migrations on first use (a file copy on SQLite, <c>CREATE DATABASE ... TEMPLATE</c>
+/// on PostgreSQL), which costs a test a fraction of a migration. The templates (<c>ao-template-*.db</c> in the temporary
+/// folder, <c>ao_template_*</c> databases) are removed when the process exits; one that is killed leaves them behind,
+/// as it leaves its test databases.
+/// </para>
 /// </remarks>
 public sealed class OrchestrationTestDatabase : IAsyncDisposable
 {
@@ -81,17 +88,31 @@ public sealed class OrchestrationTestDatabase : IAsyncDisposable
     public static async Task<OrchestrationTestDatabase> CreateAsync(TestDatabaseProvider provider, TestDatabaseOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new TestDatabaseOptions();
+        var turnkey = options.Migration == TestDatabaseMigration.Turnkey;
         OrchestrationTestDatabase database;
         if (provider == TestDatabaseProvider.Sqlite)
         {
             var path = Path.Combine(Path.GetTempPath(), $"ao-test-{Guid.NewGuid():N}.db");
+            if (turnkey)
+            {
+                await MigratedTemplates.CopySqliteAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+
             database = new OrchestrationTestDatabase(provider, $"Data Source={path}", path, null, options);
         }
         else if (provider == TestDatabaseProvider.PostgreSql)
         {
             var admin = ServerConnectionString(options);
             var name = $"ao_test_{Guid.NewGuid():N}";
-            await AdminCommandAsync(admin, $"CREATE DATABASE \"{name}\"", cancellationToken).ConfigureAwait(false);
+            if (turnkey)
+            {
+                await MigratedTemplates.CreatePostgresAsync(admin, name, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await AdminCommandAsync(admin, $"CREATE DATABASE \"{name}\"", cancellationToken).ConfigureAwait(false);
+            }
+
             var builder = new DbConnectionStringBuilder { ConnectionString = admin };
             builder.Remove("DB");
             builder["Database"] = name;
@@ -104,12 +125,6 @@ public sealed class OrchestrationTestDatabase : IAsyncDisposable
 
         try
         {
-            if (options.Migration == TestDatabaseMigration.Turnkey)
-            {
-                await using var scope = database.Services.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<IAgentOrchestrationMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             if (options.Migrate is { } migrate)
             {
                 await migrate(database, cancellationToken).ConfigureAwait(false);
@@ -239,7 +254,7 @@ public sealed class OrchestrationTestDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs one statement on the server's own database, through the PostgreSQL package's driver.</summary>
-    private static async Task AdminCommandAsync(string adminConnectionString, string sql, CancellationToken cancellationToken, bool clearPools = false)
+    internal static async Task AdminCommandAsync(string adminConnectionString, string sql, CancellationToken cancellationToken, bool clearPools = false)
     {
         var builder = new DbContextOptionsBuilder<AgentOrchestrationDbContext>();
         ProviderPackages.UseContext(TestDatabaseProvider.PostgreSql, builder, adminConnectionString);
