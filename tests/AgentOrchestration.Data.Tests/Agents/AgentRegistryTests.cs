@@ -13,6 +13,8 @@ public sealed class AgentRegistryTests(DatabaseProvider provider) : ProviderFixt
 {
     private ServiceProvider services = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task StartAsync()
     {

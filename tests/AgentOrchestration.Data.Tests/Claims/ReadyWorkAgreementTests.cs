@@ -30,6 +30,8 @@ public sealed class ReadyWorkAgreementTests(DatabaseProvider provider) : Provide
     private FakeTimeProvider clock = null!;
     private ServiceProvider services = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task MigrateAsync()
     {

@@ -23,6 +23,8 @@ public sealed class ServerClockTests(DatabaseProvider provider) : ProviderFixtur
     private readonly List<ServiceProvider> machines = [];
     private Project project = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task SeedAsync()
     {

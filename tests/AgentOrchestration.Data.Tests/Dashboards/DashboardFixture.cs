@@ -24,6 +24,8 @@ public abstract class DashboardFixture(DatabaseProvider provider) : ProviderFixt
 
     protected DateTimeOffset Now => Clock.GetUtcNow();
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task SeedAsync()
     {

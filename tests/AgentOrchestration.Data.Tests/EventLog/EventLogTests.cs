@@ -18,6 +18,8 @@ public sealed class EventLogTests(DatabaseProvider provider) : ProviderFixture(p
     private ServiceProvider services = null!;
     private Project project = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task SeedAsync()
     {

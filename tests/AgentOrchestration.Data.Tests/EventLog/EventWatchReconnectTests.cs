@@ -15,6 +15,8 @@ public sealed class EventWatchReconnectTests(DatabaseProvider provider) : Provid
     private ServiceProvider services = null!;
     private Project project = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task SeedAsync()
     {

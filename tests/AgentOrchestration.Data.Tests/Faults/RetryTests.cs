@@ -24,6 +24,8 @@ public sealed class RetryTests(DatabaseProvider provider) : ProviderFixture(prov
     private AgentProfile agent = null!;
     private RecordingObserver observer = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task SeedAsync()
     {

@@ -36,14 +36,12 @@ public abstract class OrchestrationFixture(DatabaseProvider provider) : Provider
     /// <summary>The last event the fixture's own seeding appended; see <see cref="TestEvents"/>.</summary>
     protected long SeededThrough { get; private set; }
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
-    public async Task StartServicesAsync()
+    public void StartServices()
     {
         Clock = new FakeTimeProvider(ClockStart);
-        await using (await MigratedContextAsync())
-        {
-        }
-
         SeededThrough = 0;
         Services = BuildServices();
     }

@@ -6,7 +6,7 @@ namespace AgentOrchestration.Data.Tests.Infrastructure;
 /// <summary>
 /// A fresh, empty, real database for one test: the Testing package's <see cref="OrchestrationTestDatabase"/> (a temporary
 /// SQLite file, or a new database on the PostgreSQL server named by <c>AO_TEST_POSTGRES</c>, which build/test.sh starts),
-/// left unmigrated so migration tests start from nothing. Dropped on dispose. Outside CI a missing server skips the test;
+/// left unmigrated so migration tests start from nothing unless a fixture asks for it migrated. Dropped on dispose. Outside CI a missing server skips the test;
 /// under CI it fails.
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
@@ -26,8 +26,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString => Throwaway.ConnectionString;
 
-    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider) =>
-        new(provider, await Skippable(() => OrchestrationTestDatabase.CreateAsync(ToPackage(provider), new TestDatabaseOptions { Migration = TestDatabaseMigration.None })));
+    /// <summary>A new database: empty, or with <paramref name="migrated"/> a copy of the package's migrated template.</summary>
+    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, bool migrated = false) =>
+        new(provider, await Skippable(() => OrchestrationTestDatabase.CreateAsync(ToPackage(provider), new TestDatabaseOptions { Migration = migrated ? TestDatabaseMigration.Turnkey : TestDatabaseMigration.None })));
 
     /// <summary>The PostgreSQL server's admin connection string; under CI a missing server fails the test, elsewhere it skips.</summary>
     public static string AdminConnectionString() => Skippable(() => Task.FromResult(OrchestrationTestDatabase.ServerConnectionString())).GetAwaiter().GetResult();

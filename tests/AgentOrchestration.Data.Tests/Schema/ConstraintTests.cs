@@ -10,6 +10,8 @@ public sealed class ConstraintTests(DatabaseProvider provider) : ProviderFixture
     private AgentOrchestrationDbContext context = null!;
     private Project project = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task SeedAsync()
     {

@@ -7,6 +7,8 @@ namespace AgentOrchestration.Data.Tests.Schema;
 /// <summary>JSON columns hold real JSON (jsonb on PostgreSQL), round-trip typed, and can be queried in LINQ on both providers.</summary>
 public sealed class JsonColumnTests(DatabaseProvider provider) : ProviderFixture(provider)
 {
+    protected override bool StartsMigrated => true;
+
     [Test]
     public async Task Json_columns_round_trip_and_are_queryable()
     {

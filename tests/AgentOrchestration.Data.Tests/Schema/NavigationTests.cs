@@ -7,6 +7,8 @@ namespace AgentOrchestration.Data.Tests.Schema;
 /// <summary>The model's relationships (see docs/schema.md), loaded from the database on each provider.</summary>
 public sealed class NavigationTests(DatabaseProvider provider) : ProviderFixture(provider)
 {
+    protected override bool StartsMigrated => true;
+
     [Test]
     public async Task Every_relationship_loads()
     {

@@ -104,6 +104,8 @@ public sealed class SchemaTests(DatabaseProvider provider) : ProviderFixture(pro
 
     private DatabaseModel schema = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task MigrateAndReadAsync()
     {

@@ -22,6 +22,8 @@ public sealed class FactoryValidityTests(DatabaseProvider provider) : ProviderFi
 
     private ServiceProvider services = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task MigrateAsync()
     {

@@ -29,6 +29,44 @@ public sealed class OrchestrationTestDatabaseTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task Turnkey_databases_created_together_are_independent_copies_with_the_schema_a_migration_produces()
+    {
+        // Created concurrently, as parallel test fixtures do: one template, migrated once, copied for each.
+        var databases = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => CreateAsync()));
+        await using var fresh = await CreateAsync(new TestDatabaseOptions { Migration = TestDatabaseMigration.None });
+        try
+        {
+            await using (var scope = fresh.Services.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<IAgentOrchestrationMigrator>().MigrateAsync();
+            }
+
+            var world = await OrchestrationWorld.CreateAsync(databases[0].Services);
+            var expected = await SchemaAsync(fresh);
+            foreach (var database in databases)
+            {
+                await using var db = database.CreateContext();
+                Assert.Multiple(async () =>
+                {
+                    Assert.That(database.Name, Is.Not.EqualTo(fresh.Name));
+                    Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty, database.Name);
+                    Assert.That(await SchemaAsync(database), Is.EqualTo(expected), $"{database.Name}: tables, columns, indexes and constraints as migrated");
+                    Assert.That(await db.Projects.Select(p => p.Id).ToListAsync(), Is.EqualTo(database == databases[0] ? new[] { world.ProjectId } : []), "only the database written to holds the world");
+                });
+            }
+        }
+        finally
+        {
+            foreach (var database in databases)
+            {
+                await database.DisposeAsync();
+            }
+        }
+
+        Assert.That(await Task.WhenAll(databases.Select(ExistsAsync)), Is.All.False, "each copy is deleted or dropped on its own");
+    }
+
+        [Test]
     public async Task Dispose_deletes_the_file_or_drops_the_database()
     {
         var database = await CreateAsync();
@@ -120,6 +158,22 @@ public sealed class OrchestrationTestDatabaseTests(DatabaseProvider provider)
             Assert.Ignore(exception.Message);
             throw;
         }
+    }
+
+    /// <summary>Every table's, column's, index's and constraint's definition, as the database itself reports them.</summary>
+    private static async Task<List<string>> SchemaAsync(OrchestrationTestDatabase database)
+    {
+        await using var db = database.CreateContext();
+        var sql = database.Provider == TestDatabaseProvider.Sqlite
+            ? "SELECT type || ' ' || name || ' ' || coalesce(sql, '') AS \"Value\" FROM sqlite_master ORDER BY type, name"
+            : """
+              SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS "Value" FROM information_schema.columns WHERE table_schema = 'public'
+              UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+              UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+              UNION ALL SELECT event_object_table || ' ' || trigger_name || ' ' || action_timing || ' ' || event_manipulation FROM information_schema.triggers WHERE trigger_schema = 'public'
+              ORDER BY 1
+              """;
+        return await db.Database.SqlQueryRaw<string>(sql).ToListAsync();
     }
 
     private static async Task<bool> ExistsAsync(OrchestrationTestDatabase database)

@@ -13,6 +13,8 @@ public sealed class WorldTests(DatabaseProvider provider) : ProviderFixture(prov
 {
     private ServiceProvider services = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task MigrateAsync()
     {

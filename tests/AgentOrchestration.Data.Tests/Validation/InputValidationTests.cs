@@ -18,6 +18,8 @@ public sealed class InputValidationTests(DatabaseProvider provider) : ProviderFi
     private OrchestrationFaker faker = null!;
     private Project project = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task CreateServicesAsync()
     {

@@ -25,6 +25,8 @@ public sealed class IsolationTests(DatabaseProvider provider) : ProviderFixture(
     private ServiceProvider services = null!;
     private OrchestrationFaker faker = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task CreateServicesAsync()
     {

@@ -14,6 +14,8 @@ public sealed class CreateWithDependenciesTests(DatabaseProvider provider) : Pro
 {
     private ServiceProvider services = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task StartAsync()
     {

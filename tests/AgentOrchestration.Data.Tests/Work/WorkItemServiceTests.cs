@@ -13,6 +13,8 @@ public sealed class WorkItemServiceTests(DatabaseProvider provider) : ProviderFi
 {
     private ServiceProvider services = null!;
 
+    protected override bool StartsMigrated => true;
+
     [SetUp]
     public async Task StartAsync()
     {
