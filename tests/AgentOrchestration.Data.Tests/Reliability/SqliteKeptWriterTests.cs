@@ -45,7 +45,19 @@ public sealed class SqliteKeptWriterTests
         var gate = SqliteOrchestrationProvider.GateOf(DataSource(database));
         var (keptBefore, keptMissesBefore) = (gate?.WriterTransactions ?? 0, gate?.WriterCacheMisses ?? 0);
         var missesBefore = handles.Sum(Misses);
-        var done = await Task.WhenAll(scopes.Select((scope, i) => Task.Run(() => DrainAsync(scope.ServiceProvider.GetRequiredService<IWorkClaimer>(), agents[i], project))));
+        // Each worker on a thread of its own, all starting together: Microsoft.Data.Sqlite's async calls complete
+        // synchronously, so on a busy thread pool one worker could drain the whole backlog before a second one started,
+        // and nobody would ever queue (seen once under load: 0 transactions on the kept connection).
+        using var start = new Barrier(Workers);
+        var done = await Task.WhenAll(scopes.Select((scope, i) => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                return DrainAsync(scope.ServiceProvider.GetRequiredService<IWorkClaimer>(), agents[i], project).GetAwaiter().GetResult();
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)));
         var missesAfter = handles.Sum(Misses);
         foreach (var scope in scopes)
         {
