@@ -73,7 +73,7 @@ internal static class MigratedTemplates
         }
         catch
         {
-            DeleteSqlite(path);
+            OrchestrationTestDatabase.DeleteSqliteFiles(path);
             throw;
         }
     }
@@ -85,9 +85,7 @@ internal static class MigratedTemplates
         try
         {
             // Unpooled: a database is copied only while nobody is connected to it.
-            var builder = new DbConnectionStringBuilder { ConnectionString = adminConnectionString };
-            builder.Remove("DB");
-            builder["Database"] = name;
+            var builder = new DbConnectionStringBuilder { ConnectionString = OrchestrationTestDatabase.OnDatabase(adminConnectionString, name) };
             builder["Pooling"] = "false";
             await MigrateAsync(TestDatabaseProvider.PostgreSql, builder.ConnectionString, cancellationToken).ConfigureAwait(false);
             return name;
@@ -117,7 +115,7 @@ internal static class MigratedTemplates
             {
                 if (key == "sqlite")
                 {
-                    DeleteSqlite(template);
+                    OrchestrationTestDatabase.DeleteSqliteFiles(template);
                 }
                 else
                 {
@@ -128,14 +126,6 @@ internal static class MigratedTemplates
             {
                 // The server may already be gone at exit: nothing else to do.
             }
-        }
-    }
-
-    private static void DeleteSqlite(string path)
-    {
-        foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal", "-writers", "-migrations" })
-        {
-            File.Delete(path + suffix);
         }
     }
 

@@ -113,10 +113,7 @@ public sealed class OrchestrationTestDatabase : IAsyncDisposable
                 await AdminCommandAsync(admin, $"CREATE DATABASE \"{name}\"", cancellationToken).ConfigureAwait(false);
             }
 
-            var builder = new DbConnectionStringBuilder { ConnectionString = admin };
-            builder.Remove("DB");
-            builder["Database"] = name;
-            database = new OrchestrationTestDatabase(provider, builder.ConnectionString, name, admin, options);
+            database = new OrchestrationTestDatabase(provider, OnDatabase(admin, name), name, admin, options);
         }
         else
         {
@@ -242,15 +239,29 @@ public sealed class OrchestrationTestDatabase : IAsyncDisposable
                 ProviderPackages.ClearAllPools(context.Database.GetDbConnection());
             }
 
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal", "-writers", "-migrations" })
-            {
-                File.Delete(Name + suffix);
-            }
-
+            DeleteSqliteFiles(Name);
             return;
         }
 
         await AdminCommandAsync(adminConnectionString!, $"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", CancellationToken.None, clearPools: true).ConfigureAwait(false);
+    }
+
+    /// <summary>The server's connection string pointed at the database <paramref name="name"/>.</summary>
+    internal static string OnDatabase(string adminConnectionString, string name)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = adminConnectionString };
+        builder.Remove("DB");
+        builder["Database"] = name;
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Deletes a SQLite database file and every file SQLite and the library keep beside it.</summary>
+    internal static void DeleteSqliteFiles(string path)
+    {
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal", "-writers", "-migrations" })
+        {
+            File.Delete(path + suffix);
+        }
     }
 
     /// <summary>Runs one statement on the server's own database, through the PostgreSQL package's driver.</summary>
