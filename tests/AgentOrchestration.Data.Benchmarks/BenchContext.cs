@@ -27,6 +27,7 @@ internal sealed record Sizes(
     bool IsQuick,
     int WarmUp,
     int PostgresItems,
+    int EmbeddedPostgresItems,
     int SqliteItems,
     int SqliteContentionClaims,
     TimeSpan ContentionTimeLimit,
@@ -50,6 +51,10 @@ internal sealed record Sizes(
         IsQuick: false,
         WarmUp: 200,
         PostgresItems: 10_000,
+
+        // Three modes of one worker each, in three rounds: ~2,000 items a round is seconds of steady claims, and the
+        // scenario stays near a minute and a half.
+        EmbeddedPostgresItems: 6_000,
         SqliteItems: 3000,
         SqliteContentionClaims: 4000,
         ContentionTimeLimit: TimeSpan.FromSeconds(60),
@@ -74,6 +79,7 @@ internal sealed record Sizes(
         IsQuick: true,
         WarmUp: 10,
         PostgresItems: 100,
+        EmbeddedPostgresItems: 100,
         SqliteItems: 40,
         SqliteContentionClaims: 80,
         ContentionTimeLimit: TimeSpan.FromSeconds(10),

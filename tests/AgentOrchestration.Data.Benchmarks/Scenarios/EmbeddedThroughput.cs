@@ -25,7 +25,7 @@ internal static class EmbeddedThroughput
 
         // On PostgreSQL with the connection string docs/embedding.md advises, and also as written, for comparison.
         await using var pg = await BenchDatabase.PostgresAsync(ctx.PostgresAdmin);
-        await RunProviderAsync(ctx, pg, "PostgreSQL", ctx.Sizes.PostgresItems, o => o.UseNpgsql(pg.ConnectionString + ";" + AdvisedKeywords), withRawFloor: false, asWritten: o => o.UseNpgsql(pg.ConnectionString));
+        await RunProviderAsync(ctx, pg, "PostgreSQL", ctx.Sizes.EmbeddedPostgresItems, o => o.UseNpgsql(pg.ConnectionString + ";" + AdvisedKeywords), withRawFloor: false, asWritten: o => o.UseNpgsql(pg.ConnectionString));
     }
 
     /// <summary>What docs/embedding.md ("The same speed as turnkey") tells a PostgreSQL host to add to its connection string.</summary>
