@@ -322,8 +322,22 @@ internal sealed class BenchDatabase : IAsyncDisposable
         if (sqliteDirectory is not null)
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(sqliteDirectory, recursive: true);
-            return;
+
+            // A connection another thread of the scenario is still closing can remove or create its -wal and -shm files
+            // while the directory is being emptied ("Directory not empty", seen once in CI's quick run); try again.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Directory.Delete(sqliteDirectory, recursive: true);
+                    return;
+                }
+                catch (IOException) when (attempt < 10)
+                {
+                    await Task.Delay(100);
+                    SqliteConnection.ClearAllPools();
+                }
+            }
         }
 
         NpgsqlConnection.ClearAllPools();
