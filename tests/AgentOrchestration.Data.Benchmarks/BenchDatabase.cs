@@ -2,7 +2,9 @@ using AgentOrchestration.Data.Entities;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -187,9 +189,10 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var entity = db.Model.FindEntityType(typeof(WorkItem))!;
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         string Column(string property) => entity.FindProperty(property)!.GetColumnName(table)!;
-        string Quote(string name) => $"\"{name}\"";
+        var sql = db.GetService<ISqlGenerationHelper>();
+        string Quote(string name) => sql.DelimitIdentifier(name);
         var (id, title, priority, createdAt) = (Column(nameof(WorkItem.Id)), Column(nameof(WorkItem.Title)), Column(nameof(WorkItem.Priority)), Column(nameof(WorkItem.CreatedAt)));
-        var tableName = table.Schema is null ? Quote(table.Name) : $"{Quote(table.Schema)}.{Quote(table.Name)}";
+        var tableName = sql.DelimitIdentifier(table.Name, table.Schema);
 
         // Every column the table has, JSON and shadow columns included, read from the database rather than the entity.
         var connection = db.Database.GetDbConnection();
