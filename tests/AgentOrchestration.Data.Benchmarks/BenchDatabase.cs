@@ -1,3 +1,4 @@
+using System.Globalization;
 using AgentOrchestration.Data.Entities;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -236,7 +237,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
             return;
         }
 
-        // SQLite stores uuids as text; the copies' ids take the template's casing so lookups by id find them.
+        // SQLite stores uuids as text; the copies' ids take the template's casing so lookups by id find them, and, as on
+        // PostgreSQL, the template's id with copy i's number in its last 12 hex digits: ids rise with creation time as the
+        // library's own (monotonic v7) do, so the claim order walks the id indexes in order instead of at random.
         string templateId;
         await using (var command = connection.CreateCommand())
         {
@@ -261,11 +264,11 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var created = template.CreatedAt.UtcDateTime.AddTicks(-(template.CreatedAt.UtcTicks % TimeSpan.TicksPerMicrosecond));
         for (var i = 1; i <= copies; i++)
         {
-            var copyId = Guid.CreateVersion7(template.CreatedAt).ToString();
+            var copyId = string.Create(CultureInfo.InvariantCulture, $"{templateId[..24]}{i:x12}");
             idParameter.Value = upper ? copyId.ToUpperInvariant() : copyId;
             titleParameter.Value = $"{label} item {i}";
             priorityParameter.Value = 1 + (i % 5);
-            createdParameter.Value = created.AddTicks(i * TimeSpan.TicksPerMicrosecond).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
+            createdParameter.Value = created.AddTicks(i * TimeSpan.TicksPerMicrosecond).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
             if (await insert.ExecuteNonQueryAsync() != 1)
             {
                 throw new InvalidOperationException($"Copying work item {templateId} inserted no row for copy {i}.");
