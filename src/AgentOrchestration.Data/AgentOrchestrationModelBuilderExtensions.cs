@@ -46,13 +46,14 @@ public static class AgentOrchestrationModelBuilderExtensions
             .ApplyConfiguration(new QaResultConfiguration(names))
             .ApplyConfiguration(new FileLockConfiguration(names))
             .ApplyConfiguration(new OrchestrationEventConfiguration(names));
-        foreach (var provider in OrchestrationProviders.Installed())
+        var providers = OrchestrationProviders.Installed();
+        foreach (var provider in providers)
         {
             provider.ConfigureModel(modelBuilder, names);
         }
 
         staging?.Invoke(modelBuilder, names);
-        ModelFinisher.Finish(modelBuilder, names);
+        ModelFinisher.Finish(modelBuilder, names, (column, values) => providers.Select(p => p.EnumCheckSql(modelBuilder, column, values)).FirstOrDefault(sql => sql is not null));
         return modelBuilder;
     }
 }

@@ -207,7 +207,7 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                             t.HasCheckConstraint("ck_agent_profiles_slug", "length(\"slug\") > 0 AND \"slug\" = lower(\"slug\")");
 
-                            t.HasCheckConstraint("ck_agent_profiles_status", "\"status\" IN ('active', 'inactive', 'archived')");
+                            t.HasCheckConstraint("ck_agent_profiles_status", "\"status\"::text = ANY ('{\"active\",\"inactive\",\"archived\"}'::text[])");
                         });
                 });
 
@@ -338,13 +338,13 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.ToTable("agent_sessions", null, t =>
                         {
-                            t.HasCheckConstraint("ck_agent_sessions_agent_type", "\"agent_type\" IN ('prime', 'architecture', 'implementation', 'testing', 'security', 'integration', 'qa')");
+                            t.HasCheckConstraint("ck_agent_sessions_agent_type", "\"agent_type\"::text = ANY ('{\"prime\",\"architecture\",\"implementation\",\"testing\",\"security\",\"integration\",\"qa\"}'::text[])");
 
-                            t.HasCheckConstraint("ck_agent_sessions_oversight_level", "\"oversight_level\" IN ('standard', 'enhanced', 'strict', 'direct')");
+                            t.HasCheckConstraint("ck_agent_sessions_oversight_level", "\"oversight_level\"::text = ANY ('{\"standard\",\"enhanced\",\"strict\",\"direct\"}'::text[])");
 
                             t.HasCheckConstraint("ck_agent_sessions_session_id", "length(\"session_id\") > 0");
 
-                            t.HasCheckConstraint("ck_agent_sessions_status", "\"status\" IN ('active', 'paused', 'completed', 'failed', 'halted')");
+                            t.HasCheckConstraint("ck_agent_sessions_status", "\"status\"::text = ANY ('{\"active\",\"paused\",\"completed\",\"failed\",\"halted\"}'::text[])");
                         });
                 });
 
@@ -446,13 +446,13 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         {
                             t.HasCheckConstraint("ck_backlog_business_value", "\"business_value\" BETWEEN 1 AND 10");
 
-                            t.HasCheckConstraint("ck_backlog_estimated_complexity", "\"estimated_complexity\" IN ('simple', 'moderate', 'complex', 'high_risk')");
+                            t.HasCheckConstraint("ck_backlog_estimated_complexity", "\"estimated_complexity\"::text = ANY ('{\"simple\",\"moderate\",\"complex\",\"high_risk\"}'::text[])");
 
                             t.HasCheckConstraint("ck_backlog_priority", "\"priority\" BETWEEN 1 AND 5");
 
                             t.HasCheckConstraint("ck_backlog_risk_score", "\"risk_score\" BETWEEN 0 AND 100");
 
-                            t.HasCheckConstraint("ck_backlog_status", "\"status\" IN ('backlog', 'analyzing', 'ready', 'blocked')");
+                            t.HasCheckConstraint("ck_backlog_status", "\"status\"::text = ANY ('{\"backlog\",\"analyzing\",\"ready\",\"blocked\"}'::text[])");
                         });
                 });
 
@@ -513,7 +513,7 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         {
                             t.HasCheckConstraint("ck_file_locks_file_path", "length(\"file_path\") > 0");
 
-                            t.HasCheckConstraint("ck_file_locks_lock_type", "\"lock_type\" IN ('exclusive', 'shared')");
+                            t.HasCheckConstraint("ck_file_locks_lock_type", "\"lock_type\"::text = ANY ('{\"exclusive\",\"shared\"}'::text[])");
                         });
                 });
 
@@ -760,9 +760,9 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.ToTable("qa_results", null, t =>
                         {
-                            t.HasCheckConstraint("ck_qa_results_qa_type", "\"qa_type\" IN ('code_review', 'functional_test', 'mock_detection', 'success_criteria')");
+                            t.HasCheckConstraint("ck_qa_results_qa_type", "\"qa_type\"::text = ANY ('{\"code_review\",\"functional_test\",\"mock_detection\",\"success_criteria\"}'::text[])");
 
-                            t.HasCheckConstraint("ck_qa_results_status", "\"status\" IN ('pass', 'fail', 'warning')");
+                            t.HasCheckConstraint("ck_qa_results_status", "\"status\"::text = ANY ('{\"pass\",\"fail\",\"warning\"}'::text[])");
                         });
                 });
 
@@ -824,7 +824,7 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                     b.ToTable("sprints", null, t =>
                         {
-                            t.HasCheckConstraint("ck_sprints_status", "\"status\" IN ('planned', 'active', 'completed')");
+                            t.HasCheckConstraint("ck_sprints_status", "\"status\"::text = ANY ('{\"planned\",\"active\",\"completed\"}'::text[])");
                         });
                 });
 
@@ -963,7 +963,7 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         {
                             t.HasCheckConstraint("ck_task_assignments_fencing_token", "\"fencing_token\" >= 0");
 
-                            t.HasCheckConstraint("ck_task_assignments_status", "\"status\" IN ('assigned', 'started', 'paused', 'completed', 'cancelled')");
+                            t.HasCheckConstraint("ck_task_assignments_status", "\"status\"::text = ANY ('{\"assigned\",\"started\",\"paused\",\"completed\",\"cancelled\"}'::text[])");
                         });
                 });
 
@@ -1211,9 +1211,9 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
                         {
                             t.HasCheckConstraint("ck_work_items_actual_hours", "\"actual_hours\" IS NULL OR \"actual_hours\" >= 0");
 
-                            t.HasCheckConstraint("ck_work_items_assignee_type", "\"assignee_type\" IN ('agent', 'user')");
+                            t.HasCheckConstraint("ck_work_items_assignee_type", "\"assignee_type\"::text = ANY ('{\"agent\",\"user\"}'::text[])");
 
-                            t.HasCheckConstraint("ck_work_items_delegation_status", "\"delegation_status\" IN ('unassigned', 'assigned', 'in_progress', 'blocked', 'completed')");
+                            t.HasCheckConstraint("ck_work_items_delegation_status", "\"delegation_status\"::text = ANY ('{\"unassigned\",\"assigned\",\"in_progress\",\"blocked\",\"completed\"}'::text[])");
 
                             t.HasCheckConstraint("ck_work_items_estimated_hours", "\"estimated_hours\" IS NULL OR \"estimated_hours\" >= 0");
 
@@ -1221,11 +1221,11 @@ namespace AgentOrchestration.Data.PostgreSql.Migrations
 
                             t.HasCheckConstraint("ck_work_items_priority", "\"priority\" BETWEEN 1 AND 5");
 
-                            t.HasCheckConstraint("ck_work_items_qa_status", "\"qa_status\" IN ('not_started', 'in_qa', 'qa_passed', 'qa_failed')");
+                            t.HasCheckConstraint("ck_work_items_qa_status", "\"qa_status\"::text = ANY ('{\"not_started\",\"in_qa\",\"qa_passed\",\"qa_failed\"}'::text[])");
 
-                            t.HasCheckConstraint("ck_work_items_status", "\"status\" IN ('todo', 'in_progress', 'blocked', 'in_review', 'done', 'cancelled')");
+                            t.HasCheckConstraint("ck_work_items_status", "\"status\"::text = ANY ('{\"todo\",\"in_progress\",\"blocked\",\"in_review\",\"done\",\"cancelled\"}'::text[])");
 
-                            t.HasCheckConstraint("ck_work_items_type", "\"type\" IN ('epic', 'story', 'task', 'bug')");
+                            t.HasCheckConstraint("ck_work_items_type", "\"type\"::text = ANY ('{\"epic\",\"story\",\"task\",\"bug\"}'::text[])");
                         });
                 });
 

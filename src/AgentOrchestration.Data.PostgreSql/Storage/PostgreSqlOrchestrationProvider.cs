@@ -103,14 +103,20 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     /// </summary>
     public void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names)
     {
-        if (modelBuilder.Model.GetAnnotations().Any(a => a.Name.StartsWith("Npgsql:", StringComparison.Ordinal)))
+        if (IsNpgsqlModel(modelBuilder))
         {
             EventFeedSchema.Configure(modelBuilder, names);
             CoveringIndexes.Configure(modelBuilder, names);
         }
     }
 
+    public string? EnumCheckSql(ModelBuilder modelBuilder, string column, IReadOnlyList<string> values) =>
+        IsNpgsqlModel(modelBuilder) ? EnumChecks.Sql(column, values) : null;
+
     public Data.Faults.FaultKind ClassifyFault(Exception exception) => PostgreSqlFaults.Classify(exception);
+
+    private static bool IsNpgsqlModel(ModelBuilder modelBuilder) =>
+        modelBuilder.Model.GetAnnotations().Any(a => a.Name.StartsWith("Npgsql:", StringComparison.Ordinal));
 
     /// <summary>A network round trip per statement is what a one-statement completion saves.</summary>
     public bool HasOneStatementLeases => true;

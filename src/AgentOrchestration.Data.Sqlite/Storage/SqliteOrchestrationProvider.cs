@@ -230,6 +230,8 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     {
     }
 
+    public string? EnumCheckSql(ModelBuilder modelBuilder, string column, IReadOnlyList<string> values) => null;
+
     public Data.Faults.FaultKind ClassifyFault(Exception exception) => SqliteFaults.Classify(exception);
 
     /// <summary>Plain statements in one write transaction; <see langword="false"/> (nothing written) sends the caller to the general path.</summary>

@@ -13,7 +13,11 @@ internal static class ModelFinisher
 {
     public const int EnumLength = 32;
 
-    public static void Finish(ModelBuilder modelBuilder, SchemaNames names)
+    /// <summary>Applies the rules to every library type of <paramref name="modelBuilder"/>.</summary>
+    /// <param name="modelBuilder">The model being built.</param>
+    /// <param name="names">The model's schema and prefix.</param>
+    /// <param name="enumCheck">The database's own form of an enum CHECK (column, values), or <see langword="null"/> for the portable <c>IN</c> list.</param>
+    public static void Finish(ModelBuilder modelBuilder, SchemaNames names, Func<string, IReadOnlyList<string>, string?> enumCheck)
     {
         foreach (var entityType in modelBuilder.Model.GetEntityTypes().Where(IsLibraryType).ToList())
         {
@@ -27,7 +31,7 @@ internal static class ModelFinisher
                 }
 
                 ConfigureScalar(property);
-                AddEnumCheck(entityType, property, names, unprefixed);
+                AddEnumCheck(entityType, property, names, unprefixed, enumCheck);
             }
 
             // Time-ordered keys append to B-tree indexes and sort by creation on both providers.
@@ -98,7 +102,7 @@ internal static class ModelFinisher
         }
     }
 
-    private static void AddEnumCheck(IMutableEntityType entityType, IMutableProperty property, SchemaNames names, string table)
+    private static void AddEnumCheck(IMutableEntityType entityType, IMutableProperty property, SchemaNames names, string table, Func<string, IReadOnlyList<string>, string?> enumCheck)
     {
         var type = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
         if (!type.IsEnum)
@@ -107,7 +111,7 @@ internal static class ModelFinisher
         }
 
         var column = property.GetColumnName();
-        var values = string.Join(", ", StoredEnum.Values(type).Select(v => $"'{v}'"));
-        entityType.AddCheckConstraint(names.Check(table, column), $"\"{column}\" IN ({values})");
+        var values = StoredEnum.Values(type).ToList();
+        entityType.AddCheckConstraint(names.Check(table, column), enumCheck(column, values) ?? $"\"{column}\" IN ({string.Join(", ", values.Select(v => $"'{v}'"))})");
     }
 }

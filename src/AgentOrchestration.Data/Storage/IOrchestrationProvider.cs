@@ -82,6 +82,16 @@ internal interface IOrchestrationProvider
     void ConfigureModel(ModelBuilder modelBuilder, SchemaNames names);
 
     /// <summary>
+    /// The CHECK that keeps an enum column to its stored values on a model of this database, or <see langword="null"/>
+    /// for a model of another database (the model then takes the portable <c>"column" IN (...)</c>).
+    /// </summary>
+    /// <param name="modelBuilder">The model being built.</param>
+    /// <param name="column">The column.</param>
+    /// <param name="values">Its stored values (lowercase snake_case).</param>
+    /// <returns>The constraint's SQL, or <see langword="null"/>.</returns>
+    string? EnumCheckSql(ModelBuilder modelBuilder, string column, IReadOnlyList<string> values);
+
+    /// <summary>
     /// Gets a value indicating whether this database completes and renews leases in one statement
     /// (<see cref="TryCompleteClaimsAsync"/>, <see cref="TryRenewAsync"/>), and has the one-round-trip heartbeat and file
     /// lock writes (<see cref="TryHeartbeatAsync"/>, <see cref="TryAcquireFileLocksAsync"/>, <see cref="TryReleaseFileLocksAsync"/>,

@@ -1,6 +1,7 @@
 using AgentOrchestration.Data.Entities;
 using AgentOrchestration.Data.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace AgentOrchestration.Data.Tests.Schema;
 
@@ -40,6 +41,9 @@ public sealed class ConstraintTests(DatabaseProvider provider) : ProviderFixture
         await AssertRefusedAsync(table);
     }
 
+    [TestCase("work_items", "status")]
+    [TestCase("work_items", "type")]
+    [TestCase("work_items", "assignee_type")]
     [TestCase("work_items", "delegation_status")]
     [TestCase("work_items", "qa_status")]
     [TestCase("agent_sessions", "oversight_level")]
@@ -63,6 +67,67 @@ public sealed class ConstraintTests(DatabaseProvider provider) : ProviderFixture
             async () => await context.Database.ExecuteSqlRawAsync($"UPDATE \"{table}\" SET \"{column}\" = 'bogus' WHERE id = {RawSql.Literal(context, id)}"),
             Throws.InstanceOf<Exception>());
         Assert.That(await RawSql.CountAsync(context, table, $"\"{column}\" = 'bogus'"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Every_enum_check_in_the_database_accepts_exactly_its_enums_stored_values()
+    {
+        var checks = context.Model.GetEntityTypes()
+            .SelectMany(e => e.GetDeclaredProperties().Select(p => (Entity: e, Property: p)))
+            .Where(x => (Nullable.GetUnderlyingType(x.Property.ClrType) ?? x.Property.ClrType).IsEnum)
+            .Select(x => (Table: x.Entity.GetTableName()!, Column: x.Property.GetColumnName(),
+                Values: Data.Modeling.StoredEnum.Values(Nullable.GetUnderlyingType(x.Property.ClrType) ?? x.Property.ClrType).ToList()))
+            .ToList();
+        Assert.That(checks, Has.Count.EqualTo(16), "the library's enum columns");
+
+        foreach (var (table, column, values) in checks)
+        {
+            var name = $"ck_{table}_{column}";
+            var expression = await CheckExpressionAsync(table, name);
+            if (Provider == DatabaseProvider.PostgreSql)
+            {
+                // The migrated database holds the one-constant-array form (EnumChecksAsArrays), not the IN list.
+                Assert.That(expression, Does.Contain("= ANY ('{").And.Not.Contain("ARRAY["), name);
+            }
+
+            foreach (var value in values)
+            {
+                Assert.That(await EvaluateAsync(expression, column, value), Is.True, $"{name} accepts '{value}'");
+            }
+
+            foreach (var value in new[] { "bogus", values[0].ToUpperInvariant(), string.Empty, "null", "NULL", values[0] + " ", $"{values[0]},{values[1]}", "{" + values[0] + "}" })
+            {
+                Assert.That(await EvaluateAsync(expression, column, value), Is.False, $"{name} refuses '{value}'");
+            }
+
+            // NULL passes every CHECK; whether the column takes it is its NOT NULL's to say.
+            Assert.That(await EvaluateAsync(expression, column, null), Is.Null, $"{name} on NULL");
+        }
+    }
+
+    /// <summary>The constraint's expression as the database holds it (PostgreSQL's catalogue; SQLite keeps the DDL text the model wrote).</summary>
+    private async Task<string> CheckExpressionAsync(string table, string name)
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            var definition = (string?)await RawSql.ScalarAsync(context, $"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '{name}' AND conrelid = '\"{table}\"'::regclass");
+            Assert.That(definition, Does.StartWith("CHECK ("), name);
+            return definition!["CHECK ".Length..];
+        }
+
+        var model = context.GetService<Microsoft.EntityFrameworkCore.Metadata.IDesignTimeModel>().Model;
+        var sql = model.GetEntityTypes().Single(e => e.GetTableName() == table).GetCheckConstraints().Single(c => c.Name == name).Sql;
+        var ddl = (string?)await RawSql.ScalarAsync(context, $"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'");
+        Assert.That(ddl, Does.Contain($"CONSTRAINT \"{name}\" CHECK ({sql})"), name);
+        return $"({sql})";
+    }
+
+    /// <summary>The expression for a row whose <paramref name="column"/> holds <paramref name="value"/>: true, false, or null (unknown).</summary>
+    private async Task<bool?> EvaluateAsync(string expression, string column, string? value)
+    {
+        var literal = value is null ? "NULL" : $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
+        var result = await RawSql.ScalarAsync(context, $"SELECT CASE WHEN {expression} THEN 1 WHEN NOT {expression} THEN 0 END FROM (SELECT CAST({literal} AS varchar(32)) AS \"{column}\") v");
+        return result is null ? null : Convert.ToInt32(result, System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
 
     [Test]
