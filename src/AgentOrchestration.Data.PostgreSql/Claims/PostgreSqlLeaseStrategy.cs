@@ -35,6 +35,29 @@ internal static class PostgreSqlLeaseStrategy
     /// <returns><see langword="true"/> when every lease was completed; <see langword="false"/> when nothing was written.</returns>
     public static async Task<bool> TryCompleteAsync(DbContext db, CompletionRequest request, CancellationToken cancellationToken, NpgsqlBatchCommand? first = null)
     {
+        var commands = CompletionCommands(db, request, chained: false);
+        if (first is not null)
+        {
+            commands.Insert(0, first);
+        }
+
+        var completed = await OneTripBatch.RunAsync(db, commands, commands.Count - 1, static async (reader, ct) =>
+            await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetInt32(0) : 0, cancellationToken).ConfigureAwait(false);
+        return completed == request.Leases.Count;
+    }
+
+    /// <summary>
+    /// The transaction-local setting a completion followed by a claim in the same transaction leaves: how many leases it
+    /// completed (<see cref="PostgreSqlClaimStrategy.CompleteAndClaimAsync"/>'s claim claims only after one).
+    /// </summary>
+    public const string CompletedFlag = "agent_orchestration.completed";
+
+    /// <summary>
+    /// The item lock and the completion of every lease of <paramref name="request"/>, whose result is the count of leases
+    /// completed (all or none); <paramref name="chained"/>: also left in <see cref="CompletedFlag"/> for a claim that follows.
+    /// </summary>
+    public static List<NpgsqlBatchCommand> CompletionCommands(DbContext db, CompletionRequest request, bool chained)
+    {
         var sql = SqlByModel.GetValue(db.Model, _ => BuildSql(new StoreNames(db)));
         var leases = request.Leases;
         var policy = request.QaPolicy;
@@ -50,7 +73,7 @@ internal static class PostgreSqlLeaseStrategy
             }
         }
 
-        var complete = new NpgsqlBatchCommand(sql.Complete);
+        var complete = new NpgsqlBatchCommand(chained ? sql.CompleteChained : sql.Complete);
         complete.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = leases.Select(l => l.WorkItemId).ToArray() });
         complete.Parameters.Add(new NpgsqlParameter("assignments", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = leases.Select(l => l.AssignmentId).ToArray() });
         complete.Parameters.Add(new NpgsqlParameter("tokens", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = leases.Select(l => l.FencingToken).ToArray() });
@@ -60,10 +83,7 @@ internal static class PostgreSqlLeaseStrategy
         complete.Parameters.Add(new NpgsqlParameter("required_types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = requiredTypes.ToArray() });
         complete.Parameters.Add(new NpgsqlParameter("warning_levels", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = levels.Where(policy.WarningsPass).Select(Stored).ToArray() });
         complete.Parameters.Add(new NpgsqlParameter("active", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Active });
-
-        var completed = await RunAsync(db, sql.LockItems, leases.Select(l => l.WorkItemId).ToArray(), complete, static async (reader, ct) =>
-            await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetInt32(0) : 0, cancellationToken, first).ConfigureAwait(false);
-        return completed == leases.Count;
+        return [LockCommand(sql.LockItems, [.. leases.Select(l => l.WorkItemId)]), complete];
     }
 
     public static async Task<ClaimedWork?> TryRenewAsync(DbContext db, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken)
@@ -85,12 +105,14 @@ internal static class PostgreSqlLeaseStrategy
 
     /// <summary>Sends the lock and the write as one prepared batch and reads the write's result.</summary>
     private static Task<T> RunAsync<T>(
-        DbContext db, string lockItems, Guid[] items, NpgsqlBatchCommand write, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken,
-        NpgsqlBatchCommand? first = null)
+        DbContext db, string lockItems, Guid[] items, NpgsqlBatchCommand write, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        OneTripBatch.RunAsync(db, [LockCommand(lockItems, items), write], 1, read, cancellationToken);
+
+    private static NpgsqlBatchCommand LockCommand(string lockItems, Guid[] items)
     {
         var lockCommand = new NpgsqlBatchCommand(lockItems);
         lockCommand.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = items });
-        return OneTripBatch.RunAsync(db, first is null ? [lockCommand, write] : [first, lockCommand, write], read, cancellationToken);
+        return lockCommand;
     }
 
     // Without an explicit clock the server's decides (null here), read once the item locks are held.
@@ -103,10 +125,10 @@ internal static class PostgreSqlLeaseStrategy
     private static LeaseSql BuildSql(StoreNames n)
     {
         var statement = new LeaseStatement(n);
-        return new LeaseSql(statement.LockItems(), statement.Complete(), statement.Renew());
+        return new LeaseSql(statement.LockItems(), statement.Complete("count(*)::int"), statement.Complete($"set_config('{CompletedFlag}', count(*)::text, true)::int"), statement.Renew());
     }
 
-    private sealed record LeaseSql(string LockItems, string Complete, string Renew);
+    private sealed record LeaseSql(string LockItems, string Complete, string CompleteChained, string Renew);
 
     /// <summary>
     /// The lease holder's statements, built from the model's store names in named steps: the lease check both share, then
@@ -142,9 +164,10 @@ internal static class PostgreSqlLeaseStrategy
         // equal, and the generic plan is kept from the sixth call of a connection on.
         public string LockItems() => $"SELECT set_config('plan_cache_mode', 'force_generic_plan', true) FROM {Wi} WHERE {W("Id")} = ANY((SELECT @items)::uuid[]) ORDER BY {W("Id")} FOR NO KEY UPDATE";
 
-        public string Complete() => $"""
+        /// <summary>The completion, whose one row is <paramref name="result"/> over the done leases.</summary>
+        public string Complete(string result) => $"""
             WITH {Leased()}, {QaGated()}, {AllDone()}, {CompletionWrites()}
-            SELECT count(*)::int FROM done
+            SELECT {result} FROM done
             """;
 
         public string Renew() => $"""

@@ -13,8 +13,13 @@ namespace AgentOrchestration.Data.PostgreSql.Storage;
 internal static class OneTripBatch
 {
     /// <summary>Runs <paramref name="commands"/> (prepared once per physical connection, see <see cref="PreparedBatches"/>) and reads the last one's result.</summary>
+    public static Task<T> RunAsync<T>(
+        DbContext db, IReadOnlyList<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        RunAsync(db, commands, commands.Count - 1, read, cancellationToken);
+
+    /// <summary>Runs <paramref name="commands"/> as above; <paramref name="read"/> starts at the result of <c>commands[<paramref name="readFrom"/>]</c> and may read on.</summary>
     public static async Task<T> RunAsync<T>(
-        DbContext db, IReadOnlyList<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        DbContext db, IReadOnlyList<NpgsqlBatchCommand> commands, int readFrom, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -29,7 +34,7 @@ internal static class OneTripBatch
             T result;
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                for (var i = 1; i < commands.Count; i++)
+                for (var i = 0; i < readFrom; i++)
                 {
                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 }

@@ -51,6 +51,9 @@ internal sealed class PostgreSqlOrchestrationProvider : IOrchestrationProvider
     public Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken) =>
         CompletionCombiner.TryCompleteAsync(context, request, cancellationToken);
 
+    public Task<CompleteAndClaimResult?> TryCompleteAndClaimAsync(DbContext context, CompletionRequest completion, ClaimRequest claim, CancellationToken cancellationToken) =>
+        PostgreSqlClaimStrategy.CompleteAndClaimAsync(context, completion, claim, cancellationToken);
+
     public Task<ClaimedWork?> TryRenewAsync(DbContext context, WorkLease lease, TimeSpan duration, TimeProvider? clock, CancellationToken cancellationToken) =>
         PostgreSqlLeaseStrategy.TryRenewAsync(context, lease, duration, clock, cancellationToken);
 

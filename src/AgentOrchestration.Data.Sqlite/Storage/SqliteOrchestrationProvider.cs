@@ -245,6 +245,13 @@ internal sealed class SqliteOrchestrationProvider : IOrchestrationProvider
     /// <summary>Completes and renews in a few plain statements, without EF Core's queries and change tracking.</summary>
     public bool HasOneStatementLeases => true;
 
+    /// <summary>
+    /// Not sent: SQLite's completion and claim are each one short write transaction on this machine, with no round trip
+    /// to save, so the claimer makes them one after the other.
+    /// </summary>
+    public Task<CompleteAndClaimResult?> TryCompleteAndClaimAsync(DbContext context, CompletionRequest completion, ClaimRequest claim, CancellationToken cancellationToken) =>
+        Task.FromResult<CompleteAndClaimResult?>(null);
+
     /// <summary>Plain statements in one write transaction; <see langword="null"/> (nothing written) sends the caller to the general path.</summary>
     public Task<HeartbeatResult?> TryHeartbeatAsync(DbContext context, HeartbeatStatement request, CancellationToken cancellationToken) =>
         SqliteSessionStrategy.TryHeartbeatAsync(context, this, request, cancellationToken);

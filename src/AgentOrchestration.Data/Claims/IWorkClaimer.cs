@@ -70,6 +70,30 @@ public interface IWorkClaimer
     Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Completes the claimed work as <see cref="CompleteAsync"/> does, then claims the agent's next ready item of
+    /// <paramref name="projectId"/> as <see cref="ClaimNextAsync"/> does: the loop of an agent that works one item at a
+    /// time, in one call. On PostgreSQL both go in one round trip and one transaction (unless another such call of this
+    /// process is in flight on the database; then each part goes as its own call would); the claim sees the completion,
+    /// so an item that waited only for the completed one is ready, and the completed assignment no longer counts against
+    /// the agent's concurrency limit.
+    /// </summary>
+    /// <param name="lease">The lease of the work to complete.</param>
+    /// <param name="agentId">The agent that claims next (normally the lease's holder); it must be active.</param>
+    /// <param name="projectId">The project to claim in.</param>
+    /// <param name="options">The next lease's duration, actor, session and idempotency key; <see langword="null"/> uses the defaults.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The next claimed work, or <see langword="null"/> when nothing is ready for the agent; the completion stands either way.</returns>
+    /// <exception cref="ArgumentException">The lease or a claim argument is malformed (as for <see cref="CompleteAsync"/> and <see cref="ClaimNextAsync"/>); nothing was changed.</exception>
+    /// <exception cref="LeaseLostException">The lease is no longer held (see <see cref="CompleteAsync"/>); nothing was changed and nothing claimed.</exception>
+    /// <exception cref="QaGateException">The item does not pass the QA gate (see <see cref="CompleteAsync"/>); nothing was changed and nothing claimed.</exception>
+    /// <exception cref="EntityNotFoundException">The agent or project does not exist; the completion stands, nothing was claimed.</exception>
+    /// <exception cref="InvalidStateTransitionException">The agent is not active; the completion stands, nothing was claimed.</exception>
+    /// <exception cref="SessionNotActiveException"><see cref="ClaimOptions.SessionId"/> names a session that is not active; the completion stands, nothing was claimed.</exception>
+    /// <exception cref="ProjectIsolationException"><see cref="ClaimOptions.SessionId"/> names a session of another project; the completion stands, nothing was claimed.</exception>
+    /// <exception cref="IdempotencyKeyReusedException"><see cref="ClaimOptions.IdempotencyKey"/> was used by the agent for a different request; the completion stands, nothing was claimed.</exception>
+    Task<ClaimedWork?> CompleteAndClaimNextAsync(WorkLease lease, Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Completes many claimed items at once, all or none: each as <see cref="CompleteAsync"/> does, in one transaction (on
     /// PostgreSQL one round trip when every lease is held and passes the QA gate).
     /// </summary>

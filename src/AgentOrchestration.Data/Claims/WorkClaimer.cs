@@ -62,15 +62,46 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
     public async Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default)
     {
         ClaimValidation.Lease(lease);
+        await CompleteValidAsync(lease, tryFast: true, cancellationToken).ConfigureAwait(false);
+    }
 
-        // Only this lease completes its assignment, so a completed assignment is this completion, landed.
-        FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, ct));
-        if (await TryFastCompleteAsync([lease], cancellationToken).ConfigureAwait(false))
+    public async Task<ClaimedWork?> CompleteAndClaimNextAsync(WorkLease lease, Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // Both parts' arguments before either writes: bad input changes nothing.
+        ClaimValidation.Lease(lease);
+        ClaimValidation.Claim(agentId, projectId, 1, options);
+        var claim = Prepare(agentId, projectId, 1, options);
+        var chained = db.Database.CurrentTransaction is null && System.Transactions.Transaction.Current is null
+            ? await TryCompleteAndClaimAsync(lease, claim, cancellationToken).ConfigureAwait(false)
+            : Chained.Declined;
+        if (chained.Rows is { } rows)
         {
-            return;
+            return await ClaimedAsync(claim, rows, replay: !claim.OwnKey, cancellationToken).ConfigureAwait(false) is [var next] ? next : null;
         }
 
-        await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
+        if (chained.State != ChainState.Landed)
+        {
+            try
+            {
+                // Refused: the one-trip completion wrote nothing, and only the general path can say why (or complete after
+                // all); declined or not landed: the completion as CompleteAsync makes it.
+                await CompleteValidAsync(lease, tryFast: chained.State != ChainState.Refused, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (db.Database.CurrentTransaction is null && FaultAttempt.Current is { CommitStarted: true }
+                && FaultPolicy.Classify(db, exception) == FaultKind.Transient)
+            {
+                // Its commit may have landed: if it did, the claim goes on (the service boundary would end the call there,
+                // with nothing claimed); if not, the boundary runs the whole call again.
+                db.ChangeTracker.Clear();
+                if (!await CompletionLandedAsync(lease, exception, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+            }
+        }
+
+        // After a fault the claim may have landed with the completion: the key finds it, or the claim is made now.
+        return await ClaimAsync(claim, replay: chained.State != ChainState.Declined || !claim.OwnKey, cancellationToken).ConfigureAwait(false) is [var claimed] ? claimed : null;
     }
 
     public async Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default)
@@ -97,6 +128,115 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
                 await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), ct).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A lease's completion, as <see cref="CompleteAsync"/> makes it once its argument was checked; <paramref name="tryFast"/> = <see langword="false"/> goes to the general path at once.</summary>
+    private async Task CompleteValidAsync(WorkLease lease, bool tryFast, CancellationToken cancellationToken)
+    {
+        // Only this lease completes its assignment, so a completed assignment is this completion, landed.
+        FaultAttempt.CheckLandedWith(ct => AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, ct));
+        if (tryFast && await TryFastCompleteAsync([lease], cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await delegation.CompleteClaimAsync(lease.WorkItemId, Fenced(lease, note: null), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The provider's completion and claim in one round trip and one transaction. After a fault it learns whether that
+    /// transaction landed (the lease's assignment completed, waiting for a commit still in flight), retrying the check
+    /// while the fault lasts, so the caller goes on from what the database holds.
+    /// </summary>
+    private async Task<Chained> TryCompleteAndClaimAsync(WorkLease lease, PreparedClaim claim, CancellationToken cancellationToken)
+    {
+        var provider = OrchestrationProviders.For(db);
+        Exception fault;
+        try
+        {
+            var completion = new CompletionRequest([lease], claim.Request.Clock, qaPolicy);
+            var outcome = await writes.RunStatementAsync(
+                "work_item.complete_and_claim",
+                ct => provider.TryCompleteAndClaimAsync(db, completion, claim.Request, ct),
+                // The completion's event; the claim's are counted with the claim's result (ClaimedAsync).
+                result => result is { Completed: true } ? 1 : 0,
+                cancellationToken).ConfigureAwait(false);
+            return outcome switch
+            {
+                null => Chained.Declined,
+                { Completed: false } => Chained.Refused,
+                { Rows: var rows } => new Chained(ChainState.Done, rows),
+            };
+        }
+        catch (Exception exception) when (provider.IsUniqueViolation(exception))
+        {
+            // A concurrent claim took the fencing token this one computed, or a concurrent retry with the same key won:
+            // the transaction wrote nothing, completion included.
+            db.ChangeTracker.Clear();
+            return Chained.NotLanded;
+        }
+        catch (Exception exception) when (FaultPolicy.Classify(db, exception) != FaultKind.None)
+        {
+            db.ChangeTracker.Clear();
+            fault = exception;
+        }
+
+        return await CompletionLandedAsync(lease, fault, cancellationToken).ConfigureAwait(false) ? Chained.Landed : Chained.NotLanded;
+    }
+
+    /// <summary>
+    /// Whether the completion of <paramref name="lease"/> landed after <paramref name="fault"/> (its assignment completed,
+    /// waiting for a commit still in flight), asked again with the retry policy's backoff while the fault lasts.
+    /// </summary>
+    /// <exception cref="AgentOrchestrationTransientException">The fault outlasted the retries: whether it landed is unknown.</exception>
+    private async Task<bool> CompletionLandedAsync(WorkLease lease, Exception fault, CancellationToken cancellationToken)
+    {
+        const string name = nameof(IWorkClaimer) + "." + nameof(CompleteAndClaimNextAsync);
+        for (var faulted = 1; ; faulted++)
+        {
+            try
+            {
+                return await AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (FaultPolicy.Classify(db, exception) is var kind && kind != FaultKind.None)
+            {
+                db.ChangeTracker.Clear();
+                if (kind != FaultKind.Transient || faulted >= faults.Options.MaxAttempts)
+                {
+                    throw faults.GiveUp(name, faulted, mayHaveCommitted: true, exception);
+                }
+
+                await faults.BackoffAsync(name, faulted, fault, cancellationToken).ConfigureAwait(false);
+                fault = exception;
+            }
+        }
+    }
+
+    /// <summary>What the one-trip completion and claim did: wrote both (<see cref="Rows"/>), nothing, or, after a fault, whether its transaction landed.</summary>
+    private sealed record Chained(ChainState State, IReadOnlyList<ClaimRow>? Rows = null)
+    {
+        public static readonly Chained Declined = new(ChainState.Declined);
+        public static readonly Chained Refused = new(ChainState.Refused);
+        public static readonly Chained Landed = new(ChainState.Landed);
+        public static readonly Chained NotLanded = new(ChainState.NotLanded);
+    }
+
+    private enum ChainState
+    {
+        /// <summary>Not sent (no one-trip path here, or another such call in flight): each part goes as its own call.</summary>
+        Declined,
+
+        /// <summary>Sent; the completion did not pass its checks, so nothing was written.</summary>
+        Refused,
+
+        /// <summary>Both written.</summary>
+        Done,
+
+        /// <summary>A fault, after which the completion (and the claim with it) was found committed.</summary>
+        Landed,
+
+        /// <summary>A fault, or a unique violation, after which nothing was found committed.</summary>
+        NotLanded,
     }
 
     /// <summary>
@@ -148,17 +288,23 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
 
     private static DelegationOptions Fenced(WorkLease lease, string? note) => new() { FencingToken = lease.FencingToken, LeaseAssignmentId = lease.AssignmentId, Note = note };
 
-    private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<ClaimedWork>> ClaimAsync(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options, CancellationToken cancellationToken)
     {
         ClaimValidation.Claim(agentId, projectId, maxItems, options);
+        var claim = Prepare(agentId, projectId, maxItems, options);
+        return ClaimAsync(claim, replay: !claim.OwnKey, cancellationToken);
+    }
+
+    /// <summary>A validated claim's request with its idempotency key (the caller's, or one of its own) and assignment ids.</summary>
+    private PreparedClaim Prepare(Guid agentId, Guid projectId, int maxItems, ClaimOptions? options)
+    {
         options ??= Defaults;
         var duration = options.LeaseDuration;
-        var key = options.IdempotencyKey;
 
         // Without the caller's key the claim gets one of its own, so a retry after a commit whose outcome is unknown finds
         // what that commit took instead of claiming again.
-        var ownKey = key is null;
-        key ??= $"{GeneratedKeyPrefix}{UuidV7.NewGuid():N}";
+        var ownKey = options.IdempotencyKey is null;
+        var key = options.IdempotencyKey ?? $"{GeneratedKeyPrefix}{UuidV7.NewGuid():N}";
         var bound = new ClaimIdempotency.Request(projectId, maxItems, duration, options.SessionId);
         var ids = new Guid[maxItems];
         for (var i = 0; i < ids.Length; i++)
@@ -167,17 +313,25 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
         }
 
         var request = new ClaimRequest(agentId, projectId, clock.DecidingClock(db), duration, options.Actor ?? agentId.ToString(), ids, key, options.SessionId, bound.Format());
+        return new PreparedClaim(request, bound, options, ownKey);
+    }
 
+    /// <param name="claim">The claim.</param>
+    /// <param name="replay">Whether an earlier claim with the key may exist (the caller's key, or a retry): it is looked up first.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    private async Task<IReadOnlyList<ClaimedWork>> ClaimAsync(PreparedClaim claim, bool replay, CancellationToken cancellationToken)
+    {
+        var request = claim.Request;
+        var (agentId, maxItems, key) = (request.AgentId, request.AssignmentIds.Count, request.IdempotencyKey!);
         Tracking.Reset(db);
         var provider = OrchestrationProviders.For(db);
         var inCallersTransaction = db.Database.CurrentTransaction is not null;
-        var replay = !ownKey;
         IReadOnlyList<ClaimRow> rows;
         for (int attempt = 1, faulted = 1; ; attempt++)
         {
             try
             {
-                if (replay && await ReplayAsync(agentId, key, bound, cancellationToken).ConfigureAwait(false) is { } replayed)
+                if (replay && await ReplayAsync(agentId, key, claim.Bound, cancellationToken).ConfigureAwait(false) is { } replayed)
                 {
                     return replayed;
                 }
@@ -208,19 +362,27 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
             }
         }
 
+        return await ClaimedAsync(claim, rows, replay, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a claim's committed statement took, as the caller gets it; an empty claim tells "nothing ready" from a refusal.</summary>
+    private async Task<IReadOnlyList<ClaimedWork>> ClaimedAsync(PreparedClaim claim, IReadOnlyList<ClaimRow> rows, bool replay, CancellationToken cancellationToken)
+    {
+        var request = claim.Request;
+
         // The claim's statement committed one work_item.claimed event per item.
         writes.EventsCommitted(rows.Count);
         if (rows.Count == 0)
         {
             // A claim with this key committed while this one waited for the agent's lock: the claim took nothing, and
             // the earlier claim is the answer (or the refusal, if it was a different request).
-            if (replay && await ReplayAsync(agentId, key, bound, cancellationToken).ConfigureAwait(false) is { } earlier)
+            if (replay && await ReplayAsync(request.AgentId, request.IdempotencyKey!, claim.Bound, cancellationToken).ConfigureAwait(false) is { } earlier)
             {
                 return earlier;
             }
 
             // Only an empty claim pays for telling "nothing ready" from a caller error.
-            await EnsureClaimableAsync(agentId, projectId, options.SessionId, cancellationToken).ConfigureAwait(false);
+            await EnsureClaimableAsync(request.AgentId, request.ProjectId, claim.Options.SessionId, cancellationToken).ConfigureAwait(false);
         }
 
         // What the claim's own statement wrote is now stale in any tracked copy.
@@ -229,11 +391,14 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
         for (var i = 0; i < claimed.Length; i++)
         {
             var r = rows[i];
-            claimed[i] = new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), projectId, r.Title, r.Priority, r.LeaseExpiresAt);
+            claimed[i] = new ClaimedWork(new WorkLease(r.WorkItemId, r.AssignmentId, r.FencingToken), request.ProjectId, r.Title, r.Priority, r.LeaseExpiresAt);
         }
 
         return claimed;
     }
+
+    /// <summary>A claim ready to send: its request (with the key it stores), what the key binds, the options it came with, and whether the key is the claimer's own.</summary>
+    private sealed record PreparedClaim(ClaimRequest Request, ClaimIdempotency.Request Bound, ClaimOptions Options, bool OwnKey);
 
     /// <summary>
     /// What an earlier claim of this agent with this key took (in any project), or <see langword="null"/> if there was none.

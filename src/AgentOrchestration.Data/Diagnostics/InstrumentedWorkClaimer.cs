@@ -30,6 +30,9 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
     public Task CompleteAsync(WorkLease lease, CancellationToken cancellationToken = default) =>
         Run(Prefix + nameof(CompleteAsync), (self: this, lease), static (s, ct) => s.self.CompleteOnceAsync(s.lease, ct), cancellationToken);
 
+    public Task<ClaimedWork?> CompleteAndClaimNextAsync(WorkLease lease, Guid agentId, Guid projectId, ClaimOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(Prefix + nameof(CompleteAndClaimNextAsync), (self: this, lease, agentId, projectId, options), static (s, ct) => s.self.CompleteAndClaimNextOnceAsync(s.lease, s.agentId, s.projectId, s.options, ct), cancellationToken);
+
     public Task CompleteBatchAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken = default) =>
         Run(Prefix + nameof(CompleteBatchAsync), (self: this, leases), static (s, ct) => s.self.CompleteBatchOnceAsync(s.leases, ct), cancellationToken);
 
@@ -131,6 +134,45 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
             var outcome = LeaseFailed("Complete", span, lease, exception);
             telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, outcome));
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One span for the call (the completed item's id and token, the claim's outcome and count), and each part's metrics
+    /// and logs as its own call records them: the completion's duration, the claim's count and duration.
+    /// </summary>
+    private async Task<ClaimedWork?> CompleteAndClaimNextOnceAsync(WorkLease lease, Guid agentId, Guid projectId, ClaimOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        using var span = LeaseSpan(SpanNames.CompleteAndClaim, lease)?.SetTag(TagNames.AgentId, agentId).SetTag(TagNames.ProjectId, projectId);
+        var started = Stopwatch.GetTimestamp();
+        var claimOutcome = Outcomes.Error;
+        try
+        {
+            var next = await inner.CompleteAndClaimNextAsync(lease, agentId, projectId, options, cancellationToken).ConfigureAwait(false);
+            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, Outcomes.Ok));
+            OrchestrationLog.WorkCompleted(telemetry.Claims, lease.WorkItemId, lease.FencingToken);
+            claimOutcome = Claimed(null, agentId, projectId, next is null ? 0 : 1, next);
+            span?.SetTag(TagNames.Outcome, claimOutcome).SetTag(TagNames.WorkItemCount, next is null ? 0 : 1);
+            return next;
+        }
+        catch (Exception exception) when (exception is LeaseLostException or QaGateException or ArgumentException)
+        {
+            // The completion refused (or the input did): nothing was written and nothing claimed.
+            claimOutcome = Outcomes.Refused;
+            var outcome = LeaseFailed("Complete", span, lease, exception);
+            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, outcome));
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // The claim refused after the completion stood, or a fault or a cancellation.
+            claimOutcome = ClaimFailed(span, agentId, projectId, exception);
+            throw;
+        }
+        finally
+        {
+            ClaimEnded(claimOutcome, started);
         }
     }
 

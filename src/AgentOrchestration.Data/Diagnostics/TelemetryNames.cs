@@ -6,6 +6,7 @@ internal static class SpanNames
     public const string Claim = "agent_orchestration.claim";
     public const string Renew = "agent_orchestration.renew";
     public const string Complete = "agent_orchestration.complete";
+    public const string CompleteAndClaim = "agent_orchestration.complete_and_claim";
     public const string Release = "agent_orchestration.release";
     public const string LockAcquire = "agent_orchestration.lock.acquire";
     public const string LockRenew = "agent_orchestration.lock.renew";

@@ -112,6 +112,20 @@ internal interface IOrchestrationProvider
     Task<bool> TryCompleteClaimsAsync(DbContext context, CompletionRequest request, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The fast path of completing a lease and claiming next: <paramref name="completion"/> as
+    /// <see cref="TryCompleteClaimsAsync"/> makes it, then <paramref name="claim"/> as <see cref="ClaimAsync"/> makes it
+    /// (seeing the completion), in one round trip and one transaction; the claim claims only when the completion wrote.
+    /// <see langword="null"/> when not sent (this database has no such path, or another such call of this process is in
+    /// flight on it): the caller then makes each part as its own call. Only called outside a caller's transaction.
+    /// </summary>
+    /// <param name="context">The context whose connection runs the statements.</param>
+    /// <param name="completion">The one lease to complete, the deciding clock and the QA policy.</param>
+    /// <param name="claim">The claim that follows, for one item.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>What was written, or <see langword="null"/> when nothing was sent.</returns>
+    Task<CompleteAndClaimResult?> TryCompleteAndClaimAsync(DbContext context, CompletionRequest completion, ClaimRequest claim, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The fast path of renewing a lease: one round trip when the lease is still held; <see langword="null"/> (nothing
     /// written) otherwise, and the caller takes the general path. Only called outside a caller's transaction.
     /// </summary>

@@ -16,11 +16,14 @@ public sealed class LeaseFastPathTests(DatabaseProvider provider) : ClaimFixture
 {
     private delegate Task LeaseCall(IWorkClaimer claimer, WorkLease lease, WorkLease good);
 
-    private static readonly (string Name, LeaseCall Call)[] Calls =
+    private (string Name, LeaseCall Call)[] Calls =>
     [
         ("complete", (c, lease, _) => c.CompleteAsync(lease)),
         ("renew", (c, lease, _) => c.RenewAsync(lease)),
         ("complete a batch with a good lease", (c, lease, good) => c.CompleteBatchAsync([good, lease])),
+
+        // A ready item is left: a refused completion must not claim it either.
+        ("complete and claim next", (c, lease, _) => c.CompleteAndClaimNextAsync(lease, Agent.Id, Project.Id)),
     ];
 
     [Test]

@@ -154,6 +154,67 @@ public sealed class RetryTests(DatabaseProvider provider) : ProviderFixture(prov
     }
 
     [Test]
+    public async Task A_completion_and_claim_whose_commit_landed_but_whose_reply_was_lost_return_the_next_item_claimed_once()
+    {
+        WorkItem[] items = [await AddItemAsync(), await AddItemAsync()];
+        var claimed = await InScopeAsync(sp => sp.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id));
+        var next = items.Single(i => i.Id != claimed!.Lease.WorkItemId);
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            // On PostgreSQL both go in one batch that commits by itself; the fault comes as its connection is handed back.
+            faults.AtClose();
+        }
+        else
+        {
+            // On SQLite the completion commits first; the fault comes right after that commit.
+            faults.AfterCommit();
+        }
+
+        var claimedNext = await InScopeAsync(sp => sp.GetRequiredService<IWorkClaimer>().CompleteAndClaimNextAsync(claimed!.Lease, agent.Id, project.Id));
+
+        Assert.That(faults.Injected, Is.EqualTo(1));
+        Assert.That(claimedNext?.Lease.WorkItemId, Is.EqualTo(next.Id), "the claim was found by its key, or made after the landed completion");
+        await using var db = CreateContext();
+        var assignments = await db.Set<TaskAssignment>().Where(a => a.AgentId == agent.Id).OrderBy(a => a.AssignedAt).ThenBy(a => a.Id).ToListAsync();
+        Assert.That(assignments.Select(a => (a.WorkItemId, a.Status)), Is.EqualTo(new[]
+        {
+            (claimed!.Lease.WorkItemId, AssignmentStatus.Completed),
+            (next.Id, AssignmentStatus.Assigned),
+        }), "completed once, claimed once");
+        Assert.That(assignments[1].Id, Is.EqualTo(claimedNext!.Lease.AssignmentId));
+        var types = await db.Set<OrchestrationEvent>().Where(e => e.EntityId == claimed.Lease.WorkItemId || e.EntityId == next.Id).Select(e => new { e.EntityId, e.Type }).ToListAsync();
+        Assert.That(types, Is.Unique, "no change of either item was written twice");
+    }
+
+    [Test]
+    public async Task A_completion_and_claim_whose_connection_breaks_before_the_commit_are_made_once_each()
+    {
+        WorkItem[] items = [await AddItemAsync(), await AddItemAsync()];
+        var claimed = await InScopeAsync(sp => sp.GetRequiredService<IWorkClaimer>().ClaimNextAsync(agent.Id, project.Id));
+        var next = items.Single(i => i.Id != claimed!.Lease.WorkItemId);
+        if (Provider == DatabaseProvider.PostgreSql)
+        {
+            faults.AfterOpen();
+        }
+        else
+        {
+            faults.BeforeCommit();
+        }
+
+        var claimedNext = await InScopeAsync(sp => sp.GetRequiredService<IWorkClaimer>().CompleteAndClaimNextAsync(claimed!.Lease, agent.Id, project.Id));
+
+        Assert.That(faults.Injected, Is.EqualTo(1));
+        Assert.That(claimedNext?.Lease.WorkItemId, Is.EqualTo(next.Id));
+        await using var db = CreateContext();
+        var statuses = await db.Set<TaskAssignment>().Where(a => a.AgentId == agent.Id).Select(a => new { a.WorkItemId, a.Status }).ToListAsync();
+        Assert.That(statuses.Select(a => (a.WorkItemId, a.Status)), Is.EquivalentTo(new[]
+        {
+            (claimed!.Lease.WorkItemId, AssignmentStatus.Completed),
+            (next.Id, AssignmentStatus.Assigned),
+        }));
+    }
+
+    [Test]
     public async Task A_completion_whose_connection_breaks_before_its_commit_is_checked_and_retried()
     {
         await AddItemAsync();
