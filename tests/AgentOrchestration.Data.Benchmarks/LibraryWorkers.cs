@@ -57,6 +57,66 @@ internal static class LibraryWorkers
     }
 
     /// <summary>
+    /// Claim-next once, then each completion chained to the next claim (CompleteAndClaimNextAsync), one agent (and one DI
+    /// scope) per worker, until the queue is empty; the latencies are the chained calls'.
+    /// </summary>
+    public static async Task<RunResult> ChainedAsync(IServiceProvider services, Guid projectId, IReadOnlyList<Guid> agentIds)
+    {
+        var latencies = new ConcurrentBag<double[]>();
+        var exceptions = 0;
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(agentIds.Select(agentId => Task.Run(async () =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var claimer = scope.ServiceProvider.GetRequiredService<IWorkClaimer>();
+            var mine = new List<double>();
+            var failures = 0;
+            ClaimedWork? work = null;
+            var started = Stopwatch.GetTimestamp();
+            while (failures < MaxExceptionsPerWorker)
+            {
+                try
+                {
+                    started = Stopwatch.GetTimestamp();
+                    if (work is null)
+                    {
+                        work = await claimer.ClaimNextAsync(agentId, projectId);
+                        if (work is null)
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    var next = await claimer.CompleteAndClaimNextAsync(work.Lease, agentId, projectId);
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Interlocked.Increment(ref done);
+                    work = next;
+                    if (work is null)
+                    {
+                        break;
+                    }
+                }
+#pragma warning disable CA1031 // Every exception that reaches the caller is what this run counts.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    failures++;
+                    work = null;
+                    Interlocked.Increment(ref exceptions);
+                    Console.Error.WriteLine($"  library worker: {exception.GetType().Name}: {exception.Message}");
+                }
+            }
+
+            latencies.Add([.. mine]);
+        })));
+        watch.Stop();
+        return new RunResult(done, watch.Elapsed, exceptions, [.. latencies.SelectMany(l => l)]);
+    }
+
+    /// <summary>
     /// Batch claim + complete: each worker claims up to <paramref name="batchSize"/> items at once (ClaimBatchAsync) and
     /// completes them with one CompleteBatchAsync, until the queue is empty.
     /// </summary>

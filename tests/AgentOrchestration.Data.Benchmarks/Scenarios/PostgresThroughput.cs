@@ -2,10 +2,11 @@ namespace AgentOrchestration.Data.Benchmarks.Scenarios;
 
 /// <summary>
 /// PostgreSQL claim + complete side by side in one run: the library, the raw floor (<see cref="RawWorkers"/>), the
-/// library's own SQL through prepared Npgsql (<see cref="LibrarySqlReplay"/>), the library's batch claim of 50, and
-/// graphile-worker on the same server; 1 and 16 workers, alternating so drift of a shared machine hits all alike. Every
-/// path handles the same number of items (<see cref="Sizes.PostgresItems"/>, graphile-worker's jobs too), after a
-/// warm-up at 16 workers that opens each path's connections and prepares its statements.
+/// library's own SQL through prepared Npgsql (<see cref="LibrarySqlReplay"/>), the library's batch claim of 50, its
+/// completions chained to the next claim (CompleteAndClaimNextAsync), and graphile-worker on the same server; 1 and 16
+/// workers, alternating so drift of a shared machine hits all alike. Every path handles the same number of items
+/// (<see cref="Sizes.PostgresItems"/>, graphile-worker's jobs too), after a warm-up at 16 workers that opens each path's
+/// connections and prepares its statements.
 /// </summary>
 internal static class PostgresThroughput
 {
@@ -46,6 +47,8 @@ internal static class PostgresThroughput
             RunAsync($"raw floor, {label}", items, workers, (p, a) => RawWorkers.ClaimAndCompleteAsync(pg.ConnectionString, p, a));
         Task<RunResult> Replay(string label, int items, int workers) =>
             RunAsync($"library SQL via prepared Npgsql, {label}", items, workers, (p, a) => LibrarySqlReplay.ClaimAndCompleteAsync(pg.ConnectionString, script, p, a));
+        Task<RunResult> Chained(string label, int items, int workers, IServiceProvider on) =>
+            RunAsync($"library, completions chained to the next claim, {label}", items, workers, (p, a) => LibraryWorkers.ChainedAsync(on, p, a));
         Task<RunResult> Batch(string label, int items, int workers) =>
             RunAsync($"library batch claim of {Sizes.BatchSize} + completes, {label}", items, workers, (p, a) => LibraryWorkers.BatchClaimAndCompleteAsync(services, p, a, Sizes.BatchSize));
 
@@ -54,15 +57,18 @@ internal static class PostgresThroughput
         await Raw("warm-up", sizes.WarmUp, 16);
         await Replay("warm-up", sizes.WarmUp, 16);
         await Batch("warm-up", sizes.WarmUp, 16);
+        await Chained("warm-up", sizes.WarmUp, 16, services);
 
         var n = sizes.PostgresItems;
         var raw1 = await Raw("1 worker", n, 1);
         var replay1 = await Replay("1 worker", n, 1);
         var lib1 = await LibraryOwnPool("1 worker", n, 1);
+        var chained1 = await Chained("1 worker", n, 1, ownPool);
         var lib1Shared = await Library("1 worker, on the pool of the 16-worker runs", Math.Max(1, n / 5), 1);
         var raw16 = await Raw("16 workers", n, 16);
         var replay16 = await Replay("16 workers", n, 16);
         var lib16 = await Library("16 workers", n, 16);
+        var chained16 = await Chained("16 workers", n, 16, services);
         var batch1 = await Batch("1 worker", n, 1);
         var batch16 = await Batch("16 workers", n, 16);
 
@@ -73,6 +79,8 @@ internal static class PostgresThroughput
             ("library, 1 worker", lib1), ("library, 16 workers", lib16),
             ("library, 1 worker, on the pool the 16-worker runs filled (16 idle connections, handed out in turn)", lib1Shared),
             ($"library batch claim of {Sizes.BatchSize} + batch complete, 1 worker", batch1), ($"library batch claim of {Sizes.BatchSize} + batch complete, 16 workers", batch16),
+            ("library, each completion chained to the next claim (CompleteAndClaimNextAsync), 1 worker", chained1),
+            ("library, each completion chained to the next claim (CompleteAndClaimNextAsync), 16 workers", chained16),
         })
         {
             results.Measure(Section, name, r.PerSecond, "items/s", $"{r.Items:N0} items in {r.Elapsed.TotalSeconds:N1} s; claim p50 {r.Percentile(50):N2} ms, p99 {r.Percentile(99):N2} ms");
@@ -80,6 +88,8 @@ internal static class PostgresThroughput
 
         results.Measure(Section, "library / raw floor, 1 worker", lib1.PerSecond / raw1.PerSecond, "×");
         results.Measure(Section, "library / library SQL via prepared Npgsql, 1 worker", lib1.PerSecond / replay1.PerSecond, "×");
+        results.Measure(Section, "library, completions chained / separate calls, 1 worker", chained1.PerSecond / lib1.PerSecond, "×");
+        results.Measure(Section, "library, completions chained / separate calls, 16 workers", chained16.PerSecond / lib16.PerSecond, "×");
         results.Ratio("PostgreSQL claim+complete, 16 workers: library / raw floor", lib16.PerSecond, raw16.PerSecond, "≥ 0.5×", r => r >= 0.5, "items/s");
         results.Ratio("PostgreSQL claim+complete, 16 workers: library / its own SQL through prepared Npgsql", lib16.PerSecond, replay16.PerSecond, "≥ 0.9×", r => r >= 0.9, "items/s");
         results.Ratio("PostgreSQL scaling: library 16/1 workers over raw floor's 16/1", lib16.PerSecond / lib1.PerSecond, raw16.PerSecond / raw1.PerSecond, "≥ 0.9×", r => r >= 0.9, "(16/1)");
@@ -114,6 +124,10 @@ internal static class PostgresThroughput
             results.Ratio("PostgreSQL single claims + complete, 16 workers / graphile-worker concurrency 16", lib16.PerSecond, gw16.PerSecond, "≥ 0.5×", r => r >= 0.5, "items/s");
             results.Ratio($"PostgreSQL batch claim of {Sizes.BatchSize} + batch complete, 1 worker / graphile-worker concurrency 1", batch1.PerSecond, gw1.PerSecond, "≥ 1×", r => r >= 1, "items/s");
             results.Ratio($"PostgreSQL batch claim of {Sizes.BatchSize} + batch complete, 16 workers / graphile-worker concurrency 16", batch16.PerSecond, gw16.PerSecond, "≥ 1×", r => r >= 1, "items/s");
+
+            // Beside the targets, not one of them: the same single items, each completion chained to the next claim.
+            results.Measure(Section, "library, completions chained to the next claim, 1 worker / graphile-worker concurrency 1", chained1.PerSecond / gw1.PerSecond, "×");
+            results.Measure(Section, "library, completions chained to the next claim, 16 workers / graphile-worker concurrency 16", chained16.PerSecond / gw16.PerSecond, "×");
         }
     }
 }
