@@ -35,6 +35,18 @@ internal static class Coordination
         #endregion
     }
 
+    public static async Task ChainAsync(IWorkClaimer claimer, Guid agentId, Guid projectId)
+    {
+        #region complete-and-claim-next
+        var work = await claimer.ClaimNextAsync(agentId, projectId);
+        while (work is not null)
+        {
+            // ... do the work ...
+            work = await claimer.CompleteAndClaimNextAsync(work.Lease, agentId, projectId);
+        }
+        #endregion
+    }
+
     public static async Task DelegateAsync(AsyncServiceScope scope, Guid agentId, Guid taskId)
     {
         #region delegation

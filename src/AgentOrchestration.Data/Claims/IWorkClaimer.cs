@@ -83,7 +83,7 @@ public interface IWorkClaimer
     /// <param name="options">The next lease's duration, actor, session and idempotency key; <see langword="null"/> uses the defaults.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The next claimed work, or <see langword="null"/> when nothing is ready for the agent; the completion stands either way.</returns>
-    /// <exception cref="ArgumentException">The lease or a claim argument is malformed (as for <see cref="CompleteAsync"/> and <see cref="ClaimNextAsync"/>); nothing was changed.</exception>
+    /// <exception cref="ArgumentException">The lease or a claim argument is malformed (as for <see cref="CompleteAsync"/> and <see cref="ClaimNextAsync"/>): nothing was changed; or <see cref="ClaimOptions.SessionId"/> names a session of another agent: the completion stands, nothing was claimed.</exception>
     /// <exception cref="LeaseLostException">The lease is no longer held (see <see cref="CompleteAsync"/>); nothing was changed and nothing claimed.</exception>
     /// <exception cref="QaGateException">The item does not pass the QA gate (see <see cref="CompleteAsync"/>); nothing was changed and nothing claimed.</exception>
     /// <exception cref="EntityNotFoundException">The agent or project does not exist; the completion stands, nothing was claimed.</exception>

@@ -87,6 +87,17 @@ internal sealed class WorkClaimer(OrchestrationContext orchestration, WriteTrans
                 // all); declined or not landed: the completion as CompleteAsync makes it.
                 await CompleteValidAsync(lease, tryFast: chained.State != ChainState.Refused, cancellationToken).ConfigureAwait(false);
             }
+            catch (LeaseLostException) when (chained.State == ChainState.NotLanded || !claim.OwnKey)
+            {
+                // Completed after all: by the one-trip batch of this call, still queued on the agent's lock when the check
+                // after its fault found nothing (it then claimed under this call's key), or by an earlier call with the
+                // caller's key, whose claim this call replays. Only this lease completes its assignment.
+                db.ChangeTracker.Clear();
+                if (!await AssignmentEndedAsync(lease, status => status == AssignmentStatus.Completed, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+            }
             catch (Exception exception) when (db.Database.CurrentTransaction is null && FaultAttempt.Current is { CommitStarted: true }
                 && FaultPolicy.Classify(db, exception) == FaultKind.Transient)
             {

@@ -139,41 +139,64 @@ internal sealed class InstrumentedWorkClaimer(WorkClaimer inner, OrchestrationTe
 
     /// <summary>
     /// One span for the call (the completed item's id and token, the claim's outcome and count), and each part's metrics
-    /// and logs as its own call records them: the completion's duration, the claim's count and duration.
+    /// and logs as its own call records them, only for the parts that ran: the completion's duration, the claim's count
+    /// and duration (each the whole call's time).
     /// </summary>
     private async Task<ClaimedWork?> CompleteAndClaimNextOnceAsync(WorkLease lease, Guid agentId, Guid projectId, ClaimOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         using var span = LeaseSpan(SpanNames.CompleteAndClaim, lease)?.SetTag(TagNames.AgentId, agentId).SetTag(TagNames.ProjectId, projectId);
         var started = Stopwatch.GetTimestamp();
-        var claimOutcome = Outcomes.Error;
+        void Completion(string outcome) =>
+            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, outcome));
         try
         {
-            var next = await inner.CompleteAndClaimNextAsync(lease, agentId, projectId, options, cancellationToken).ConfigureAwait(false);
-            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, Outcomes.Ok));
+            // Bad input is refused before anything is written, so a later ArgumentException is the claim's, after the completion.
+            Validation.ClaimValidation.Lease(lease);
+            Validation.ClaimValidation.Claim(agentId, projectId, 1, options);
+        }
+        catch (ArgumentException exception)
+        {
+            Completion(LeaseFailed("Complete", span, lease, exception));
+            throw;
+        }
+
+        string claimOutcome;
+        ClaimedWork? next;
+        try
+        {
+            next = await inner.CompleteAndClaimNextAsync(lease, agentId, projectId, options, cancellationToken).ConfigureAwait(false);
+            Completion(Outcomes.Ok);
             OrchestrationLog.WorkCompleted(telemetry.Claims, lease.WorkItemId, lease.FencingToken);
             claimOutcome = Claimed(null, agentId, projectId, next is null ? 0 : 1, next);
             span?.SetTag(TagNames.Outcome, claimOutcome).SetTag(TagNames.WorkItemCount, next is null ? 0 : 1);
-            return next;
         }
-        catch (Exception exception) when (exception is LeaseLostException or QaGateException or ArgumentException)
+        catch (Exception exception) when (exception is LeaseLostException or QaGateException)
         {
-            // The completion refused (or the input did): nothing was written and nothing claimed.
-            claimOutcome = Outcomes.Refused;
-            var outcome = LeaseFailed("Complete", span, lease, exception);
-            telemetry.CompleteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Outcome, outcome));
+            // The completion refused: nothing was written and no claim was made.
+            Completion(LeaseFailed("Complete", span, lease, exception));
             throw;
         }
         catch (Exception exception)
         {
-            // The claim refused after the completion stood, or a fault or a cancellation.
+            // The claim refused after the completion stood, or a fault or a cancellation (the completion's outcome unknown).
             claimOutcome = ClaimFailed(span, agentId, projectId, exception);
+            if (claimOutcome == Outcomes.Refused)
+            {
+                Completion(Outcomes.Ok);
+                OrchestrationLog.WorkCompleted(telemetry.Claims, lease.WorkItemId, lease.FencingToken);
+            }
+            else
+            {
+                Completion(claimOutcome);
+            }
+
+            ClaimEnded(claimOutcome, started);
             throw;
         }
-        finally
-        {
-            ClaimEnded(claimOutcome, started);
-        }
+
+        ClaimEnded(claimOutcome, started);
+        return next;
     }
 
     private async Task<bool> CompleteBatchOnceAsync(IReadOnlyCollection<WorkLease> leases, CancellationToken cancellationToken)

@@ -158,6 +158,34 @@ public sealed class CompleteAndClaimNextTests(DatabaseProvider provider) : Claim
     }
 
     [Test]
+    public async Task The_whole_call_retried_with_the_callers_key_replays_its_claim_and_changes_nothing()
+    {
+        await AddItemAsync(priority: 1);
+        await AddItemAsync(priority: 2);
+        await AddItemAsync(priority: 3);
+        var claimed = await UseAsync<IWorkClaimer, ClaimedWork?>(c => c.ClaimNextAsync(Agent.Id, Project.Id));
+        var options = new ClaimOptions { IdempotencyKey = "chain-retry" };
+        var next = await UseAsync<IWorkClaimer, ClaimedWork?>(c => c.CompleteAndClaimNextAsync(claimed!.Lease, Agent.Id, Project.Id, options));
+        string before;
+        await using (var db = CreateContext())
+        {
+            before = await DatabaseSnapshot.TakeAsync(db);
+        }
+
+        // As a caller does after a fault whose outcome it could not learn: the same call, the same key.
+        var again = await UseAsync<IWorkClaimer, ClaimedWork?>(c => c.CompleteAndClaimNextAsync(claimed!.Lease, Agent.Id, Project.Id, options));
+
+        Assert.That(again?.Lease, Is.EqualTo(next?.Lease));
+        await using (var db = CreateContext())
+        {
+            Assert.That(await DatabaseSnapshot.TakeAsync(db), Is.EqualTo(before), "nothing completed or claimed again");
+        }
+
+        // Without a key the completed lease is refused, as CompleteAsync refuses it.
+        Assert.ThrowsAsync<LeaseLostException>(() => UseAsync<IWorkClaimer, ClaimedWork?>(c => c.CompleteAndClaimNextAsync(claimed!.Lease, Agent.Id, Project.Id)));
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task Racing_agents_chaining_their_work_complete_every_item_exactly_once(CancellationToken cancellationToken)
     {
